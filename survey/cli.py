@@ -1,0 +1,82 @@
+"""The ``survey`` command.
+
+A click group whose subcommands live one per module in :mod:`survey.commands` and are
+imported only when run (or when their help is shown), so ``survey --help`` never loads
+pandas or the statistics stack. This is the only place that turns a
+:class:`~survey.errors.SurveyError` into a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from survey import __version__
+from survey.errors import SurveyError
+
+__all__ = ["COMMANDS", "cli", "main"]
+
+#: command name -> "module:function", in the order shown by ``survey --help``.
+COMMANDS: dict[str, str] = {
+    "instruments": "survey.commands.instruments:instruments",
+    "check": "survey.commands.instruments:check",
+    "export": "survey.commands.export:export",
+}
+
+#: One-line help per command, so the top-level help needs no imports.
+SHORT_HELP: dict[str, str] = {
+    "instruments": "List the bundled instruments.",
+    "check": "Validate an instrument.",
+    "export": "Export an instrument as a form or codebook.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a subcommand's module only when it is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, SHORT_HELP.get(name, "")) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SurveyError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="survey")
+def cli() -> None:
+    """Survey instruments for comparing the working cultures of AI labs.
+
+    INSTRUMENT is a path to an instrument.yaml or a folder holding one, or the name of
+    a bundled instrument (default: lab-culture).
+
+    \b
+    Exit codes: 0 success; 1 finished but something needs attention (only with a
+    strictness flag); 2 bad input or usage, with a one-line message.
+    """
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli.main(prog_name="survey")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

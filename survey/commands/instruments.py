@@ -1,0 +1,39 @@
+"""``survey instruments`` and ``survey check``."""
+
+from __future__ import annotations
+
+import click
+
+from survey.commands._common import instrument_argument, load_instrument
+
+
+@click.command()
+def instruments() -> None:
+    """List the bundled instruments with their version and size."""
+    from survey.instrument import bundled_instruments, load
+
+    found = bundled_instruments()
+    if not found:
+        click.echo("no bundled instruments found")
+        return
+    for name, path in found.items():
+        inst = load(path)
+        click.echo(
+            f"{name}\t{inst.version}\t{len(inst.constructs)} constructs, {len(inst.items)} items, "
+            f"{len(inst.hypotheses)} hypotheses\t{'/'.join(inst.languages)}\t"
+            f"{inst.text(inst.title)}"
+        )
+
+
+@click.command()
+@instrument_argument
+def check(instrument: str | None) -> None:
+    """Validate INSTRUMENT: exit 0 when it is sound, 2 with every problem otherwise."""
+    inst = load_instrument(instrument)
+    reverse = sum(i.reverse for i in inst.items)
+    click.echo(
+        f"ok: {inst.id} {inst.version}: {len(inst.constructs)} constructs, {len(inst.items)} "
+        f"items ({reverse} reverse-keyed), {len(inst.groups)} grouping questions, "
+        f"{len(inst.checks)} attention checks, {len(inst.hypotheses)} hypotheses; "
+        f"languages {', '.join(inst.languages)}"
+    )

@@ -1,0 +1,8 @@
+"""Reading what the platforms give back: one reader per platform, one validation.
+
+See :mod:`survey.responses.model` for :class:`ResponseSet` and :class:`ImportLog`.
+"""
+
+from survey.responses.model import ImportLog, LogRecord, ResponseSet
+
+__all__ = ["ImportLog", "LogRecord", "ResponseSet"]

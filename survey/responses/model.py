@@ -1,0 +1,186 @@
+"""The validated responses and the log of how they were read.
+
+A :class:`ResponseSet` is what every platform reader returns and what :mod:`analysis`
+takes: one row per accepted respondent in the template layout (``respondent_id``,
+grouping columns as categoricals, item and check columns as nullable integers), the
+:class:`~survey.instrument.Instrument` it was validated against, and its
+:class:`ImportLog`. Rows read = rows accepted + rows rejected, always.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from survey.instrument import Instrument
+
+__all__ = ["ACTIONS", "REASONS", "ImportLog", "LogRecord", "ResponseSet", "SIMULATED_PREFIX"]
+
+#: Respondent ids written by ``survey simulate`` start with this; reports flag such data.
+SIMULATED_PREFIX = "SIM-"
+
+#: What happened to the row or cell a record describes.
+ACTIONS = ("rejected", "blanked", "flagged", "warning")
+
+#: Why; a small, fixed vocabulary that scripts can rely on.
+REASONS = (
+    "out_of_range",
+    "non_numeric",
+    "unknown_label",
+    "unknown_choice",
+    "missing_id",
+    "duplicate_id",
+    "empty_row",
+    "failed_attention_check",
+    "unfinished",
+    "speeder",
+    "unknown_column",
+    "missing_column",
+    "recoded",
+    "other",
+)
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One thing the import noticed.
+
+    ``row`` is the row number in the source file as a spreadsheet program shows it
+    (header rows counted), so a user can go straight to it.
+    """
+
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+    action: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The record as a plain mapping (for tables and JSON)."""
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "action": self.action,
+            "message": self.message,
+        }
+
+
+@dataclass
+class ImportLog:
+    """Row accounting and every record of one import.
+
+    Attributes
+    ----------
+    file : str
+        The source file as given.
+    platform : str
+        Which reader read it (``template``, ``kobo``, ...).
+    rows_read : int
+        Data rows found in the file (header rows not counted).
+    rejected : dict[int, str]
+        Original row number -> reason of each rejected row.
+    records : list[LogRecord]
+        Everything noticed, in file order.
+    notes : list[str]
+        File-level remarks (encoding detected, platform chosen, header row found, ...).
+    """
+
+    file: str
+    platform: str
+    rows_read: int = 0
+    rejected: dict[int, str] = field(default_factory=dict)
+    records: list[LogRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Number of rejected rows."""
+        return len(self.rejected)
+
+    @property
+    def rows_accepted(self) -> int:
+        """Number of accepted rows; ``rows_read - rows_rejected`` by construction."""
+        return self.rows_read - self.rows_rejected
+
+    def add(
+        self,
+        reason: str,
+        action: str,
+        message: str,
+        *,
+        row: int | None = None,
+        column: str | None = None,
+        value: object = None,
+    ) -> None:
+        """Record one event; a ``rejected`` action also marks the row rejected."""
+        if reason not in REASONS:
+            raise ValueError(f"unknown reason {reason!r}")
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        shown = None if value is None else str(value)
+        self.records.append(LogRecord(row, column, shown, reason, action, message))
+        if action == "rejected" and row is not None and row not in self.rejected:
+            self.rejected[row] = reason
+
+    def flatten(self, columns: list[str]) -> list[list[object]]:
+        """Records as lists of the named fields, for compact assertions.
+
+        Examples
+        --------
+        >>> log = ImportLog(file="r.csv", platform="template", rows_read=2)
+        >>> log.add("duplicate_id", "rejected", "id R1 seen before", row=3, column="respondent_id")
+        >>> log.flatten(["row", "column", "reason"])
+        [[3, 'respondent_id', 'duplicate_id']]
+        """
+        return [[r.as_dict()[c] for c in columns] for r in self.records]
+
+    def count(self, action: str | None = None, reason: str | None = None) -> int:
+        """How many records match ``action`` and/or ``reason``."""
+        return sum(
+            1
+            for r in self.records
+            if (action is None or r.action == action) and (reason is None or r.reason == reason)
+        )
+
+
+@dataclass(frozen=True)
+class ResponseSet:
+    """Validated responses of one instrument.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per accepted respondent: ``respondent_id`` (string), grouping columns
+        (categorical with the instrument's codes; free-text groups as strings), item and
+        attention-check columns (``Int64``, missing as ``<NA>``). Columns in
+        ``instrument.columns`` order.
+    instrument : Instrument
+        What the data were validated against.
+    log : ImportLog
+        Row accounting and records.
+    meta : pandas.DataFrame or None
+        Platform metadata kept beside the answers, same index as ``data`` (submission
+        times, durations, ``flags``), or None.
+    """
+
+    data: pd.DataFrame
+    instrument: Instrument
+    log: ImportLog
+    meta: pd.DataFrame | None = None
+
+    @property
+    def n(self) -> int:
+        """Number of respondents."""
+        return len(self.data)
+
+    @property
+    def simulated(self) -> bool:
+        """True when every respondent id carries the simulation prefix ``SIM-``."""
+        ids = self.data["respondent_id"].astype(str)
+        return len(ids) > 0 and bool(ids.str.startswith(SIMULATED_PREFIX).all())
