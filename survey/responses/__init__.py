@@ -3,6 +3,6 @@
 See :mod:`survey.responses.model` for :class:`ResponseSet` and :class:`ImportLog`.
 """
 
-from survey.responses.model import ImportLog, LogRecord, ResponseSet
+from survey.responses.model import ImportLog, LogRecord, RawResponses, ResponseSet
 
-__all__ = ["ImportLog", "LogRecord", "ResponseSet"]
+__all__ = ["ImportLog", "LogRecord", "RawResponses", "ResponseSet"]

@@ -17,7 +17,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from survey.instrument import Instrument
 
-__all__ = ["ACTIONS", "REASONS", "ImportLog", "LogRecord", "ResponseSet", "SIMULATED_PREFIX"]
+__all__ = [
+    "ACTIONS",
+    "REASONS",
+    "ImportLog",
+    "LogRecord",
+    "RawResponses",
+    "ResponseSet",
+    "SIMULATED_PREFIX",
+]
 
 #: Respondent ids written by ``survey simulate`` start with this; reports flag such data.
 SIMULATED_PREFIX = "SIM-"
@@ -184,3 +192,44 @@ class ResponseSet:
         """True when every respondent id carries the simulation prefix ``SIM-``."""
         ids = self.data["respondent_id"].astype(str)
         return len(ids) > 0 and bool(ids.str.startswith(SIMULATED_PREFIX).all())
+
+
+@dataclass
+class RawResponses:
+    """What a platform reader hands to the shared validation: text cells, nothing judged.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per data row of the file, every cell a ``str`` or ``None`` (no type
+        guessing). Columns are renamed to the instrument's variable names where the
+        reader recognised them (``respondent_id``, groups, items, checks); every other
+        column keeps its original header. The index is the row number in the source file
+        as a spreadsheet shows it (header rows counted).
+    file : str
+        Source file as given (for messages).
+    platform : str
+        Reader name.
+    meta_columns : list[str]
+        Columns that are platform metadata (``_uuid``, ``StartDate``, ...): kept in
+        ``ResponseSet.meta``, never warned about as unknown.
+    sources : dict[str, str]
+        Instrument variable -> original header, so messages can name the column the user
+        sees.
+    finished : pandas.Series or None
+        Per row, False for a response the platform marks unfinished (Qualtrics
+        ``Finished``, REDCap ``_complete``, LimeSurvey ``submitdate`` empty).
+    duration : pandas.Series or None
+        Per row, seconds spent, where the platform records it.
+    notes : list[str]
+        File-level remarks for the import log (encoding, delimiter, header row, ...).
+    """
+
+    frame: pd.DataFrame
+    file: str
+    platform: str
+    meta_columns: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    finished: pd.Series | None = None
+    duration: pd.Series | None = None
+    notes: list[str] = field(default_factory=list)
