@@ -113,6 +113,8 @@ def did_you_mean(value: str, known: Iterable[str], max_distance: int = 2) -> str
     ''
     """
     best = None
+    if len(str(value)) < 4:  # two-letter codes are all within distance 2 of each other
+        max_distance = min(max_distance, 1)
     best_d = max_distance + 1
     low = str(value).lower()
     for k in known:

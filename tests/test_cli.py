@@ -1,0 +1,112 @@
+"""The command line: help on every command, check, instruments, codebook export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from survey.cli import COMMANDS, cli
+from survey.instrument import load
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_top_level_help_lists_every_command(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for name in COMMANDS:
+        assert name in result.output
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_has_help(runner, name):
+    result = runner.invoke(cli, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from survey.cli import cli\n"
+        "try:\n    cli.main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'pingouin', 'scipy', 'openpyxl', 'matplotlib')"
+         if m in sys.modules]\nprint('HEAVY:' + ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_check_bundled_instrument(runner):
+    result = runner.invoke(cli, ["check"])
+    assert result.exit_code == 0
+    inst = load("lab-culture")
+    assert result.output.startswith(f"ok: lab-culture {inst.version}: {len(inst.constructs)} constructs")
+
+
+def test_check_reports_problems_with_exit_2(runner, tmp_path, tiny_yaml):
+    bad = tmp_path / "instrument.yaml"
+    bad.write_text(tiny_yaml.replace("expect: 4", "expect: 8"), encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(bad)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {bad}: checks[0].expect: 8 is not a point of scale 'agree5' (1, 2, 3, 4, 5)"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_check_unknown_instrument(runner):
+    result = runner.invoke(cli, ["check", "lab-cultur"])
+    assert result.exit_code == 2
+    assert "did you mean 'lab-culture'?" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_instruments_lists_the_flagship(runner):
+    result = runner.invoke(cli, ["instruments"])
+    assert result.exit_code == 0
+    assert result.output.startswith("lab-culture\t")
+
+
+def test_codebook_export(runner, tmp_path):
+    out = tmp_path / "codebook.md"
+    result = runner.invoke(cli, ["export", "-f", "codebook", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    inst = load("lab-culture")
+    assert text.startswith("# Codebook: ")
+    for item in inst.items:
+        rows = [line for line in text.splitlines() if line.startswith(f"| {item.id} |")]
+        assert len(rows) == 1, item.id
+        keying = "reverse" if item.reverse else "forward"
+        assert f"| {keying} | {item.construct} |" in rows[0]
+        assert item.text["en"].replace("|", "\\|") in rows[0]
+        assert item.text["zh"] in rows[0]
+        assert "1 = Strongly disagree / 非常不同意" in rows[0]
+    for h in inst.hypotheses:
+        assert f"| {h.id} | {h.construct} | {h.by} | {h.higher} > {h.lower} |" in text
+
+
+def test_codebook_single_language(runner, tmp_path):
+    out = tmp_path / "codebook.md"
+    result = runner.invoke(cli, ["export", "-f", "codebook", "-l", "zh", "-o", str(out)])
+    assert result.exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert "Strongly disagree" not in text and "非常不同意" in text
+
+
+def test_export_unknown_format_and_language(runner, tmp_path):
+    result = runner.invoke(cli, ["export", "-f", "codebok", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown format 'codebok'; choose one of ")
+    assert "did you mean 'codebook'?" in result.stderr
+    result = runner.invoke(cli, ["export", "-f", "codebook", "-l", "fr", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: language 'fr' is not in this instrument; it has en, zh."
+    )
