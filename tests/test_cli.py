@@ -36,7 +36,7 @@ def test_help_does_not_import_heavy_libraries():
         "import sys; from survey.cli import cli\n"
         "try:\n    cli.main(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('pandas', 'numpy', 'pingouin', 'scipy', 'openpyxl', 'matplotlib')"
-         if m in sys.modules]\nprint('HEAVY:' + ','.join(heavy))"
+        " if m in sys.modules]\nprint('HEAVY:' + ','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
