@@ -51,6 +51,10 @@ class FormSpec:
 #: Format name -> module path. Order is the order shown in ``--help``.
 FORMATS: dict[str, str] = {
     "codebook": "survey.forms.codebook",
+    "xlsform": "survey.forms.xlsform",
+    "qualtrics": "survey.forms.qualtrics",
+    "limesurvey": "survey.forms.limesurvey",
+    "redcap": "survey.forms.redcap",
 }
 
 
