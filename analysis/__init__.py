@@ -4,4 +4,12 @@ Nothing here reads a file; every function takes an Instrument and a ResponseSet 
 DataFrame) and returns DataFrames with the fixed columns documented in each function.
 """
 
-__all__: list[str] = []
+from analysis.compare import Comparison, compare_groups, compare_responses
+from analysis.hypotheses import evaluate_hypotheses
+
+__all__: list[str] = [
+    "Comparison",
+    "compare_groups",
+    "compare_responses",
+    "evaluate_hypotheses",
+]
