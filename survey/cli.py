@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "instruments": "survey.commands.instruments:instruments",
     "check": "survey.commands.instruments:check",
     "export": "survey.commands.export:export",
+    "simulate": "survey.commands.simulate:simulate",
 }
 
 #: One-line help per command, so the top-level help needs no imports.
@@ -30,6 +31,7 @@ SHORT_HELP: dict[str, str] = {
     "instruments": "List the bundled instruments.",
     "check": "Validate an instrument.",
     "export": "Export an instrument as a form or codebook.",
+    "simulate": "Simulate responses from the hypotheses (labelled as simulated).",
 }
 
 
