@@ -207,10 +207,13 @@ def test_single_language(lab_culture):
 
 
 def test_text_is_html_escaped_and_tabs_survive(tiny_yaml):
-    inst = loads(tiny_yaml.replace("{en: A one,", "{en: \"R&D\\tlab <fast>\","))
+    inst = loads(tiny_yaml.replace("{en: A one,", "{en: \"R&D\\tlab <fast>\",")
+                 .replace("name: {en: Alpha,", "name: {en: R&D,"))
     _, rows = parse(limesurvey.write(inst, "en"))
     sq = next(r for r in rows if r["class"] == "SQ" and r["name"] == "a1")
     assert sq["text"] == "R&amp;D\tlab &lt;fast&gt;"
+    # group names are plain text: LimeSurvey escapes them itself
+    assert [r["name"] for r in rows if r["class"] == "G"] == ["Tiny", "R&D"]
 
 
 def test_scale_codes_that_cannot_be_answer_codes_are_refused(tiny_yaml):

@@ -31,8 +31,9 @@ LimeSurvey's limits, and how codes are mapped to meet them (:func:`question_code
   choices become ``A1``, ``A2``, ... in declared order.
 
 Language codes are LimeSurvey's: ``zh`` is written as ``zh-Hans`` (simplified Chinese),
-which is also what LimeSurvey reports as a response's ``startlanguage``. Texts are HTML
-in LimeSurvey, so ``&``, ``<`` and ``>`` are escaped.
+which is also what LimeSurvey reports as a response's ``startlanguage``. Question,
+subquestion and answer texts and the description are HTML in LimeSurvey, so ``&``, ``<``
+and ``>`` are escaped there; the survey title and group names are plain text.
 """
 
 from __future__ import annotations
@@ -163,7 +164,13 @@ def answer_codes(instrument: Instrument) -> dict[str, dict[str, str]]:
     return {g.id: _group_answer_codes(g) for g in instrument.groups if g.type == "choice"}
 
 
+def _plain(value: str) -> str:
+    """A one-line plain-text cell (survey title, group name: LimeSurvey escapes these)."""
+    return " ".join(value.split())
+
+
 def _html(value: str) -> str:
+    """An HTML cell (question, subquestion and answer texts, description)."""
     return html.escape(value.strip(), quote=False).replace("\r\n", "\n").replace("\n", "<br />")
 
 
@@ -207,7 +214,7 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
     for x in langs:
         add(**{"class": "SL", "name": "surveyls_language", "text": _ls_lang(x),
                "language": _ls_lang(x)})
-        add(**{"class": "SL", "name": "surveyls_title", "text": _html(instrument.title[x]),
+        add(**{"class": "SL", "name": "surveyls_title", "text": _plain(instrument.title[x]),
                "language": _ls_lang(x)})
         if instrument.description:
             add(**{"class": "SL", "name": "surveyls_description",
@@ -247,7 +254,7 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
 
     for gid, name, entries in groups:
         for x in langs:
-            add(id=gid, **{"class": "G", "type/scale": "0", "name": _html(name[x]),
+            add(id=gid, **{"class": "G", "type/scale": "0", "name": _plain(name[x]),
                            "relevance": "1", "language": _ls_lang(x)})
             for entry in entries:
                 kind, obj, qid = entry[0], entry[1], entry[2]
