@@ -356,3 +356,137 @@ def test_categorical_grouping_column_and_input_untouched(inst, data):
     pd.testing.assert_frame_equal(d, before)
     ref = _ref("compare_omnibus.csv").query("by == 'lab_type'")
     _close(res.omnibus["statistic"], ref["statistic"])
+
+
+# ---- survey compare ---------------------------------------------------------------------
+
+def _pipeline():
+    """read_responses and score_scales, or a skip naming what is missing."""
+    scoring = pytest.importorskip(
+        "analysis.scoring", reason="analysis.scoring (score_scales) is not written yet"
+    )
+    import survey.responses as responses
+
+    if not hasattr(responses, "read_responses"):
+        pytest.skip("survey.responses.read_responses is not written yet")
+    return responses.read_responses, scoring.score_scales
+
+
+@pytest.fixture
+def cli_files(tmp_path):
+    """The reference instrument as a file and simulated answers in the template layout."""
+    yaml_path = tmp_path / "instrument.yaml"
+    yaml_path.write_text(INSTRUMENT_YAML, encoding="utf-8")
+    rng = np.random.default_rng(7)
+    region = ["china"] * 20 + ["united_states"] * 18 + ["other"] * 3
+    n = len(region)
+    frame = pd.DataFrame({
+        "respondent_id": [f"SIM-{i:03d}" for i in range(1, n + 1)],
+        "lab_region": region,
+        "lab_type": rng.choice(["big_tech", "startup", "academic_nonprofit"], n),
+        "lab": [("CN-0" if r == "china" else "US-0" if r == "united_states" else "OT-0")
+                + str(1 + i % 2) for i, r in enumerate(region)],
+        "i1": rng.integers(1, 6, n) + 0,
+        "i2": rng.integers(1, 6, n),
+        "i3": rng.integers(1, 6, n),
+    })
+    frame.loc[frame["lab_region"] == "united_states", "i1"] = np.minimum(
+        5, frame.loc[frame["lab_region"] == "united_states", "i1"] + 2)
+    csv = tmp_path / "responses.csv"
+    frame.to_csv(csv, index=False)
+    return csv, yaml_path
+
+
+def _invoke(args):
+    from click.testing import CliRunner
+
+    from survey.cli import cli
+
+    return CliRunner().invoke(cli, args)
+
+
+def _assert_csv_equals(path, expected: pd.DataFrame):
+    got = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    assert list(got.columns) == list(expected.columns)
+    assert len(got) == len(expected)
+    for col in expected.columns:
+        e = expected[col]
+        if pd.api.types.is_numeric_dtype(e) and not pd.api.types.is_bool_dtype(e):
+            _close(got[col], e, rtol=0)
+        else:
+            def text(values):
+                return ["" if pd.isna(v) else str(v) for v in values]
+
+            assert text(got[col]) == text(e)
+
+
+def test_cli_writes_the_library_tables(cli_files, tmp_path):
+    read_responses, score_scales = _pipeline()
+    from analysis.hypotheses import evaluate_hypotheses
+
+    csv, yaml_path = cli_files
+    out = tmp_path / "out"
+    result = _invoke(["compare", str(csv), "-i", str(yaml_path), "--by", "lab_region",
+                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    inst = loads(INSTRUMENT_YAML)
+    scores = score_scales(read_responses(csv, inst, platform="auto"), min_answered=0.5)
+    expected = compare_groups(scores, inst, "lab_region")
+    for name in ("descriptives", "omnibus", "pairwise", "suppressed"):
+        _assert_csv_equals(out / f"{name}.csv", getattr(expected, name))
+    _assert_csv_equals(out / "hypotheses.csv", evaluate_hypotheses(scores, inst))
+    assert "suppressed: other (fewer than 5 respondents)" in result.output
+    assert "note: simulated data" in result.output
+    lines = result.output.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("hypothesis "))
+    assert lines[header].split() == ["hypothesis", "construct", "predicted", "g", "[95%",
+                                     "CI]", "p_adj", "verdict"]
+    assert lines[header + 4].startswith("H4") and lines[header + 4].endswith(
+        "not testable ('other' suppressed (fewer than 5 respondents))")
+
+
+def test_cli_options_reach_the_library(cli_files, tmp_path):
+    read_responses, score_scales = _pipeline()
+    csv, yaml_path = cli_files
+    out = tmp_path / "out"
+    result = _invoke(["compare", str(csv), "-i", str(yaml_path), "--by", "lab_type",
+                      "--groups", "startup, big_tech", "--adjust", "fdr_bh",
+                      "--min-group-n", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    inst = loads(INSTRUMENT_YAML)
+    scores = score_scales(read_responses(csv, inst, platform="auto"), min_answered=0.5)
+    expected = compare_groups(scores, inst, "lab_type", groups=["startup", "big_tech"],
+                              min_group_n=3, adjust="fdr_bh")
+    _assert_csv_equals(out / "pairwise.csv", expected.pairwise)
+    _assert_csv_equals(out / "omnibus.csv", expected.omnibus)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--by", "lab_regoin"], "error: no column 'lab_regoin' to group by"),
+    (["--by", "lab_type", "--groups", "startp"], "error: unknown group(s) of 'lab_type': 'startp'"),
+])
+def test_cli_bad_input_is_one_line(cli_files, tmp_path, args, message):
+    _pipeline()
+    csv, yaml_path = cli_files
+    result = _invoke(["compare", str(csv), "-i", str(yaml_path), *args,
+                      "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ["--adjust", "bonferroni"], ["--min-group-n", "1"], ["--alpha", "1.5"],
+])
+def test_cli_rejects_bad_options_before_reading(tmp_path, args):
+    result = _invoke(["compare", str(tmp_path / "none.csv"), "--by", "lab_region",
+                      *args, "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Invalid value" in result.stderr
+
+
+def test_cli_adjust_choices_match_the_library():
+    from analysis.stats import ADJUST_METHODS
+    from survey.commands.compare import ADJUST_CHOICES
+
+    assert ADJUST_CHOICES == ADJUST_METHODS
