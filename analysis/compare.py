@@ -8,7 +8,13 @@ the groups of one grouping column on every construct of the instrument:
 - **omnibus**: Welch's ANOVA with omega squared, and Kruskal-Wallis with epsilon squared
   as the rank-based companion (one row each per construct, told apart by ``test``);
 - **pairwise**: Games-Howell for three or more groups, Welch's t for two, each with the
-  mean difference, Hedges' g and its 95 % confidence interval.
+  mean difference, Hedges' g and its 95 % confidence interval. The number of groups ``k``
+  of the studentized range is the number reported on that construct.
+
+Effect sizes: omega squared from Welch's F, ``df1 (F - 1) / (df1 (F - 1) + N)`` (Kroes &
+Finley 2023; not truncated at zero), and epsilon squared ``H / (N - 1)`` (Tomczak &
+Tomczak 2014); Hedges' g uses the pooled SD and the Hedges-Olkin normal-approximation
+standard error for its interval (the formulas are in :mod:`analysis.stats`).
 
 The formulas are in :mod:`analysis.stats`; every number is checked against R in
 ``tests/reference/compare.R``.
@@ -211,6 +217,7 @@ def compare_groups(
             f" ({_names(kept) or 'none'}); no test computed"
         )
 
+    masks = {g: (column == g).to_numpy() for g in kept}
     desc_rows: list[dict] = []
     omni_rows: list[dict] = []
     pair_rows: list[dict] = []
@@ -218,7 +225,7 @@ def compare_groups(
         values = pd.to_numeric(scores[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         cells: dict[str, np.ndarray] = {}
         for g in kept:
-            x = values[(column == g).to_numpy()]
+            x = values[masks[g]]
             x = x[~np.isnan(x)]
             if x.size < min_group_n:
                 reason = "no answers" if x.size == 0 else f"fewer than {min_group_n} answers"

@@ -490,3 +490,12 @@ def test_cli_adjust_choices_match_the_library():
     from survey.commands.compare import ADJUST_CHOICES
 
     assert ADJUST_CHOICES == ADJUST_METHODS
+
+
+def test_cli_csv_neutralises_formula_like_group_names():
+    from survey.commands.compare import _csv_bytes
+
+    frame = pd.DataFrame({"group": ["=HYPERLINK(1)", "CN-03", "-1"], "mean": [-1.5, 2.0, 3.0]})
+    assert _csv_bytes(frame).decode().splitlines() == [
+        "group,mean", "'=HYPERLINK(1),-1.5", "CN-03,2.0", "'-1,3.0",
+    ]
