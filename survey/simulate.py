@@ -92,6 +92,7 @@ __all__ = [
     "LAB_GROUP",
     "Dif",
     "about_rows",
+    "command_line",
     "parse_dif",
     "parse_labs",
     "parse_list",
@@ -398,7 +399,7 @@ def simulate(
     >>> len(df), list(df.columns[:4])
     (40, ['respondent_id', 'lab_region', 'lab_type', 'lab'])
     >>> df.attrs["simulation"]["planted"]["H7"]
-    0.0
+    ('peer_respect', 'lab_region', 'china > united_states', 0.0)
     """
     import numpy as np
     import pandas as pd
@@ -493,11 +494,11 @@ def simulate(
     u = rng_latent.normal(0.0, 1.0, size=(n_labs, n_c)) * np.sqrt(icc)
     e = rng_latent.normal(0.0, 1.0, size=(n, n_c)) * np.sqrt(1.0 - icc)
     theta = mu[None, :] + u[lab_of] + e
-    planted: dict[str, float] = {}
+    planted_rows: dict[str, tuple[str, str, str, float]] = {}
     c_index = {c.id: k for k, c in enumerate(constructs)}
     for h in instrument.hypotheses:
         d = 0.0 if h.id in null else float(effect)
-        planted[h.id] = d
+        planted_rows[h.id] = (h.construct, h.by, h.predicts, d)
         values = groups.get(h.by)
         if values is None or d == 0.0:
             continue
@@ -581,7 +582,7 @@ def simulate(
         "dif": [(i, r, float(s)) for i, r, s in dif],
         "missing": float(missing),
         "inattentive": float(inattentive),
-        "planted": planted,
+        "planted": planted_rows,
     }
     return frame
 
@@ -702,13 +703,47 @@ def about_rows(frame: pd.DataFrame) -> list[tuple[str, str]]:
         ("midpoint", ",".join(f"{k}={_format_number(v)}" for k, v in s["midpoint"].items())
          or "none"),
         ("dif", ",".join(f"{i}:{r}={_format_number(v)}" for i, r, v in s["dif"]) or "none"),
-        ("missing", f"{_format_number(s['missing'])} (item answers blank at random)"),
+        ("missing", f"{_format_number(s['missing'])} (item and check answers blank at "
+                     "random)"),
         ("inattentive", f"{_format_number(s['inattentive'])} (respondents answering at "
                         "random)"),
     ]
-    for hid, d in s["planted"].items():
-        rows.append((f"planted {hid}", f"latent difference {_format_number(d)} SD"))
+    for hid, (construct, by, predicts, d) in s["planted"].items():
+        rows.append((f"planted {hid}", f"{construct} by {by}: {predicts}, latent difference "
+                                       f"{_format_number(d)} SD"))
+    rows.append(("command", command_line(frame)))
     return rows
+
+
+def command_line(frame: pd.DataFrame, output: str = "FILE") -> str:
+    """The ``survey simulate`` command that makes ``frame`` again.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> cmd = command_line(simulate(load("lab-culture"), seed=5, labs=2, null=["H7"]), "x.csv")
+    >>> cmd.split(" --")[:3]
+    ['survey simulate lab-culture', 'seed 5', 'labs 2']
+    >>> cmd.split(" --")[-3:]
+    ['null H7', 'missing 0.02', 'inattentive 0.03 -o x.csv']
+    """
+    s = frame.attrs["simulation"]
+    labs = s["labs"]
+    labs_text = (",".join(f"{k}={v}" for k, v in labs.items()) if isinstance(labs, dict)
+                 else str(labs))
+    rpl = s["respondents_per_lab"]
+    parts = [
+        "survey simulate", s["instrument"], f"--seed {s['seed']}", f"--labs {labs_text}",
+        f"--respondents-per-lab {rpl[0]}-{rpl[1]}", f"--effect {_format_number(s['effect'])}",
+        f"--icc {_format_number(s['icc'])}",
+    ]
+    if s["null"]:
+        parts.append("--null " + ",".join(s["null"]))
+    parts += [f"--midpoint {k}={_format_number(v)}" for k, v in s["midpoint"].items()]
+    parts += [f"--dif {i}:{r}={_format_number(v)}" for i, r, v in s["dif"]]
+    parts += [f"--missing {_format_number(s['missing'])}",
+              f"--inattentive {_format_number(s['inattentive'])}", f"-o {output}"]
+    return " ".join(parts)
 
 
 def write_simulated(frame: pd.DataFrame, suffix: str) -> bytes:
