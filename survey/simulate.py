@@ -22,7 +22,8 @@ random-intercept model; the answers follow Samejima's graded response model.
    ``student``) predicts higher, 0.12 in the region it predicts lower and 0.20 elsewhere
    (0.20 everywhere without such a hypothesis). Students mostly (85 %) give the role whose
    code contains ``student`` or ``intern``; others draw among the remaining roles with
-   weights 0.40, 0.30, 0.20, 0.10, ... in the instrument's order. Years in the field is
+   weights proportional to ``0.75**k`` in the instrument's order (for researcher,
+   engineer, manager, other: 37, 27, 21 and 15 %). Years in the field is
    a band of the ``years_in_field`` choices: a position drawn from Beta(1.2, 5) for
    students and Beta(2.2, 2.2) for others, cut into as many equal bands as there are
    choices. Any other choice question is uniform over its codes.
