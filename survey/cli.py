@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "instruments": "survey.commands.instruments:instruments",
     "check": "survey.commands.instruments:check",
     "export": "survey.commands.export:export",
+    "import": "survey.commands.importing:import_",
     "compare": "survey.commands.compare:compare",
     "simulate": "survey.commands.simulate:simulate",
 }
@@ -32,6 +33,7 @@ SHORT_HELP: dict[str, str] = {
     "instruments": "List the bundled instruments.",
     "check": "Validate an instrument.",
     "export": "Export an instrument as a form or codebook.",
+    "import": "Import and validate a platform's response export.",
     "compare": "Compare groups on every construct; a verdict per hypothesis.",
     "simulate": "Simulate responses from the hypotheses (labelled as simulated).",
 }

@@ -97,6 +97,9 @@ class ImportLog:
         Everything noticed, in file order.
     notes : list[str]
         File-level remarks (encoding detected, platform chosen, header row found, ...).
+    rejected_rows : pandas.DataFrame or None
+        The rejected rows as they are in the file (original header, original cell text),
+        preceded by ``row`` and ``reason`` columns; filled by ``read_responses``.
     """
 
     file: str
@@ -105,6 +108,7 @@ class ImportLog:
     rejected: dict[int, str] = field(default_factory=dict)
     records: list[LogRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    rejected_rows: pd.DataFrame | None = None
 
     @property
     def rows_rejected(self) -> int:

@@ -1,0 +1,469 @@
+"""Bytes to a decoded table: the one step every platform reader starts from.
+
+:func:`read_table` turns the bytes of a response file into a :class:`Table`. It knows
+about files, not platforms: text encodings, delimiters, workbooks, title rows above the
+header and Excel dates. Platform readers (:mod:`survey.responses.kobo`, ...) take a
+``Table`` and know nothing about bytes.
+
+The Table
+---------
+``header`` : list[str]
+    The cells of the header row as text, stripped of surrounding whitespace; a blank
+    header cell is ``""``. Position ``j`` names column ``j`` of ``frame``.
+``frame`` : pandas.DataFrame
+    The data rows below the header. Columns are the positions ``0 .. len(header) - 1``
+    (not the header text, which may be blank or repeated). The index is each row's
+    number in the source file as a spreadsheet program shows it (1-based, header and
+    title rows counted), so ``frame.loc[12]`` is the row a user sees as row 12. Every
+    cell is the text of the cell (``str``) or missing (``None``/``NaN`` for an empty
+    cell) -- no type guessing -- with two exceptions from workbooks: an ``.xlsx`` column
+    whose every non-empty cell is a number is kept as ``float64`` (``NaN`` for empty)
+    so numbers are not printed and parsed again, and Excel dates and times are written
+    as ISO 8601 text (``2024-03-04`` or ``2024-03-04T09:12:05``). Use
+    :meth:`Table.text` when a column must be text. Rows below the header that are
+    wholly empty are kept (validation rejects them and counts them as read), except
+    trailing empty rows at the end of the file, which are dropped.
+``header_row`` : int
+    Row number of the header in the file (1 unless title rows sit above it).
+``file`` : str
+    The file name as given (for messages).
+``notes`` : list[str]
+    What was detected: encoding, delimiter, sheet, header row.
+
+A reader whose platform writes several header rows (Qualtrics: 3) drops the extra rows
+itself with ``table.drop_leading_rows(2)``; the row numbers of what remains stay those of
+the file.
+
+Examples
+--------
+>>> t = read_table("respondent_id;sp1\\nR1;4\\n".encode("utf-8-sig"), "r.csv")
+>>> t.header, t.frame.loc[2].tolist(), t.notes
+(['respondent_id', 'sp1'], ['R1', '4'], ['encoding: utf-8 with BOM', 'delimiter: ;'])
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import io
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from survey.errors import ResponseFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "Table",
+    "decode",
+    "normalise_name",
+    "read_table",
+    "sniff_delimiter",
+]
+
+#: Rows scanned for the header when title rows may sit above it.
+HEADER_SCAN_ROWS = 30
+DELIMITERS = (",", ";", "\t")
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (and other OLE2 files)
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_name(text: object) -> str:
+    """Fold a header or label for matching: NFKC, case-folded, inner spaces collapsed.
+
+    Examples
+    --------
+    >>> normalise_name("  Strongly   Agree ")
+    'strongly agree'
+    >>> normalise_name("ＳＰ１")
+    'sp1'
+    """
+    s = unicodedata.normalize("NFKC", str(text))
+    return _SPACES.sub(" ", s).strip().casefold()
+
+
+@dataclass
+class Table:
+    """A decoded table: the header row and the data rows under it (see module docs)."""
+
+    header: list[str]
+    frame: pd.DataFrame
+    file: str
+    header_row: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of data rows."""
+        return len(self.frame)
+
+    def text(self, position: int) -> pd.Series:
+        """Column ``position`` as text (``str`` cells, missing stays missing).
+
+        Numbers kept as floats come back without a trailing ``.0`` when whole.
+        """
+        return _as_text(self.frame[position])
+
+    def column(self, name: str) -> int | None:
+        """Position of the first header cell equal to ``name`` (case-insensitive)."""
+        want = normalise_name(name)
+        for j, h in enumerate(self.header):
+            if normalise_name(h) == want:
+                return j
+        return None
+
+    def drop_leading_rows(self, n: int) -> Table:
+        """The same table without its first ``n`` data rows (extra header rows)."""
+        return Table(
+            header=list(self.header),
+            frame=self.frame.iloc[n:],
+            file=self.file,
+            header_row=self.header_row,
+            notes=list(self.notes),
+        )
+
+    def named(self) -> pd.DataFrame:
+        """The data with header text as column names (blank/repeated names made unique).
+
+        A blank header becomes ``column_<letter>`` (``column_C``); a repeated one gets
+        ``.2``, ``.3``, ... appended, as a spreadsheet user would tell them apart.
+        """
+        return self.frame.set_axis(unique_names(self.header), axis=1)
+
+
+def unique_names(header: list[str]) -> list[str]:
+    """Header cells made usable as column names (see :meth:`Table.named`)."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for j, h in enumerate(header):
+        name = h if h else f"column_{column_letter(j)}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def column_letter(position: int) -> str:
+    """Spreadsheet column letter of a 0-based position (0 -> A, 27 -> AB)."""
+    s = ""
+    n = position + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+# ---- text ----------------------------------------------------------------------------
+
+def decode(data: bytes, file: str) -> tuple[str, str]:
+    """Decode the bytes of a text file; return ``(text, description of the encoding)``.
+
+    A byte-order mark decides (UTF-8, UTF-16 LE/BE); otherwise UTF-8, then GB18030 (a
+    superset of GBK, what Chinese-language Excel writes as "CSV"), are tried in turn.
+
+    Raises
+    ------
+    ResponseFileError
+        When none of them decodes the file.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _decode_strict(data[3:], "utf-8", file), "utf-8 with BOM"
+    if data.startswith(b"\xff\xfe"):
+        return _decode_strict(data[2:], "utf-16-le", file), "utf-16 LE"
+    if data.startswith(b"\xfe\xff"):
+        return _decode_strict(data[2:], "utf-16-be", file), "utf-16 BE"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as exc:
+        utf8_error = exc
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
+    row = data[: utf8_error.start].count(b"\n") + 1
+    raise ResponseFileError(
+        f"cannot decode the file: byte 0x{data[utf8_error.start]:02x} is not valid UTF-8 "
+        "and the file is not GB18030/GBK either; save it as 'CSV UTF-8' (or UTF-16) and "
+        "try again",
+        file=file,
+        row=row,
+    )
+
+
+def _decode_strict(data: bytes, encoding: str, file: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ResponseFileError(
+            f"the file starts with a {encoding} byte-order mark but byte {exc.start} is not "
+            f"valid {encoding}; save it again from the spreadsheet program",
+            file=file,
+        ) from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter (``,`` ``;`` or tab) that splits the first lines most evenly.
+
+    Each candidate parses the first 50 lines; the one whose most common field count is
+    highest (more than 1), with ties broken by how many lines share that count, wins.
+    A file with one column gives ``,``.
+
+    Examples
+    --------
+    >>> sniff_delimiter('"a";"b,c"\\n"1";"2"\\n')
+    ';'
+    >>> sniff_delimiter("a\\tb\\n1\\t2\\n")
+    '\\t'
+    """
+    head = text[:65536]
+    lines = head.splitlines(keepends=True)[:50]
+    if len(head) == 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    best = (0, 0, ",")
+    for d in DELIMITERS:
+        counts: dict[int, int] = {}
+        try:
+            for rec in csv.reader(lines, delimiter=d):
+                if rec:
+                    counts[len(rec)] = counts.get(len(rec), 0) + 1
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        # the widest field count shared by at least two lines (or the only line)
+        shared = [k for k, v in counts.items() if v >= 2 or len(lines) <= 2]
+        width = max(shared) if shared else max(counts)
+        score = (width, counts.get(width, 0), d)
+        if width > 1 and (score[0], score[1]) > (best[0], best[1]):
+            best = score
+    return best[2]
+
+
+def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
+    text, enc = decode(data, file)
+    notes = [f"encoding: {enc}"]
+    if not text.strip():
+        raise ResponseFileError("the file is empty; export the responses again", file=file)
+    delim = sniff_delimiter(text)
+    notes.append("delimiter: " + {"\t": "tab"}.get(delim, delim))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error as exc:
+        raise ResponseFileError(f"cannot parse as {notes[-1]}: {exc}", file=file) from None
+    return rows, notes
+
+
+# ---- workbooks -------------------------------------------------------------------------
+
+def _read_workbook(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+        raise ResponseFileError(
+            f"cannot open as an .xlsx workbook ({str(exc).splitlines()[0]}); save it again "
+            "from the spreadsheet program",
+            file=file,
+        ) from None
+    names = wb.sheet_names
+    if not names:
+        raise ResponseFileError("the workbook has no sheets", file=file)
+    # the first sheet with anything in it (platform exports put the data first)
+    for name in names:
+        sheet = wb.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+        if any(any(c not in ("", None) for c in r) for r in rows[:HEADER_SCAN_ROWS]):
+            note = f"sheet: {name}"
+            return rows, [note]
+    raise ResponseFileError("the workbook has no data in any sheet", file=file)
+
+
+def _looks_like_workbook(data: bytes) -> bool:
+    return data.startswith(_ZIP_MAGIC)
+
+
+# ---- the table ------------------------------------------------------------------------
+
+def read_table(
+    data: bytes,
+    file: str,
+    *,
+    expected: Iterable[str] = (),
+) -> Table:
+    """Decode the bytes of a response file into a :class:`Table`.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file. ``.xlsx`` is recognised by its content (a zip archive), anything
+        else is read as delimited text.
+    file : str
+        The file name, for messages and to recognise ``.xls``.
+    expected : iterable of str
+        Header names (variable names, labels, platform column names) that mark the
+        header row. The header is the first of the first 30 rows holding at least
+        ``min(2, len(expected))`` of them (compared with :func:`normalise_name`, also
+        after the last ``/``); when no row qualifies, row 1 is the header.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    ResponseFileError
+        Empty file, ``.xls``, undecodable text, unreadable workbook.
+    """
+    import pandas as pd
+
+    if not data or not data.strip():
+        raise ResponseFileError("the file is empty; export the responses again", file=file)
+    if data.startswith(_OLE_MAGIC) or str(file).lower().endswith(".xls"):
+        raise ResponseFileError(
+            "old Excel .xls workbooks are not supported; open the file in Excel or "
+            "LibreOffice and save it as .xlsx or CSV UTF-8",
+            file=file,
+        )
+    if _looks_like_workbook(data):
+        rows, notes = _read_workbook(data, file)
+        from_workbook = True
+    else:
+        rows, notes = _read_text_table(data, file)
+        from_workbook = False
+
+    # drop trailing empty rows (spreadsheets and CSV writers leave them)
+    end = len(rows)
+    while end and _row_empty(rows[end - 1]):
+        end -= 1
+    rows = rows[:end]
+    if not rows:
+        raise ResponseFileError("the file is empty; export the responses again", file=file)
+
+    h = _find_header(rows, expected)
+    if h > 0:
+        notes.append(f"header row: {h + 1} (rows above it skipped)")
+    header = [_header_text(c) for c in rows[h]]
+    body = rows[h + 1:]
+    width = max([len(header), *(len(r) for r in body)]) if body else len(header)
+    header += [""] * (width - len(header))
+    # trim wholly blank trailing header columns with no data under them
+    frame = pd.DataFrame(body, columns=range(width) if body else None, dtype=object)
+    if not body:
+        frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
+    frame.index = pd.RangeIndex(h + 2, h + 2 + len(body))
+    if from_workbook:
+        frame = _clean_workbook_columns(frame)
+    else:
+        frame = frame.mask(frame == "")
+    while width and header[-1] == "" and frame[width - 1].isna().all():
+        frame = frame.drop(columns=width - 1)
+        header.pop()
+        width -= 1
+    return Table(header=header, frame=frame, file=file, header_row=h + 1, notes=notes)
+
+
+def _row_empty(row: list[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in row)
+
+
+def _header_text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _find_header(rows: list[list[Any]], expected: Iterable[str]) -> int:
+    want: set[str] = set()
+    for e in expected:
+        if e:
+            want.add(normalise_name(e))
+    if not want:
+        return 0
+    need = min(2, len(want))
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        hits = 0
+        for c in row:
+            if c is None or c == "":
+                continue
+            n = normalise_name(c)
+            if n in want or n.rsplit("/", 1)[-1] in want:
+                hits += 1
+        if hits >= need:
+            return i
+    return 0
+
+
+def _excel_cell_text(v: Any) -> Any:
+    """Text of one workbook cell that is not a plain number or string."""
+    if isinstance(v, _dt.datetime):
+        if v.microsecond:
+            return v.isoformat(timespec="milliseconds")
+        if v.hour == v.minute == v.second == 0:
+            return v.date().isoformat()
+        return v.isoformat(timespec="seconds")
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, _dt.time):
+        return v.isoformat(timespec="seconds")
+    if isinstance(v, _dt.timedelta):
+        return str(v.total_seconds())
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return _float_text(v)
+    return str(v)
+
+
+def _float_text(v: float) -> str:
+    return str(int(v)) if v.is_integer() else repr(v)
+
+
+def _clean_workbook_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty strings to missing; all-number columns to float64; other cells to text."""
+    import pandas as pd
+
+    out = {}
+    for j in frame.columns:
+        s = frame[j]
+        kind = pd.api.types.infer_dtype(s, skipna=True)
+        if kind in ("floating", "integer", "mixed-integer-float"):
+            out[j] = s.astype("float64")
+        elif kind in ("string", "empty"):
+            out[j] = s.mask(s == "") if kind == "string" else s
+        else:
+            out[j] = s.map(
+                lambda v: None if v is None or v == "" else (
+                    v if isinstance(v, str) else _excel_cell_text(v)
+                )
+            ).astype(object)
+        if kind == "string":
+            out[j] = out[j].astype(object)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(s.dtype):
+        vals = s.to_numpy()
+        out = np.empty(len(vals), dtype=object)
+        ok = ~np.isnan(vals)
+        whole = ok & (vals == np.floor(np.where(ok, vals, 0)))
+        out[whole] = vals[whole].astype(np.int64).astype(str)
+        rest = ok & ~whole
+        out[rest] = [repr(float(v)) for v in vals[rest]]
+        out[~ok] = None
+        return pd.Series(out, index=s.index, dtype=object)
+    return s.astype(object).where(s.notna(), None)

@@ -1,0 +1,493 @@
+"""The checks every import shares: RawResponses + Instrument + Policy -> ResponseSet.
+
+Platform readers only find the columns; everything judged about the answers happens here,
+once, column by column (each check is vectorised over the rows):
+
+========================  ======================================  =====================
+check                     what it looks at                        default action
+========================  ======================================  =====================
+``missing_column``        an item or ``respondent_id`` column     error (file refused)
+                          is absent; a required group column is
+                          absent
+``missing_column``        a check or optional group is absent     warning (left blank)
+``unknown_column``        a column the instrument does not know   warning (kept in meta)
+``empty_row``             every cell of the row is empty          reject the row
+``missing_id``            ``respondent_id`` is empty              reject the row
+``duplicate_id``          ``respondent_id`` seen in an earlier    reject the later row
+                          row
+``out_of_range``          a number that is not a point of the     blank the cell, warn
+                          item's scale (``7`` on 1-5, ``2.5``)
+``unknown_label``         text that is neither a code nor a       blank the cell, warn
+                          label of the scale in any language
+``non_numeric``           text without letters that is not a      blank the cell, warn
+                          number (``?``, ``3-4``)
+``unknown_choice``        a group answer that is neither a code   blank the cell, warn
+                          nor a label of its choices
+``failed_attention_       an attention check answered other than  keep, flag
+check``                   expected (an unanswered check is not
+                          a failure)
+``unfinished``            the platform marks the response         keep, flag
+                          unfinished
+``speeder``               duration below ``min_duration``         keep, flag
+========================  ======================================  =====================
+
+Codes and labels: an answer given as a code (``4``, ``china``) or as a label in any of
+the instrument's languages (``Agree``, ``同意``, ``United States``, ``美国``) becomes the
+code; case, width (full-width digits) and runs of spaces do not matter.
+
+A flagged row stays in the data; ``ResponseSet.meta["flags"]`` lists its flags joined by
+``;`` (empty when none). Rejected rows are left out of ``data``; ``log.rejected`` maps
+their row numbers to the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from survey.errors import ResponseFileError
+from survey.responses.model import ImportLog, RawResponses, ResponseSet
+from survey.responses.tables import normalise_name
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from survey.instrument import Instrument, Scale
+
+__all__ = ["Policy", "validate", "label_map"]
+
+#: Rejection reasons in the order they are decided (the first applying one is recorded).
+_REJECT_ORDER = ("empty_row", "missing_id", "duplicate_id", "unfinished",
+                 "failed_attention_check", "speeder")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What to do with rows that need attention.
+
+    Defaults follow common survey-cleaning practice: keep every answer that can be kept,
+    flag rather than drop respondents whose carefulness is in doubt (the analyst decides,
+    and can report with and without them), and never let an unreadable cell through.
+
+    Attributes
+    ----------
+    reject_failed_checks : bool
+        Reject rows that fail an attention check (default: keep and flag).
+    reject_unfinished : bool
+        Reject responses the platform marks unfinished (default: keep and flag).
+    min_duration : float or None
+        Seconds; a response faster than this is a speeder (default: no speeder check).
+    reject_speeders : bool
+        Reject speeders instead of flagging them (default: keep and flag).
+    """
+
+    reject_failed_checks: bool = False
+    reject_unfinished: bool = False
+    min_duration: float | None = None
+    reject_speeders: bool = False
+
+
+def label_map(labels: dict[str, tuple[str, ...]] | None, codes: list[object]) -> dict[str, object]:
+    """Normalised label or code text -> code, for every language."""
+    out: dict[str, object] = {}
+    for code in codes:
+        out[normalise_name(code)] = code
+    if labels:
+        for ls in labels.values():
+            for code, lab in zip(codes, ls, strict=False):
+                out.setdefault(normalise_name(lab), code)
+    return out
+
+
+def _scale_map(scale: Scale) -> dict[str, object]:
+    return label_map(dict(scale.labels), list(scale.points))
+
+
+def _strip(s: pd.Series) -> pd.Series:
+    """Text cells stripped, empty -> missing (numbers stay numbers)."""
+    import pandas as pd
+
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s
+    t = s.astype(object)
+    t = t.where(t.notna(), None)
+    t = t.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
+    return t.mask(t.map(lambda v: v == "", na_action="ignore").fillna(False).astype(bool))
+
+
+def validate(
+    raw: RawResponses,
+    instrument: Instrument,
+    policy: Policy | None = None,
+    log: ImportLog | None = None,
+) -> ResponseSet:
+    """Check and convert what a reader found into a :class:`ResponseSet`.
+
+    Parameters
+    ----------
+    raw : RawResponses
+        From a platform reader; ``raw.frame`` columns already renamed to instrument
+        variables where recognised, index = row numbers in the file.
+    instrument : Instrument
+        What the answers answer.
+    policy : Policy, optional
+        Row policies (defaults: see :class:`Policy`).
+    log : ImportLog, optional
+        A log to continue (notes from reading); a new one otherwise.
+
+    Returns
+    -------
+    ResponseSet
+        ``data`` with exactly ``instrument.columns`` (``respondent_id`` as text, choice
+        groups categorical over the instrument's codes, text groups as text, items and
+        checks ``Int64``), ``meta`` with ``source_row``, ``flags``, the platform metadata
+        and unknown columns, and the log.
+
+    Raises
+    ------
+    ResponseFileError
+        When ``respondent_id``, an item or a required group column is missing.
+    """
+    import numpy as np
+    import pandas as pd
+
+    policy = policy or Policy()
+    if log is None:
+        log = ImportLog(file=raw.file, platform=raw.platform)
+    for note in raw.notes:
+        if note not in log.notes:
+            log.notes.append(note)
+    frame = raw.frame
+    file = raw.file
+    rows = frame.index
+    log.rows_read = len(frame)
+
+    # ---- whole-file checks ----------------------------------------------------------
+    present = set(frame.columns)
+    required_groups = [g.id for g in instrument.groups if g.required]
+    missing_hard = [c for c in ("respondent_id", *required_groups, *instrument.item_ids)
+                    if c not in present]
+    if missing_hard:
+        known = [str(c) for c in frame.columns]
+        hint = ""
+        if len(missing_hard) == 1:
+            from survey.errors import did_you_mean
+
+            hint = did_you_mean(missing_hard[0], known)
+        shown = ", ".join(missing_hard[:12]) + (" ..." if len(missing_hard) > 12 else "")
+        raise ResponseFileError(
+            f"{len(missing_hard)} column{'s' if len(missing_hard) > 1 else ''} of instrument "
+            f"'{instrument.id}' missing: {shown}; the header row must name every item "
+            f"(or use --map to rename columns).{hint}",
+            file=file,
+            column=missing_hard[0] if len(missing_hard) == 1 else None,
+        )
+    for c in instrument.columns:
+        if c not in present:
+            log.add("missing_column", "warning",
+                    f"column '{c}' is not in the file; left blank", column=c)
+    known_vars = set(instrument.columns)
+    meta_cols = [c for c in raw.meta_columns if c in present and c not in known_vars]
+    unknown = [c for c in frame.columns if c not in known_vars and c not in set(meta_cols)]
+    for c in unknown:
+        log.add("unknown_column", "warning",
+                f"column '{c}' is not in instrument '{instrument.id}'; kept in meta",
+                column=str(c))
+
+    # ---- parse every column (vectorised) --------------------------------------------
+    n = len(frame)
+    cell_problems: list[tuple[np.ndarray, str, pd.Series, str, str]] = []
+    out: dict[str, pd.Series] = {}
+    col_order = {c: i for i, c in enumerate(instrument.columns)}
+
+    ids = _strip(frame["respondent_id"]) if n else frame["respondent_id"]
+    ids = ids.map(_id_text, na_action="ignore")
+    out["respondent_id"] = ids
+
+    for g in instrument.groups:
+        if g.id not in present:
+            out[g.id] = pd.Series([None] * n, index=rows, dtype=object)
+            continue
+        s = _strip(frame[g.id])
+        if g.type == "choice":
+            mapping = label_map({k: tuple(c.label.get(k, "") for c in g.choices)
+                                 for k in instrument.languages}, list(g.codes))
+            text = s.map(_cell_text, na_action="ignore")
+            codes = text.map(lambda v, m=mapping: m.get(normalise_name(v)), na_action="ignore")
+            bad = (s.notna() & codes.isna()).to_numpy()
+            if bad.any():
+                cell_problems.append((bad, g.id, s, "unknown_choice",
+                                      f"is not a choice of '{g.id}' ({', '.join(g.codes)}) in "
+                                      "any language; cell left blank"))
+            out[g.id] = codes
+        else:
+            out[g.id] = s.map(_cell_text, na_action="ignore")
+
+    for var in (*instrument.item_ids, *instrument.check_ids):
+        if var not in present:
+            out[var] = pd.Series(pd.array([pd.NA] * n, dtype="Int64"), index=rows)
+            continue
+        scale = instrument.scale_of(var)
+        values, problems = _parse_scale_column(frame[var], scale)
+        out[var] = values
+        for mask, reason, message in problems:
+            cell_problems.append((mask, var, frame[var], reason, message))
+
+    # ---- row checks -------------------------------------------------------------------
+    reject = pd.Series([None] * n, index=rows, dtype=object)
+    reject_col: dict[int, tuple[str | None, object, str]] = {}
+    flags: dict[str, np.ndarray] = {}
+
+    empty = _row_is_empty(frame).to_numpy()
+    _mark(reject, empty, "empty_row")
+    missing_id = (~empty) & ids.isna().to_numpy()
+    _mark(reject, missing_id, "missing_id")
+    has_id = ids.notna().to_numpy() & ~empty
+    dup = np.zeros(n, dtype=bool)
+    if has_id.any():
+        idv = ids[has_id]
+        dup_sub = idv.duplicated(keep="first").to_numpy()
+        dup[np.flatnonzero(has_id)[dup_sub]] = True
+        first_row = {}
+        for r, v in zip(idv.index[~dup_sub], idv[~dup_sub], strict=True):
+            first_row.setdefault(v, r)
+        for r, v in zip(idv.index[dup_sub], idv[dup_sub], strict=True):
+            reject_col[r] = ("respondent_id", v,
+                             f"respondent_id '{v}' already used in row {first_row[v]}; the "
+                             "first occurrence is kept")
+    _mark(reject, dup, "duplicate_id")
+
+    unfinished = np.zeros(n, dtype=bool)
+    if raw.finished is not None:
+        fin = raw.finished.reindex(rows)
+        unfinished = (fin.astype(object) == False).to_numpy()  # noqa: E712 - NA stays False
+        unfinished &= ~empty
+    if unfinished.any():
+        if policy.reject_unfinished:
+            _mark(reject, unfinished, "unfinished")
+        flags["unfinished"] = unfinished
+
+    failed = np.zeros(n, dtype=bool)
+    failed_which: dict[int, str] = {}
+    for chk in instrument.checks:
+        v = out[chk.id]
+        f = (v.notna() & (v != chk.expect)).fillna(False).to_numpy(dtype=bool) & ~empty
+        for r in rows[f & ~failed]:
+            failed_which[r] = chk.id
+        failed |= f
+    if failed.any():
+        if policy.reject_failed_checks:
+            _mark(reject, failed, "failed_attention_check")
+        flags["failed_attention_check"] = failed
+
+    speeder = np.zeros(n, dtype=bool)
+    dur = None
+    if raw.duration is not None:
+        dur = pd.to_numeric(raw.duration.reindex(rows), errors="coerce")
+    if policy.min_duration is not None:
+        if dur is None:
+            log.notes.append("speeder check skipped: the file records no durations")
+        else:
+            speeder = (dur < policy.min_duration).fillna(False).to_numpy(dtype=bool) & ~empty
+            if speeder.any():
+                if policy.reject_speeders:
+                    _mark(reject, speeder, "speeder")
+                flags["speeder"] = speeder
+
+    rejected = reject.notna().to_numpy()
+    keep = ~rejected
+
+    # ---- records, in file order -------------------------------------------------------
+    records: list[tuple[int, int, str | None, object, str, str, str]] = []
+    # (row, column order, column, value, reason, action, message)
+    width = len(instrument.columns) + 1
+    for r, reason in reject[rejected].items():
+        col, value, msg = reject_col.get(r, (None, None, _REJECT_MESSAGES.get(reason, "")))
+        if reason == "failed_attention_check":
+            cid = failed_which[r]
+            col, value = cid, frame.at[r, cid]
+            msg = (f"attention check '{cid}' answered {_cell_text(value)}, expected "
+                   f"{instrument.check(cid).expect}; row rejected (--reject-failed-checks)")
+        elif reason == "speeder":
+            msg = (f"took {dur[r]:g} s, under the minimum of {policy.min_duration:g} s; "
+                   "row rejected")
+        elif reason == "unfinished":
+            msg = "the platform marks this response unfinished; row rejected (--reject-unfinished)"
+        col = col or _REJECT_COLUMNS.get(reason)
+        records.append((r, -1, col, value, reason, "rejected", msg))
+    for mask, col, src, reason, msg in cell_problems:
+        m = mask & keep
+        if not m.any():
+            continue
+        for r, value in src[m].items():
+            records.append((r, col_order.get(col, width), col, value, reason, "blanked",
+                            f"{_shown(value)} {msg}"))
+    for flag, mask in flags.items():
+        m = mask & keep
+        for r in rows[m]:
+            if flag == "failed_attention_check":
+                cid = failed_which[r]
+                col, value = cid, frame.at[r, cid]
+                msg = (f"attention check '{cid}' answered {_cell_text(value)}, expected "
+                       f"{instrument.check(cid).expect}; row kept and flagged")
+            elif flag == "speeder":
+                col, value = None, dur[r]
+                msg = (f"took {dur[r]:g} s, under the minimum of {policy.min_duration:g} s; "
+                       "row kept and flagged")
+            else:
+                col, value = None, None
+                msg = "the platform marks this response unfinished; row kept and flagged"
+            records.append((r, col_order.get(col, width) if col else width, col, value, flag,
+                            "flagged", msg))
+    records.sort(key=lambda t: (t[0], t[1]))
+    for r, _, col, value, reason, action, msg in records:
+        src_col = raw.sources.get(col, col) if col else None
+        log.add(reason, action, msg, row=int(r), column=src_col,
+                value=None if _isna(value) else _cell_text(value))
+
+    # ---- assemble ---------------------------------------------------------------------
+    data = pd.DataFrame(index=rows[keep])
+    data["respondent_id"] = pd.Series(out["respondent_id"][keep], dtype="str")
+    for g in instrument.groups:
+        v = out[g.id][keep]
+        if g.type == "choice":
+            data[g.id] = pd.Categorical(v.astype(object).where(v.notna(), None),
+                                        categories=list(g.codes))
+        else:
+            data[g.id] = v.astype("str").where(v.notna(), np.nan) if len(v) else \
+                pd.Series([], dtype="str")
+            data[g.id] = data[g.id].astype("str")
+    for var in (*instrument.item_ids, *instrument.check_ids):
+        data[var] = out[var][keep]
+    data = data[list(instrument.columns)]
+    data = data.reset_index(drop=True)
+
+    meta = pd.DataFrame(index=rows[keep])
+    meta["source_row"] = np.asarray(rows[keep], dtype=np.int64)
+    flag_text = np.full(n, "", dtype=object)
+    for flag in ("unfinished", "failed_attention_check", "speeder"):
+        if flag in flags:
+            m = flags[flag]
+            flag_text[m] = np.where(flag_text[m] == "", flag, flag_text[m] + ";" + flag)
+    meta["flags"] = pd.Series(flag_text[keep], index=rows[keep], dtype="str")
+    if raw.finished is not None:
+        meta["finished"] = raw.finished.reindex(rows)[keep].astype("boolean")
+    if dur is not None:
+        meta["duration_seconds"] = dur[keep].astype("float64")
+    for c in [*meta_cols, *unknown]:
+        if c in meta.columns:
+            continue
+        meta[c] = frame[c][keep].astype(object)
+    meta = meta.reset_index(drop=True)
+    return ResponseSet(data=data, instrument=instrument, log=log, meta=meta)
+
+
+_REJECT_MESSAGES = {
+    "empty_row": "every cell is empty; row rejected",
+    "missing_id": "respondent_id is empty; row rejected (every response needs an id)",
+}
+_REJECT_COLUMNS = {"missing_id": "respondent_id"}
+
+
+def _mark(reject: pd.Series, mask, reason: str) -> None:
+    m = mask & reject.isna().to_numpy()
+    if m.any():
+        reject[m] = reason
+
+
+def _isna(v: object) -> bool:
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _cell_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _id_text(v: object) -> str:
+    return _cell_text(v)
+
+
+def _shown(v: object) -> str:
+    return repr(_cell_text(v))
+
+
+def _row_is_empty(frame: pd.DataFrame) -> pd.Series:
+    import pandas as pd
+
+    if frame.shape[1] == 0:
+        return pd.Series(True, index=frame.index)
+    empty = None
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            e = s.isna()
+        else:
+            e = s.isna() | (s.astype(object).map(
+                lambda v: isinstance(v, str) and not v.strip(), na_action="ignore"
+            ).fillna(False).astype(bool))
+        empty = e if empty is None else (empty & e)
+    return empty
+
+
+def _parse_scale_column(s: pd.Series, scale: Scale):
+    """Codes of one item column: (Int64 series, [(mask, reason, message), ...])."""
+    import numpy as np
+    import pandas as pd
+
+    points = np.asarray(scale.points, dtype=np.float64)
+    rng = f"{scale.min}-{scale.max}" if list(scale.points) == list(
+        range(scale.min, scale.max + 1)) else ", ".join(map(str, scale.points))
+    problems = []
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        num = s.astype("float64")
+        text_part = None
+    else:
+        t = _strip(s)
+        num = pd.to_numeric(t.map(_fold_digits, na_action="ignore"), errors="coerce")
+        text_part = t
+    nv = num.to_numpy(dtype=np.float64, na_value=np.nan)
+    ok = np.isin(nv, points)
+    numeric = ~np.isnan(nv)
+    out_of_range = numeric & ~ok
+    codes = np.where(ok, nv, np.nan)
+    if text_part is not None:
+        textual = (text_part.notna().to_numpy()) & ~numeric
+        if textual.any():
+            mapping = _scale_map(scale)
+            sub = text_part[textual].map(lambda v: mapping.get(normalise_name(v)))
+            found = sub.notna().to_numpy()
+            idx = np.flatnonzero(textual)
+            codes[idx[found]] = sub[found].astype("float64").to_numpy()
+            unknown = np.zeros(len(nv), dtype=bool)
+            unknown[idx[~found]] = True
+            has_letter = text_part.map(lambda v: any(ch.isalpha() for ch in str(v)),
+                                       na_action="ignore").fillna(False).to_numpy(dtype=bool)
+            lab = unknown & has_letter
+            non = unknown & ~has_letter
+            if lab.any():
+                problems.append((lab, "unknown_label",
+                                 f"is neither a code ({rng}) nor a label of scale "
+                                 f"'{scale.id}' in any language; cell left blank"))
+            if non.any():
+                problems.append((non, "non_numeric",
+                                 f"is not a number; scale '{scale.id}' takes {rng}; cell "
+                                 "left blank"))
+    if out_of_range.any():
+        problems.append((out_of_range, "out_of_range",
+                         f"is not a point of scale '{scale.id}' ({rng}); cell left blank"))
+    values = pd.Series(pd.array(codes, dtype="Float64"), index=s.index).astype("Int64")
+    return values, problems
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
+
+
+def _fold_digits(v: object) -> object:
+    return v.translate(_FULLWIDTH) if isinstance(v, str) else v

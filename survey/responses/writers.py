@@ -1,0 +1,214 @@
+"""Writing clean responses: the file type follows the suffix.
+
+=========  ===========================================================================
+suffix     what is written
+=========  ===========================================================================
+``.csv``   UTF-8, comma-separated, the template layout (codes, not labels)
+``.xlsx``  one sheet ``responses`` in the template layout
+``.parquet`` the frame as it is (categoricals and nullable integers kept)
+``.sav``   SPSS: variable labels (question text), value labels (scale and choice
+           labels); choice groups become numbers 1, 2, ... in the instrument's order
+``.dta``   Stata 15: as ``.sav`` (labels cut to Stata's 80 characters)
+=========  ===========================================================================
+
+Labels are in the instrument's first language unless ``lang`` is given. Text cells that a
+spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``) are written with a
+leading ``'`` in ``.csv`` and ``.xlsx``. Output is the same bytes on every run (the
+timestamps SPSS and Stata files carry are fixed).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from survey.errors import ExportError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from survey.instrument import Instrument
+    from survey.responses.model import ImportLog, ResponseSet
+
+__all__ = ["SUFFIXES", "log_table", "write_frame", "write_responses"]
+
+SUFFIXES = (".csv", ".xlsx", ".parquet", ".sav", ".dta")
+
+
+def write_responses(rs: ResponseSet, suffix: str, *, lang: str | None = None) -> bytes:
+    """Bytes of the clean data of ``rs`` in the format named by ``suffix``.
+
+    Parameters
+    ----------
+    rs : ResponseSet
+        Validated responses.
+    suffix : str
+        One of :data:`SUFFIXES` (``".sav"`` or a file name ending in it).
+    lang : str, optional
+        Language of the labels in ``.sav``/``.dta`` (default: the instrument's first).
+
+    Raises
+    ------
+    ExportError
+        Unknown suffix.
+    """
+    suffix = _suffix(suffix)
+    data = rs.data
+    inst = rs.instrument
+    if suffix == ".csv":
+        return write_frame(data, ".csv")
+    if suffix == ".xlsx":
+        return write_frame(data, ".xlsx", sheet="responses")
+    if suffix == ".parquet":
+        return _parquet(data)
+    return _stat(data, inst, suffix, lang or inst.languages[0])
+
+
+def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -> bytes:
+    """A plain table as ``.csv`` or ``.xlsx`` bytes, formula text neutralised.
+
+    Categoricals are written as their codes, nullable integers as whole numbers, missing
+    values as empty cells.
+    """
+    import csv
+
+    from survey.outputs import neutralise
+
+    suffix = _suffix(suffix)
+    columns = [str(c) for c in frame.columns]
+    cells = _cells(frame)
+    if suffix == ".csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(columns)
+        for row in zip(*cells, strict=True) if cells else ():
+            w.writerow(["" if v is None else str(neutralise(v)) for v in row])
+        return buf.getvalue().encode("utf-8")
+    if suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        from survey.outputs import workbook_bytes
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = sheet
+        ws.append(columns)
+        for row in zip(*cells, strict=True) if cells else ():
+            ws.append([neutralise(v) for v in row])
+        return workbook_bytes(wb)
+    raise ExportError(f"cannot write a plain table as {suffix}; use .csv or .xlsx")
+
+
+def _cells(frame: pd.DataFrame) -> list[list[object]]:
+    """Columns as lists of Python values: None for missing, int for whole numbers."""
+    import numpy as np
+    import pandas as pd
+
+    out = []
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+            vals = [None if v is pd.NA else (int(v) if not isinstance(v, bool | np.bool_)
+                    else bool(v)) for v in s.astype(object)]
+        elif pd.api.types.is_float_dtype(s.dtype):
+            vals = [None if v != v else (int(v) if float(v).is_integer() else float(v))
+                    for v in s.astype(object).fillna(np.nan)]
+        else:
+            vals = [None if _missing(v) else (v if isinstance(v, int | float | str) else str(v))
+                    for v in s.astype(object)]
+        out.append(vals)
+    return out
+
+
+def _suffix(s: str) -> str:
+    suffix = s if s.startswith(".") and "/" not in s else Path(s).suffix
+    suffix = suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ExportError(
+            f"cannot write '{suffix or s}' files; the output name must end in "
+            + ", ".join(SUFFIXES),
+            file=None if s.startswith(".") else s,
+        )
+    return suffix
+
+
+def _missing(v: object) -> bool:
+    try:
+        return v is None or bool(v != v)
+    except (TypeError, ValueError):
+        return False
+
+
+def _parquet(data: pd.DataFrame) -> bytes:
+    buf = io.BytesIO()
+    data.to_parquet(buf, index=False)
+    return buf.getvalue()
+
+
+def _stat(data: pd.DataFrame, inst: Instrument, suffix: str, lang: str) -> bytes:
+    import numpy as np
+    import pandas as pd
+    import pyreadstat
+
+    limit = 80 if suffix == ".dta" else 256
+    cols: dict[str, object] = {}
+    labels: dict[str, str] = {"respondent_id": "Respondent id"}
+    values: dict[str, dict[int | float, str]] = {}
+    cols["respondent_id"] = data["respondent_id"].astype(object).fillna("").astype(str)
+    for g in inst.groups:
+        labels[g.id] = g.text.get(lang, g.id)
+        s = data[g.id]
+        if g.type == "choice":
+            num = pd.Series(s.cat.codes.to_numpy(dtype=np.float64) + 1, index=s.index)
+            cols[g.id] = num.where(s.notna().to_numpy(), np.nan)
+            values[g.id] = {i + 1: c.label.get(lang, c.code) for i, c in enumerate(g.choices)}
+        else:
+            cols[g.id] = s.astype(object).where(s.notna(), "").astype(str)
+    for var in (*inst.item_ids, *inst.check_ids):
+        scale = inst.scale_of(var)
+        text = inst.item(var).text if var in inst.item_ids else inst.check(var).text
+        labels[var] = text.get(lang, var)
+        cols[var] = data[var].astype("float64")
+        values[var] = {p: scale.label(p, lang) for p in scale.points}
+    frame = pd.DataFrame(cols)
+    labels = {k: v[:limit] for k, v in labels.items()}
+    values = {k: {c: t[:limit if suffix == ".sav" else 32000] for c, t in v.items()}
+              for k, v in values.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"out{suffix}"
+        if suffix == ".sav":
+            pyreadstat.write_sav(frame, str(path), column_labels=labels,
+                                 variable_value_labels=values,
+                                 file_label=inst.id[:64])
+        else:
+            pyreadstat.write_dta(frame, str(path), column_labels=labels,
+                                 variable_value_labels=values, version=15,
+                                 file_label=inst.id[:80])
+        raw = path.read_bytes()
+    return _fix_timestamp(raw, suffix)
+
+
+def _fix_timestamp(raw: bytes, suffix: str) -> bytes:
+    """Replace the creation time SPSS and Stata files carry by a fixed one."""
+    if suffix == ".sav" and raw[:4] in (b"$FL2", b"$FL3") and len(raw) > 109:
+        return raw[:92] + b"01 Jan 00" + b"00:00:00" + raw[109:]
+    if suffix == ".dta":
+        return re.sub(rb"<timestamp>.[^<]*</timestamp>",
+                      b"<timestamp>\x1101 Jan 2000 00:00</timestamp>", raw, count=1,
+                      flags=re.DOTALL)
+    return raw
+
+
+def log_table(log: ImportLog) -> pd.DataFrame:
+    """Every record of an import log as a table (row, column, value, reason, action,
+    message), for ``survey import --log``."""
+    import pandas as pd
+
+    cols = ["row", "column", "value", "reason", "action", "message"]
+    recs = [r.as_dict() for r in log.records]
+    frame = pd.DataFrame(recs, columns=cols)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
