@@ -356,13 +356,15 @@ def read_table(
     width = max([len(header), *(len(r) for r in body)]) if body else len(header)
     header += [""] * (width - len(header))
     # trim wholly blank trailing header columns with no data under them
-    frame = pd.DataFrame(body, columns=range(width) if body else None, dtype=object)
-    if not body:
-        frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
-    frame.index = pd.RangeIndex(h + 2, h + 2 + len(body))
     if from_workbook:
-        frame = _clean_workbook_columns(frame)
+        frame = _workbook_frame(body, width, h + 2)
     else:
+        if any(len(r) != width for r in body):
+            body = [r + [""] * (width - len(r)) for r in body]
+        frame = pd.DataFrame(body, columns=range(width) if body else None, dtype=object)
+        if not body:
+            frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
+        frame.index = pd.RangeIndex(h + 2, h + 2 + len(body))
         frame = frame.mask(frame == "")
     while width and header[-1] == "" and frame[width - 1].isna().all():
         frame = frame.drop(columns=width - 1)
@@ -429,27 +431,44 @@ def _float_text(v: float) -> str:
     return str(int(v)) if v.is_integer() else repr(v)
 
 
-def _clean_workbook_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Empty strings to missing; all-number columns to float64; other cells to text."""
+def _workbook_frame(body: list[list[Any]], width: int, start_row: int) -> pd.DataFrame:
+    """Workbook rows to a frame: empty -> missing, all-number columns -> float64,
+    dates and other cells -> text (one pass per column, vectorised where it counts)."""
+    import numpy as np
     import pandas as pd
 
-    out = {}
-    for j in frame.columns:
-        s = frame[j]
-        kind = pd.api.types.infer_dtype(s, skipna=True)
+    index = pd.RangeIndex(start_row, start_row + len(body))
+    if not body:
+        return pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
+    if any(len(r) != width for r in body):
+        body = [list(r) + [""] * (width - len(r)) for r in body]
+    # Row-major work first: cells were created row by row, so this order is cache-friendly.
+    grid = np.empty((len(body), width), dtype=object)
+    grid[:] = body
+    empty = grid == ""
+    if not isinstance(empty, np.ndarray):  # pragma: no cover - defensive
+        empty = np.zeros(grid.shape, dtype=bool)
+    grid[empty] = None
+    out: dict[int, Any] = {}
+    for j in range(width):
+        col = grid[:, j]
+        e = empty[:, j]
+        if e.all():
+            out[j] = np.full(len(col), None, dtype=object)
+            continue
+        kind = pd.api.types.infer_dtype(col, skipna=True)
         if kind in ("floating", "integer", "mixed-integer-float"):
-            out[j] = s.astype("float64")
-        elif kind in ("string", "empty"):
-            out[j] = s.mask(s == "") if kind == "string" else s
+            col = col.copy()
+            col[e] = np.nan
+            out[j] = col.astype(np.float64)
+            continue
+        if kind != "string":
+            col = np.array([v if v is None or isinstance(v, str) else _excel_cell_text(v)
+                            for v in col], dtype=object)
         else:
-            out[j] = s.map(
-                lambda v: None if v is None or v == "" else (
-                    v if isinstance(v, str) else _excel_cell_text(v)
-                )
-            ).astype(object)
-        if kind == "string":
-            out[j] = out[j].astype(object)
-    return pd.DataFrame(out, index=frame.index)
+            col = col.copy()
+        out[j] = col
+    return pd.DataFrame(out, index=index)
 
 
 def _as_text(s: pd.Series) -> pd.Series:

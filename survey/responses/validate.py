@@ -104,15 +104,43 @@ def _scale_map(scale: Scale) -> dict[str, object]:
 
 
 def _strip(s: pd.Series) -> pd.Series:
-    """Text cells stripped, empty -> missing (numbers stay numbers)."""
+    """Cells as stripped text, blank -> None (numeric columns are returned as they are)."""
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s
     t = s.astype(object)
     t = t.where(t.notna(), None)
-    t = t.map(lambda v: v.strip() if isinstance(v, str) else v, na_action="ignore")
-    return t.mask(t.map(lambda v: v == "", na_action="ignore").fillna(False).astype(bool))
+    if len(t) == 0:
+        return t
+    if pd.api.types.infer_dtype(t, skipna=True) == "string":
+        t = t.str.strip()
+    else:
+        t = t.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return t.where(t.notna() & (t != ""), None)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Stripped cells as ``str`` (whole numbers without ``.0``), missing as None."""
+    import pandas as pd
+
+    from survey.responses.tables import _as_text
+
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return _as_text(s.astype("float64"))
+    t = _strip(s)
+    if pd.api.types.infer_dtype(t, skipna=True) not in ("string", "empty"):
+        t = t.map(_cell_text, na_action="ignore").astype(object)
+    return t
+
+
+def _map_unique(s: pd.Series, func) -> pd.Series:
+    """``s.map(func)`` computed once per distinct value (None stays None)."""
+    import pandas as pd
+
+    values = pd.unique(s[s.notna()])
+    table = {v: func(v) for v in values}
+    return s.map(table).astype(object).where(s.notna(), None)
 
 
 def validate(
@@ -168,7 +196,7 @@ def validate(
     missing_hard = [c for c in ("respondent_id", *required_groups, *instrument.item_ids)
                     if c not in present]
     if missing_hard:
-        known = [str(c) for c in frame.columns]
+        known = [str(c) for c in frame.columns if c not in set(instrument.columns)]
         hint = ""
         if len(missing_hard) == 1:
             from survey.errors import did_you_mean
@@ -200,20 +228,18 @@ def validate(
     out: dict[str, pd.Series] = {}
     col_order = {c: i for i, c in enumerate(instrument.columns)}
 
-    ids = _strip(frame["respondent_id"]) if n else frame["respondent_id"]
-    ids = ids.map(_id_text, na_action="ignore")
+    ids = _text(frame["respondent_id"])
     out["respondent_id"] = ids
 
     for g in instrument.groups:
         if g.id not in present:
             out[g.id] = pd.Series([None] * n, index=rows, dtype=object)
             continue
-        s = _strip(frame[g.id])
+        s = _text(frame[g.id])
         if g.type == "choice":
             mapping = label_map({k: tuple(c.label.get(k, "") for c in g.choices)
                                  for k in instrument.languages}, list(g.codes))
-            text = s.map(_cell_text, na_action="ignore")
-            codes = text.map(lambda v, m=mapping: m.get(normalise_name(v)), na_action="ignore")
+            codes = _map_unique(s, lambda v, m=mapping: m.get(normalise_name(v)))
             bad = (s.notna() & codes.isna()).to_numpy()
             if bad.any():
                 cell_problems.append((bad, g.id, s, "unknown_choice",
@@ -221,7 +247,7 @@ def validate(
                                       "any language; cell left blank"))
             out[g.id] = codes
         else:
-            out[g.id] = s.map(_cell_text, na_action="ignore")
+            out[g.id] = s
 
     for var in (*instrument.item_ids, *instrument.check_ids):
         if var not in present:
@@ -260,8 +286,7 @@ def validate(
     unfinished = np.zeros(n, dtype=bool)
     if raw.finished is not None:
         fin = raw.finished.reindex(rows)
-        unfinished = (fin.astype(object) == False).to_numpy()  # noqa: E712 - NA stays False
-        unfinished &= ~empty
+        unfinished = np.array(fin.astype(object) == False, dtype=bool) & ~empty  # noqa: E712
     if unfinished.any():
         if policy.reject_unfinished:
             _mark(reject, unfinished, "unfinished")
@@ -410,30 +435,24 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def _id_text(v: object) -> str:
-    return _cell_text(v)
-
-
 def _shown(v: object) -> str:
     return repr(_cell_text(v))
 
 
 def _row_is_empty(frame: pd.DataFrame) -> pd.Series:
+    import numpy as np
     import pandas as pd
 
-    if frame.shape[1] == 0:
-        return pd.Series(True, index=frame.index)
-    empty = None
+    empty = np.ones(len(frame), dtype=bool)
     for c in frame.columns:
         s = frame[c]
         if pd.api.types.is_numeric_dtype(s.dtype):
-            e = s.isna()
+            empty &= s.isna().to_numpy()
         else:
-            e = s.isna() | (s.astype(object).map(
-                lambda v: isinstance(v, str) and not v.strip(), na_action="ignore"
-            ).fillna(False).astype(bool))
-        empty = e if empty is None else (empty & e)
-    return empty
+            empty &= _strip(s).isna().to_numpy()
+        if not empty.any():
+            break
+    return pd.Series(empty, index=frame.index)
 
 
 def _parse_scale_column(s: pd.Series, scale: Scale):
@@ -450,7 +469,7 @@ def _parse_scale_column(s: pd.Series, scale: Scale):
         text_part = None
     else:
         t = _strip(s)
-        num = pd.to_numeric(t.map(_fold_digits, na_action="ignore"), errors="coerce")
+        num = pd.to_numeric(_map_unique(t, _fold_digits), errors="coerce")
         text_part = t
     nv = num.to_numpy(dtype=np.float64, na_value=np.nan)
     ok = np.isin(nv, points)
@@ -461,14 +480,15 @@ def _parse_scale_column(s: pd.Series, scale: Scale):
         textual = (text_part.notna().to_numpy()) & ~numeric
         if textual.any():
             mapping = _scale_map(scale)
-            sub = text_part[textual].map(lambda v: mapping.get(normalise_name(v)))
+            sub = _map_unique(text_part[textual], lambda v: mapping.get(normalise_name(v)))
             found = sub.notna().to_numpy()
             idx = np.flatnonzero(textual)
             codes[idx[found]] = sub[found].astype("float64").to_numpy()
             unknown = np.zeros(len(nv), dtype=bool)
             unknown[idx[~found]] = True
-            has_letter = text_part.map(lambda v: any(ch.isalpha() for ch in str(v)),
-                                       na_action="ignore").fillna(False).to_numpy(dtype=bool)
+            has_letter = np.zeros(len(nv), dtype=bool)
+            has_letter[unknown] = [any(ch.isalpha() for ch in str(v))
+                                   for v in text_part.to_numpy()[unknown]]
             lab = unknown & has_letter
             non = unknown & ~has_letter
             if lab.any():
