@@ -89,7 +89,7 @@ def import_(
     from survey.errors import SurveyError
     from survey.responses import read_responses
     from survey.responses.validate import Policy
-    from survey.responses.writers import log_table, write_frame, write_responses
+    from survey.responses.writers import SUFFIXES, log_table, write_frame, write_responses
 
     inst = load_instrument(instrument)
     policy = Policy(
@@ -101,6 +101,11 @@ def import_(
     for out in (output, rejected_path, log_path):
         if out is not None and Path(out).resolve() == Path(responses).resolve():
             raise SurveyError("would overwrite the input file; choose another name", file=out)
+    if output is not None and Path(output).suffix.lower() not in SUFFIXES:
+        raise SurveyError("the output name must end in " + ", ".join(SUFFIXES), file=output)
+    for flag, out in (("--rejected", rejected_path), ("--log", log_path)):
+        if out is not None and Path(out).suffix.lower() not in (".csv", ".xlsx"):
+            raise SurveyError(f"{flag} writes .csv or .xlsx", file=out)
     rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy)
     log = rs.log
     click.echo(f"{responses}: platform {log.platform}"

@@ -72,6 +72,7 @@ def _is_meta(name: str) -> bool:
 
 def read(table: Table, instrument: Instrument) -> RawResponses:
     """Map Kobo headers (names, group paths, labels) to instrument variables."""
+    import numpy as np
     import pandas as pd
 
     names = unique_names(table.header)
@@ -104,9 +105,9 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     for c in frame.columns:
         s = frame[c]
         if s.dtype == object:
-            na = s.map(lambda v: isinstance(v, str) and v.strip() == "n/a", na_action="ignore")
-            if na.fillna(False).astype(bool).any():
-                frame[c] = s.mask(na.fillna(False).astype(bool))
+            na = np.array(s.to_numpy(dtype=object) == "n/a", dtype=bool)
+            if na.any():
+                frame[c] = s.mask(na)
 
     notes = list(table.notes)
     if "respondent_id" not in frame.columns:

@@ -485,4 +485,6 @@ def _as_text(s: pd.Series) -> pd.Series:
         out[rest] = [repr(float(v)) for v in vals[rest]]
         out[~ok] = None
         return pd.Series(out, index=s.index, dtype=object)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return _as_text(s.astype("float64"))
     return s.astype(object).where(s.notna(), None)

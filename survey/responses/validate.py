@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 
 from survey.errors import ResponseFileError
 from survey.responses.model import ImportLog, RawResponses, ResponseSet
-from survey.responses.tables import normalise_name
+from survey.responses.tables import _as_text, normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -123,8 +123,6 @@ def _strip(s: pd.Series) -> pd.Series:
 def _text(s: pd.Series) -> pd.Series:
     """Stripped cells as ``str`` (whole numbers without ``.0``), missing as None."""
     import pandas as pd
-
-    from survey.responses.tables import _as_text
 
     if pd.api.types.is_numeric_dtype(s.dtype):
         return _as_text(s.astype("float64"))
@@ -402,7 +400,7 @@ def validate(
     for c in [*meta_cols, *unknown]:
         if c in meta.columns:
             continue
-        meta[c] = frame[c][keep].astype(object)
+        meta[c] = _as_text(frame[c][keep])
     meta = meta.reset_index(drop=True)
     return ResponseSet(data=data, instrument=instrument, log=log, meta=meta)
 
