@@ -55,6 +55,7 @@ FORMATS: dict[str, str] = {
     "qualtrics": "survey.forms.qualtrics",
     "limesurvey": "survey.forms.limesurvey",
     "redcap": "survey.forms.redcap",
+    "html": "survey.forms.html",
 }
 
 
