@@ -56,6 +56,7 @@ FORMATS: dict[str, str] = {
     "limesurvey": "survey.forms.limesurvey",
     "redcap": "survey.forms.redcap",
     "html": "survey.forms.html",
+    "xlsx": "survey.forms.xlsx",
 }
 
 
