@@ -43,6 +43,7 @@ def test_summary_and_source_unchanged(files):
     assert r.exit_code == 0, r.output
     assert r.output.splitlines() == [
         f"{resp}: platform template (recognised from the header)",
+        "  encoding: utf-8; delimiter: ,",
         "rows read 5, accepted 3, rejected 2",
         "  rejected: duplicate_id 1, empty_row 1",
         "  blanked: 1 (out_of_range 1)",

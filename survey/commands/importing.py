@@ -110,6 +110,9 @@ def import_(
     log = rs.log
     click.echo(f"{responses}: platform {log.platform}"
                + ("" if platform != "auto" else " (recognised from the header)"))
+    details = [n for n in log.notes if not n.startswith("platform:")]
+    if details:
+        click.echo("  " + "; ".join(details))
     click.echo(f"rows read {log.rows_read}, accepted {log.rows_accepted}, "
                f"rejected {log.rows_rejected}")
     if log.rows_rejected:
