@@ -315,6 +315,18 @@ def browser_run(tmp_path_factory):
             page.click("#survey-download")
         result["blank_csv"] = dl3.value.path().read_bytes()
         result["generated_id"] = page.input_value("#respondent_id")
+        # 6. hostile texts and negative codes: codes are never prefixed, free text is
+        hostile = folder / "hostile.html"
+        hostile.write_bytes(html.write(loads(HOSTILE), None))
+        page.goto(hostile.as_uri() + "#lang=de")
+        result["hostile_lang"] = page.get_attribute("html", "data-lang")
+        page.fill("#respondent_id", "-5")
+        page.select_option("#region", "a")
+        page.check('input[name="i1"][value="-1"]')
+        page.check('input[name="chk"][value="0"]')
+        with page.expect_download() as dl4:
+            page.click("#survey-download")
+        result["negative_csv"] = dl4.value.path().read_bytes()
     result["console_errors"] = list(run.console_errors)
     result["external_requests"] = list(run.external_requests)
     return result
@@ -408,3 +420,26 @@ def test_browser_download_imports_unchanged(browser_run):
         value = got[col]
         assert str(value) == want, col
     assert list(rs.data.columns) == list(LAB_CULTURE.columns)
+
+
+@pytest.mark.browser
+def test_browser_download_through_survey_import_gives_the_same_table(browser_run, tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import COMMANDS, cli
+
+    if "import" not in COMMANDS:
+        pytest.skip("importer not available yet")
+    clean = tmp_path / "clean.csv"
+    result = CliRunner().invoke(cli, ["import", str(browser_run["csv_path"]), "-o", str(clean)])
+    assert result.exit_code == 0, result.output
+    assert "rows read 1, accepted 1, rejected 0" in result.output
+    assert _read_csv(clean.read_bytes()).equals(_read_csv(browser_run["csv_path"].read_bytes()))
+
+
+@pytest.mark.browser
+def test_browser_negative_codes_stay_codes_and_hostile_text_stays_text(browser_run):
+    assert browser_run["hostile_lang"] == "de"
+    assert browser_run["negative_csv"] == (
+        "\ufeffrespondent_id,region,i1,chk\r\n'-5,a,-1,0\r\n".encode()
+    )
