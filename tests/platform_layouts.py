@@ -75,9 +75,10 @@ def _cell(v: object) -> str:
     return str(neutralise(str(v)))
 
 
-def _csv(rows: list[list[str]], bom: bool = False) -> bytes:
+def _csv(rows: list[list[str]], bom: bool = False, quote_all: bool = False) -> bytes:
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv.writer(buf, lineterminator="\r\n",
+                   quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL)
     w.writerows(rows)
     return ("\ufeff" if bom else "").encode("utf-8") + buf.getvalue().encode("utf-8")
 
@@ -202,7 +203,7 @@ def limesurvey_layout(data: pd.DataFrame, instrument: Instrument, *, labels: boo
                 row.append(_answer(instrument, var, rec[var], labels, lang))
         row.append(f"{seconds}.0")
         rows.append(row)
-    return _csv(rows, bom=True)
+    return _csv(rows, bom=True, quote_all=True)
 
 
 # ---- REDCap ----------------------------------------------------------------------------------

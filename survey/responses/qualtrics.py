@@ -344,8 +344,8 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
         if pd.api.types.is_numeric_dtype(s.dtype):
             mask = s == float(SEEN_UNANSWERED)
         else:
-            mask = s.map(lambda v: isinstance(v, str) and v.strip() == SEEN_UNANSWERED,
-                         na_action="ignore").fillna(False).astype(bool)
+            mask = s.map(lambda v: isinstance(v, str) and v.strip() == SEEN_UNANSWERED
+                         ).astype(bool)
         if mask.any():
             seen += int(mask.sum())
             frame[var] = s.mask(mask)
