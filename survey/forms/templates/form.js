@@ -24,6 +24,7 @@
   function value(name) {
     var el = form.elements.namedItem(name);
     if (!el) { return ""; }
+    if (el.type === "radio") { return el.checked ? el.value : ""; }  // a one-point scale
     return String(el.value || "").trim();
   }
 
