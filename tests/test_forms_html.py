@@ -303,6 +303,24 @@ def browser_run(tmp_path_factory):
         result["csv_path"] = folder / "answers.csv"
         download.save_as(result["csv_path"])
         result["status"] = page.inner_text("#survey-status")
+        # print layout of the filled page
+        page.emulate_media(media="print")
+        result["print"] = page.evaluate("""() => {
+            const css = (sel) => [...document.querySelectorAll(sel)].map(e => getComputedStyle(e));
+            return {
+                breaks: css("section.block").map(s => s.breakBefore),
+                radios: [...new Set(css("input[type=radio]").map(s => s.display))],
+                boxes: [...new Set(css("td .box").map(s => s.display))],
+                selects: [...new Set(css("select").map(s => s.display))],
+                lists: [...new Set(css("ul.choices").map(s => s.display))],
+                buttons: [...new Set(css("button").map(s => s.display))],
+                ticks: [...document.querySelectorAll("input:checked + .box")]
+                    .map(b => getComputedStyle(b, "::after").content),
+                chosen: [...document.querySelectorAll("li.chosen")].map(li => li.dataset.code),
+            };
+        }""")
+        result["pdf_pages"] = page.pdf(format="A4").count(b"/Type /Page\n")
+        page.emulate_media(media="screen")
         # 4. free text that a spreadsheet would run, with a quote and a comma
         page.fill("#lab", '=SUM(1,2) "x"')
         with page.expect_download() as dl2:
@@ -443,3 +461,25 @@ def test_browser_negative_codes_stay_codes_and_hostile_text_stays_text(browser_r
     assert browser_run["negative_csv"] == (
         "\ufeffrespondent_id,region,i1,chk\r\n'-5,a,-1,0\r\n".encode()
     )
+
+
+@pytest.mark.browser
+def test_browser_print_layout_breaks_pages_and_draws_ticked_boxes(browser_run):
+    layout = browser_run["print"]
+    assert layout["breaks"] == ["page"] * 8
+    assert layout["radios"] == ["none"] and layout["boxes"] == ["inline-block"]
+    assert layout["selects"] == ["none"] and layout["lists"] == ["flex"]
+    assert layout["buttons"] == ["none"]
+    assert layout["ticks"] == ['"✓"'] * 49  # every answered row shows its tick
+    answers = browser_run["answers"]
+    assert layout["chosen"] == [answers[g.id] for g in LAB_CULTURE.groups if g.type == "choice"]
+    assert browser_run["pdf_pages"] >= 9  # the grouping questions, then one page per part
+
+
+def test_browser_helper_skips_with_the_reason_when_chromium_is_missing(monkeypatch):
+    import browser
+
+    monkeypatch.setattr(browser, "chromium_path", lambda: None)
+    with pytest.raises(pytest.skip.Exception, match="chromium not found"):
+        with browser.browser_page():
+            pass
