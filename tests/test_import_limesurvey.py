@@ -135,7 +135,7 @@ def test_sniff_leaves_the_template_and_kobo_alone():
 # ---- heading styles and values ------------------------------------------------------------
 
 @pytest.mark.parametrize("style", ["{q}[{sq}]", "{q}_{sq}", "{q}.{sq}.", "{q}{sq}",
-                                   "ALPHAC[{sq}]", "A[{sq}]", "A_{sq}", "{sq}"])
+                                   "ALPHAC[{sq}]", "A[{sq}]", "A_{sq}", "A{sq}", "{sq}"])
 def test_array_row_headings(tmp_path, tiny_instrument, style):
     """Question code + subquestion code in the ways LimeSurvey writes them; ``A`` is the
     letter the tiny instrument's item ids share, ``alphac`` its construct's question code."""

@@ -204,10 +204,12 @@ def test_embedded_respondent_id_wins_over_response_id(tmp_path, tiny_instrument)
 
 def test_progress_stands_in_for_finished(tmp_path, tiny_instrument):
     p = tmp_path / "p.csv"
-    p.write_text("ResponseId,StartDate,Progress,lab_region,lab,a1,a2\n"
-                 "R_1,2025-01-01 10:00:00,100,1,CN-01,1,2\n"
-                 "R_2,2025-01-01 10:00:00,57,1,CN-01,3,\n", encoding="utf-8")
+    p.write_text("ResponseId,StartDate,Status,Progress,lab_region,lab,a1,a2\n"
+                 "R_1,2025-01-01 10:00:00,8,100,1,CN-01,1,2\n"
+                 "R_2,2025-01-01 10:00:00,0,57,1,CN-01,3,\n", encoding="utf-8")
     rs = read_responses(p, tiny_instrument)
+    assert ("qualtrics: 1 survey previews (Status 8; rows 2) kept; they are test answers, "
+            "not respondents") in rs.log.notes
     assert rs.log.platform == "qualtrics"
     assert rs.meta["finished"].tolist() == [True, False]
     assert rs.meta["source_row"].tolist() == [2, 3]  # one header row: nothing dropped

@@ -281,13 +281,13 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
     from survey.forms.limesurvey import answer_codes
 
     frame = frame.copy()
-    blank = {normalise_name(u) for u in UNANSWERED}
+    blank = [v for u in UNANSWERED for v in (u, u.lower(), u.upper())]
     count = 0
     for var in (*instrument.group_ids, *instrument.item_ids, *instrument.check_ids):
         if var not in frame.columns or pd.api.types.is_numeric_dtype(frame[var].dtype):
             continue
         s = frame[var]
-        mask = s.map(lambda v: isinstance(v, str) and normalise_name(v) in blank).astype(bool)
+        mask = s.isin(blank)
         if mask.any():
             count += int(mask.sum())
             frame[var] = s.mask(mask)

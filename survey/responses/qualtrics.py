@@ -47,6 +47,7 @@ columns (``Q7_Page Submit``, ``Q2 - Topics``) are kept in ``ResponseSet.meta``.
 * finished: ``Finished`` (``1``/``0`` or ``True``/``False``); without it, ``Progress``
   of 100. An unfinished response is flagged (or rejected with ``--reject-unfinished``).
 * duration: ``Duration (in seconds)``; without it, ``EndDate - StartDate``.
+* survey previews (``Status`` 8) are kept; the import log notes how many and where.
 """
 
 from __future__ import annotations
@@ -177,6 +178,16 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
             prog = pd.to_numeric(_text(frame[col]), errors="coerce")
             finished = (prog >= 100).astype("boolean").mask(prog.isna())
             notes.append("finished: taken from Progress (100 = finished)")
+
+    col = _find(final, names, ("Status",))
+    if col is not None:
+        status = _text(frame[col])
+        preview = status.isin(["8", "Survey Preview"])
+        if preview.any():
+            rows = ", ".join(str(r) for r in status.index[preview.to_numpy()][:10])
+            notes.append(f"qualtrics: {int(preview.sum())} survey previews (Status 8; rows "
+                         f"{rows}{' ...' if preview.sum() > 10 else ''}) kept; they are test "
+                         "answers, not respondents")
 
     duration = None
     col = _find(final, names, ("Duration (in seconds)",))
@@ -344,8 +355,7 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
         if pd.api.types.is_numeric_dtype(s.dtype):
             mask = s == float(SEEN_UNANSWERED)
         else:
-            mask = s.map(lambda v: isinstance(v, str) and v.strip() == SEEN_UNANSWERED
-                         ).astype(bool)
+            mask = s.isin([SEEN_UNANSWERED, f" {SEEN_UNANSWERED}", f"{SEEN_UNANSWERED} "])
         if mask.any():
             seen += int(mask.sum())
             frame[var] = s.mask(mask)
