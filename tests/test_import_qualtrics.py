@@ -189,6 +189,19 @@ def test_tag_n_by_item_order_and_choice_recodes(tmp_path, tiny_instrument):
     assert (rs.log.rows_read, rs.log.rows_accepted, rs.log.rows_rejected) == (2, 1, 1)
 
 
+def test_question_text_row_without_import_ids(tmp_path, tiny_instrument):
+    """Row 3 deleted by hand: row 2 is still recognised as question text."""
+    p = tmp_path / "two.csv"
+    p.write_text("StartDate,Finished,ResponseId,lab_region,lab,A_1,A_2\n"
+                 "Anfangsdatum,Beendet,Antwort-ID,Region,Lab code,Q - A one,Q - A two\n"
+                 "2025-01-01 10:00:00,1,R_1,1,CN-01,2,3\n", encoding="utf-8")
+    rs = read_responses(p, tiny_instrument)
+    assert rs.data[["a1", "a2"]].iloc[0].tolist() == [2, 3]
+    assert rs.meta["source_row"].tolist() == [3]
+    assert ("qualtrics: row 2 holds question text (the ImportId row is missing); answers "
+            "start on row 3") in rs.log.notes
+
+
 def test_embedded_respondent_id_wins_over_response_id(tmp_path, tiny_instrument):
     p = _write(tmp_path, ["respondent_id", "lab_region", "lab", "a1", "a2"],
                ["respondent_id", "Region", "Lab code", "A one", "A two"],

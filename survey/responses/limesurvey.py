@@ -84,7 +84,15 @@ UNANSWERED = ("N/A", "No answer")
 
 
 def sniff(header: list[str]) -> bool:
-    """True for ``submitdate`` with ``lastpage`` or ``startlanguage`` (or their full text)."""
+    """True for ``submitdate`` with ``lastpage`` or ``startlanguage`` (or their full text).
+
+    Examples
+    --------
+    >>> sniff(["id", "submitdate", "lastpage", "startlanguage", "selfpromotion[sp1]"])
+    True
+    >>> sniff(["Response ID", "Date submitted", "Last page"]), sniff(["respondent_id", "id"])
+    (True, False)
+    """
     names = {normalise_name(h) for h in header}
     if "submitdate" in names and names & {"lastpage", "startlanguage"}:
         return True
@@ -92,7 +100,21 @@ def sniff(header: list[str]) -> bool:
 
 
 def read(table: Table, instrument: Instrument) -> RawResponses:
-    """Map LimeSurvey headings (codes or full text) to instrument variables."""
+    """Map LimeSurvey headings (codes or full text) to instrument variables.
+
+    Parameters
+    ----------
+    table : Table
+        The decoded export.
+    instrument : Instrument
+        The instrument the survey was built from.
+
+    Returns
+    -------
+    RawResponses
+        Text cells under instrument variable names, metadata columns named, and
+        ``finished`` and ``duration`` per row; the index is the row number in the file.
+    """
     import pandas as pd
 
     notes = list(table.notes)

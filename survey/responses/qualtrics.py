@@ -13,7 +13,8 @@ Layouts read:
   text on row 2. The ``V`` columns are named after row 2.
 
 The extra header rows are recognised by their content (an ImportId row; a ``V1, V2,
-V3`` header) and dropped; data row numbers stay those of the file (the first answer of
+V3`` header; a question-text row whose ``StartDate`` cell is not a date, when a user
+deleted the ImportId row) and dropped; data row numbers stay those of the file (the first answer of
 a current export is row 4).
 
 Columns are matched to instrument variables in this order, each variable taking the
@@ -102,7 +103,15 @@ SEEN_UNANSWERED = "-99"
 
 
 def sniff(header: list[str]) -> bool:
-    """True for ``ResponseId`` beside Qualtrics system columns, or a legacy ``V1, V2, V3``."""
+    """True for ``ResponseId`` beside Qualtrics system columns, or a legacy ``V1, V2, V3``.
+
+    Examples
+    --------
+    >>> sniff(["StartDate", "EndDate", "Finished", "ResponseId", "self_promotion_1"])
+    True
+    >>> sniff(["V1", "V2", "V3", "V4", "Q1"]), sniff(["respondent_id", "sp1"])
+    (True, False)
+    """
     names = [normalise_name(h) for h in header]
     have = set(names)
     if "responseid" in have and have & _STRONG:
@@ -111,12 +120,27 @@ def sniff(header: list[str]) -> bool:
 
 
 def read(table: Table, instrument: Instrument) -> RawResponses:
-    """Drop the extra header rows and map Qualtrics columns to instrument variables."""
+    """Drop the extra header rows and map Qualtrics columns to instrument variables.
+
+    Parameters
+    ----------
+    table : Table
+        The decoded export (row 1 as its header).
+    instrument : Instrument
+        The instrument the survey was built from.
+
+    Returns
+    -------
+    RawResponses
+        Text cells under instrument variable names, metadata columns named, and
+        ``finished`` and ``duration`` per row; the index is the row number in the file.
+    """
     import pandas as pd
 
     notes = list(table.notes)
     width = len(table.header)
-    head = [table.text(j).iloc[:3].tolist() for j in range(width)]
+    top = table.frame.iloc[:3]
+    head = [_text(top[j]).tolist() for j in range(width)]
     n_head = min(3, table.n_rows)
     import_row = None
     for k in range(n_head):
@@ -142,6 +166,11 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
         notes.append("qualtrics: legacy export with 2 header rows (V1...V10 named after "
                      f"row {table.header_row + 1}); answers start on row "
                      f"{table.header_row + 2}")
+    elif n_head and _is_text_row(table.header, [col[0] for col in head]):
+        drop = 1
+        texts = [col[0] for col in head]
+        notes.append(f"qualtrics: row {table.header_row + 1} holds question text (the "
+                     f"ImportId row is missing); answers start on row {table.header_row + 2}")
     body = table.drop_leading_rows(drop) if drop else table
 
     assigned = _match_columns(names, texts, instrument)
@@ -230,6 +259,17 @@ def _import_id(cell: object) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("ImportId"), str):
         return value["ImportId"]
     return None
+
+
+def _is_text_row(header: list[str], row: list[object]) -> bool:
+    """True when the first data row is a question-text row: its StartDate (or EndDate,
+    RecordedDate) cell is filled but is not a date (dates start with a digit)."""
+    for j, h in enumerate(header):
+        if normalise_name(h) in ("startdate", "enddate", "recordeddate"):
+            v = row[j]
+            if isinstance(v, str) and v.strip():
+                return not v.strip()[0].isdigit()
+    return False
 
 
 # ---- columns -> variables ------------------------------------------------------------------

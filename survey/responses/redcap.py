@@ -90,7 +90,15 @@ STATUS = {"0": False, "1": True, "2": True,
 def sniff(header: list[str]) -> bool:
     """True for ``redcap_*`` columns, ``<form>_complete`` beside ``record_id`` or a
     ``<form>_timestamp``, or the label export's ``Complete?`` beside ``Record ID``,
-    ``Survey Identifier`` or ``Survey Timestamp``."""
+    ``Survey Identifier`` or ``Survey Timestamp``.
+
+    Examples
+    --------
+    >>> sniff(["record_id", "redcap_survey_identifier", "lab_culture_timestamp", "sp1"])
+    True
+    >>> sniff(["Record ID", "Survey Timestamp", "Complete?"]), sniff(["respondent_id", "sp1"])
+    (True, False)
+    """
     names = [normalise_name(h) for h in header]
     have = set(names)
     if have & _REDCAP:
@@ -103,7 +111,21 @@ def sniff(header: list[str]) -> bool:
 
 
 def read(table: Table, instrument: Instrument) -> RawResponses:
-    """Map REDCap field names or labels to instrument variables."""
+    """Map REDCap field names or labels to instrument variables.
+
+    Parameters
+    ----------
+    table : Table
+        The decoded export.
+    instrument : Instrument
+        The instrument the project was built from.
+
+    Returns
+    -------
+    RawResponses
+        Text cells under instrument variable names, metadata columns named, and
+        ``finished`` per row; the index is the row number in the file.
+    """
     import pandas as pd
 
     notes = list(table.notes)
