@@ -6,10 +6,15 @@ DataFrame) and returns DataFrames with the fixed columns documented in each func
 
 from analysis.compare import Comparison, compare_groups, compare_responses
 from analysis.hypotheses import evaluate_hypotheses
+from analysis.invariance import FitResult, Invariance, fit_mgcfa, measurement_invariance
 
 __all__: list[str] = [
     "Comparison",
     "compare_groups",
     "compare_responses",
     "evaluate_hypotheses",
+    "FitResult",
+    "Invariance",
+    "fit_mgcfa",
+    "measurement_invariance",
 ]
