@@ -274,3 +274,16 @@ def test_shipped_sample_is_the_template_sample(sample):
         template.log.flatten(["row", "column", "value", "reason"])
     assert rs.meta["finished"].all()
     assert rs.meta["duration_seconds"].between(240, 840).all()
+
+
+def test_cli_import_names_the_platform(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import cli
+
+    out = tmp_path / "clean.csv"
+    result = CliRunner().invoke(cli, ["import", str(sample_path("qualtrics")), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "platform qualtrics (recognised from the header)" in result.output
+    assert "rows read 585, accepted 585, rejected 0" in result.output
+    assert out.is_file()

@@ -222,3 +222,16 @@ def test_shipped_sample_is_the_template_sample(sample):
         template.log.flatten(["row", "column", "value", "reason"])
     assert rs.meta["finished"].all()
     assert rs.meta["lab_culture_complete"].eq("2").all()
+
+
+def test_cli_import_names_the_platform(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import cli
+
+    out = tmp_path / "clean.csv"
+    result = CliRunner().invoke(cli, ["import", str(sample_path("redcap")), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "platform redcap (recognised from the header)" in result.output
+    assert "rows read 585, accepted 585, rejected 0" in result.output
+    assert out.is_file()
