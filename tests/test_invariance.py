@@ -398,3 +398,20 @@ def test_clean_constructs_stay_quiet(lab_culture):
 def test_docstring_examples():
     failures, tried = doctest.testmod(invariance_module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
+
+
+def test_response_set_input_and_small_group_note(lab_culture):
+    from survey.responses.model import ImportLog, ResponseSet
+
+    frame = simulate(lab_culture, seed=4, labs={"china": 3, "united_states": 3},
+                     respondents_per_lab=(25, 25))
+    responses = ResponseSet(data=frame, instrument=lab_culture,
+                            log=ImportLog(file="sim.csv", platform="template"))
+    default = measurement_invariance(responses, "lab_region", constructs=["open_weights"])
+    assert default.summary.iloc[0]["status"] == "too_few"  # 75 per region < 100
+    lowered = measurement_invariance(responses, "lab_region", constructs=["open_weights"],
+                                     min_group_n=50)
+    summary = lowered.summary.iloc[0]
+    assert summary["status"] == "ok" and summary["groups"] == "china|united_states"
+    assert "fit indices are unstable" in summary["note"]
+    assert "N <= 300" in summary["note"]
