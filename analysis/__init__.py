@@ -7,6 +7,14 @@ DataFrame) and returns DataFrames with the fixed columns documented in each func
 from analysis.compare import Comparison, compare_groups, compare_responses
 from analysis.hypotheses import evaluate_hypotheses
 from analysis.invariance import FitResult, Invariance, fit_mgcfa, measurement_invariance
+from analysis.multilevel import (
+    agreement_summary,
+    compare_nested,
+    evaluate_hypotheses_nested,
+    fit_random_intercept,
+    lab_agreement,
+    lab_icc,
+)
 
 __all__: list[str] = [
     "Comparison",
@@ -17,4 +25,10 @@ __all__: list[str] = [
     "Invariance",
     "fit_mgcfa",
     "measurement_invariance",
+    "agreement_summary",
+    "compare_nested",
+    "evaluate_hypotheses_nested",
+    "fit_random_intercept",
+    "lab_agreement",
+    "lab_icc",
 ]
