@@ -75,10 +75,6 @@ def test_r_data_file_full_text_headings():
 
 
 @needs_fixtures
-# 646 columns: validation adds the unknown ones to meta one by one, which pandas warns
-# about as fragmentation (a speed matter, not a result); remove once validate builds
-# meta in one go.
-@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")
 def test_r_data_file_with_a_map():
     inst = loads("""\
 id: visit

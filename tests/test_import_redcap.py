@@ -105,7 +105,6 @@ checks:
 
 
 @needs_fixtures
-@pytest.mark.filterwarnings("ignore::pandas.errors.PerformanceWarning")  # 100+ meta columns
 def test_longitudinal_api_export():
     """redcapAPI's test project: redcap_event_name, checkboxes ___abc, all forms Incomplete."""
     inst = loads(API_INSTRUMENT, file="redcap-api.yaml")

@@ -397,10 +397,15 @@ def validate(
         meta["finished"] = raw.finished.reindex(rows)[keep].astype("boolean")
     if dur is not None:
         meta["duration_seconds"] = dur[keep].astype("float64")
+    extra = {}
     for c in [*meta_cols, *unknown]:
-        if c in meta.columns:
+        if c in meta.columns or c in extra:
             continue
-        meta[c] = _as_text(frame[c][keep])
+        extra[c] = _as_text(frame[c][keep])
+    if extra:
+        # one concat: wide platform exports (hundreds of metadata columns) would
+        # otherwise fragment the frame column by column
+        meta = pd.concat([meta, pd.DataFrame(extra, index=meta.index)], axis=1)
     meta = meta.reset_index(drop=True)
     return ResponseSet(data=data, instrument=instrument, log=log, meta=meta)
 
