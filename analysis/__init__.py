@@ -15,6 +15,12 @@ from analysis.multilevel import (
     lab_agreement,
     lab_icc,
 )
+from analysis.styles import (
+    acquiescence_corrected_scores,
+    acquiescence_sensitivity,
+    compare_styles,
+    style_indices,
+)
 
 __all__: list[str] = [
     "Comparison",
@@ -31,4 +37,8 @@ __all__: list[str] = [
     "fit_random_intercept",
     "lab_agreement",
     "lab_icc",
+    "acquiescence_corrected_scores",
+    "acquiescence_sensitivity",
+    "compare_styles",
+    "style_indices",
 ]
