@@ -15,6 +15,7 @@ from analysis.multilevel import (
     lab_agreement,
     lab_icc,
 )
+from analysis.planning import Plan, plan_study, plan_table
 from analysis.styles import (
     acquiescence_corrected_scores,
     acquiescence_sensitivity,
@@ -41,4 +42,7 @@ __all__: list[str] = [
     "acquiescence_sensitivity",
     "compare_styles",
     "style_indices",
+    "Plan",
+    "plan_study",
+    "plan_table",
 ]

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "import": "survey.commands.importing:import_",
     "compare": "survey.commands.compare:compare",
     "simulate": "survey.commands.simulate:simulate",
+    "plan": "survey.commands.plan:plan",
 }
 
 #: One-line help per command, so the top-level help needs no imports.
@@ -36,6 +37,7 @@ SHORT_HELP: dict[str, str] = {
     "import": "Import and validate a platform's response export.",
     "compare": "Compare groups on every construct; a verdict per hypothesis.",
     "simulate": "Simulate responses from the hypotheses (labelled as simulated).",
+    "plan": "Labs and respondents per lab needed to detect a difference.",
 }
 
 
