@@ -7,6 +7,8 @@ keyed items when at least ``ceil(share * k)`` are answered).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -197,3 +199,75 @@ def test_flagship_instrument_scores_every_construct():
         np.testing.assert_allclose(
             scores[c.id], keyed[list(c.item_ids)].astype(float).mean(axis=1), rtol=1e-14
         )
+
+
+# ---- survey score ----------------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[1] / "sample_data" / "lab_culture_responses.xlsx"
+
+
+def _read_responses():
+    responses = pytest.importorskip("survey.responses", reason="survey.responses missing")
+    if not hasattr(responses, "read_responses"):
+        pytest.skip("survey.responses.read_responses is not written yet")
+    if not SAMPLE.exists():
+        pytest.skip(f"sample data {SAMPLE.name} not present")
+    return responses.read_responses
+
+
+@pytest.mark.parametrize("args, method", [([], "mean"), (["--sum", "--min-answered", "0.8"],
+                                                          "sum")])
+def test_cli_score_writes_what_the_library_computes(tmp_path, args, method):
+    from click.testing import CliRunner
+
+    from survey.cli import cli
+    from survey.instrument import load
+
+    read_responses = _read_responses()
+    out = tmp_path / "scores.csv"
+    result = CliRunner().invoke(cli, ["score", str(SAMPLE), *args, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output and "simulated data" in result.output
+    written = pd.read_csv(out, dtype={"respondent_id": str})
+    inst = load("lab-culture")
+    share = 0.8 if args else 0.5
+    expected = score_scales(read_responses(SAMPLE, inst, platform="auto"),
+                            min_answered=share, method=method)
+    assert list(written.columns) == list(expected.columns)
+    assert written["respondent_id"].tolist() == expected["respondent_id"].tolist()
+    for c in inst.constructs:   # unrounded: the CSV text round-trips the floats exactly
+        np.testing.assert_array_equal(written[c.id].to_numpy(), expected[c.id].to_numpy())
+
+
+def test_cli_score_xlsx(tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from survey.cli import cli
+
+    _read_responses()
+    out = tmp_path / "scores.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(SAMPLE), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(out).active
+    assert ws.title == "scores"
+    assert next(ws.iter_rows(values_only=True))[0] == "respondent_id"
+
+
+def test_cli_score_bad_input(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import cli
+
+    runner = CliRunner()
+    missing = runner.invoke(cli, ["score", str(tmp_path / "none.csv"), "-o",
+                                  str(tmp_path / "s.csv")])
+    assert missing.exit_code == 2
+    assert missing.output.strip().endswith("none.csv: no such file")
+    suffix = runner.invoke(cli, ["score", str(SAMPLE), "-o", str(tmp_path / "s.txt")])
+    assert suffix.exit_code == 2
+    assert "the output name must end in .csv or .xlsx" in suffix.output
+    share = runner.invoke(cli, ["score", str(SAMPLE), "--min-answered", "0", "-o",
+                                str(tmp_path / "s.csv")])
+    assert share.exit_code == 2
+    assert "Traceback" not in missing.output + suffix.output + share.output
