@@ -16,6 +16,16 @@ from analysis.multilevel import (
     lab_icc,
 )
 from analysis.planning import Plan, plan_study, plan_table
+from analysis.reliability import (
+    AlphaStats,
+    OneFactor,
+    analyse_items,
+    assess_reliability,
+    cronbach_alpha,
+    fit_one_factor,
+    omega_total,
+)
+from analysis.scoring import keyed_matrix, reverse_key, score_scales
 from analysis.styles import (
     acquiescence_corrected_scores,
     acquiescence_sensitivity,
@@ -45,4 +55,14 @@ __all__: list[str] = [
     "Plan",
     "plan_study",
     "plan_table",
+    "AlphaStats",
+    "OneFactor",
+    "analyse_items",
+    "assess_reliability",
+    "cronbach_alpha",
+    "fit_one_factor",
+    "omega_total",
+    "keyed_matrix",
+    "reverse_key",
+    "score_scales",
 ]
