@@ -204,7 +204,8 @@ def test_output_suffix_checked_and_input_protected(files):
     assert "would overwrite the input file" in r.output
     r = _run("import", resp, "-i", inst, "--rejected", tmp / "rej.sav")
     assert r.exit_code == 2
-    assert r.output == f"error: {tmp / 'rej.sav'}: --rejected writes .csv or .xlsx\n"
+    assert r.output == (f"error: {tmp / 'rej.sav'}: --rejected writes .csv or .xlsx; "
+                        "end the name in one of them\n")
 
 
 def test_platform_option_and_map(files, tmp_path):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +13,14 @@ import click
 if TYPE_CHECKING:  # pragma: no cover
     from survey.instrument import Instrument
 
-__all__ = ["instrument_argument", "instrument_option", "load_instrument", "write_output"]
+__all__ = [
+    "check_outputs",
+    "instrument_argument",
+    "instrument_option",
+    "load_instrument",
+    "same_file",
+    "write_output",
+]
 
 instrument_argument = click.argument("instrument", required=False, metavar="[INSTRUMENT]")
 instrument_option = click.option(
@@ -24,22 +34,135 @@ instrument_option = click.option(
 
 
 def load_instrument(value: str | None) -> Instrument:
-    """Load the INSTRUMENT argument (a SurveyError on any problem)."""
+    """Load the INSTRUMENT argument or option.
+
+    Parameters
+    ----------
+    value : str or None
+        A path to an ``instrument.yaml``, a folder holding one, or a bundled name;
+        ``None`` for the default instrument.
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    InstrumentError
+        On any problem with the file (one line naming it).
+    """
     from survey.instrument import load
 
     return load(value)
 
 
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """True when ``a`` and ``b`` name the same file (links and relative paths included).
+
+    Examples
+    --------
+    >>> same_file("x.csv", "./x.csv")
+    True
+    """
+    pa, pb = Path(a), Path(b)
+    try:
+        if pa.exists() and pb.exists():
+            return os.path.samefile(pa, pb)
+    except OSError:
+        pass
+    return pa.resolve() == pb.resolve()
+
+
+def check_outputs(
+    outputs: Iterable[tuple[str, str | Path | None]],
+    inputs: Iterable[str | Path | None],
+) -> None:
+    """Refuse outputs that would overwrite an input, each other, or a folder.
+
+    Call it before reading anything, so a refused command has not done any work.
+
+    Parameters
+    ----------
+    outputs : iterable of (option, path)
+        Each output option as shown to the user (``"-o"``) and its path (``None`` when
+        not given).
+    inputs : iterable of path
+        Files the command reads (``None`` entries are skipped). Nothing the user gave is
+        ever changed in place.
+
+    Raises
+    ------
+    SurveyError
+        Naming the output file and what it collides with.
+    """
+    from survey.errors import SurveyError
+
+    given = [(flag, p) for flag, p in outputs if p is not None]
+    sources = [p for p in inputs if p is not None]
+    for k, (flag, out) in enumerate(given):
+        if Path(out).is_dir():
+            raise SurveyError(f"{flag} is a folder; give a file name", file=str(out))
+        parent = Path(out).absolute().parent
+        while not parent.exists() and parent != parent.parent:
+            parent = parent.parent
+        if not parent.is_dir():
+            raise SurveyError("cannot write: a file stands where its folder should be",
+                              file=str(out))
+        if not os.access(parent, os.W_OK):
+            raise SurveyError(f"cannot write: folder {parent} is read-only", file=str(out))
+        for src in sources:
+            if same_file(out, src):
+                raise SurveyError(
+                    f"{flag} would overwrite the input file {src}; the inputs are never "
+                    "changed, choose another name",
+                    file=str(out),
+                )
+        for other_flag, other in given[:k]:
+            if same_file(out, other):
+                raise SurveyError(
+                    f"{flag} and {other_flag} name the same file; give each its own name",
+                    file=str(out),
+                )
+
+
 def write_output(path: str | Path, data: bytes) -> Path:
-    """Write bytes to ``path``, creating its folder; refuse to write over an input file."""
+    """Write ``data`` to ``path`` whole or not at all, creating its folder.
+
+    The bytes go to a temporary file beside ``path`` that is renamed over it, so a
+    failed write never leaves a half-written file behind.
+
+    Parameters
+    ----------
+    path : str or Path
+        The output file.
+    data : bytes
+        Its content.
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    SurveyError
+        ``path`` is a folder, or cannot be written (one line with the reason).
+    """
     from survey.errors import SurveyError
 
     p = Path(path)
     if p.is_dir():
         raise SurveyError("is a folder; give a file name for the output", file=str(p))
+    tmp = p.with_name(f".{p.name}.part")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(data)
+        tmp.write_bytes(data)
+        os.replace(tmp, p)
     except OSError as exc:
-        raise SurveyError(f"cannot write: {exc.strerror}", file=str(p)) from None
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            reason = "a file stands where its folder should be"
+        raise SurveyError(f"cannot write: {reason}", file=str(p)) from None
     return p

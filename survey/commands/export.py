@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from survey.commands._common import instrument_argument, load_instrument, write_output
+from survey.commands._common import (
+    check_outputs,
+    instrument_argument,
+    load_instrument,
+    write_output,
+)
 from survey.forms import FORMATS, format_module
 
 
@@ -24,13 +29,23 @@ class _ExportCommand(click.Command):
 @click.option("-l", "--lang", default=None, metavar="LANG",
               help="Language: restricts multilingual formats to one; picks the language of "
                    "single-language formats [default: all, or the first].")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True,
               help="File to write.")
 def export(instrument: str | None, fmt: str, lang: str | None, output: str) -> None:
     """Export INSTRUMENT as a form or codebook in FORMAT."""
+    from pathlib import Path
+
+    from survey.errors import ExportError
     from survey.forms import export as do_export
 
     inst = load_instrument(instrument)
-    data = do_export(inst, fmt, lang)
+    data = do_export(inst, fmt, lang)  # unknown format or language fail first
+    suffix = format_module(fmt).FORMAT.suffix
+    if Path(output).suffix.lower() != suffix:
+        raise ExportError(
+            f"-o: the {fmt} format writes {suffix} files; end the name in {suffix}",
+            file=output,
+        )
+    check_outputs((("-o", output),), (inst.source,))
     path = write_output(output, data)
     click.echo(f"wrote {path} ({fmt}, {len(data):,} bytes)")

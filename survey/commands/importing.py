@@ -6,7 +6,12 @@ from collections import Counter
 
 import click
 
-from survey.commands._common import instrument_option, load_instrument, write_output
+from survey.commands._common import (
+    check_outputs,
+    instrument_option,
+    load_instrument,
+    write_output,
+)
 
 _PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "template")
 
@@ -37,21 +42,21 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 
 
 @click.command(epilog=_EPILOG)
-@click.argument("responses", type=click.Path(dir_okay=False))
+@click.argument("responses")
 @instrument_option
 @click.option("--platform", type=click.Choice(_PLATFORM_CHOICES), default="auto",
               show_default=True, help="Which platform wrote the file; auto recognises it "
               "from the header and says which it chose.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+@click.option("-o", "--output", default=None,
               help="Write the clean data: .csv, .xlsx, .parquet, .sav or .dta (SPSS/Stata "
                    "with variable and value labels).")
-@click.option("--rejected", "rejected_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--rejected", "rejected_path", default=None,
               help="Write the rejected rows as they were in the file, with a reason column "
                    "(.csv or .xlsx).")
-@click.option("--log", "log_path", type=click.Path(dir_okay=False), default=None,
+@click.option("--log", "log_path", default=None,
               help="Write every import record (row, column, value, reason, action, "
                    "message) as .csv or .xlsx.")
-@click.option("--map", "mapping", type=click.Path(dir_okay=False), default=None,
+@click.option("--map", "mapping", default=None,
               help="YAML that renames columns and recodes values for a layout no reader "
                    "knows.")
 @click.option("--min-duration", type=click.FloatRange(min=0), default=None,
@@ -91,21 +96,24 @@ def import_(
     from survey.responses.validate import Policy
     from survey.responses.writers import SUFFIXES, log_table, write_frame, write_responses
 
+    if output is not None and Path(output).suffix.lower() not in SUFFIXES:
+        raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
+                          file=output)
+    for flag, out in (("--rejected", rejected_path), ("--log", log_path)):
+        if out is not None and Path(out).suffix.lower() not in (".csv", ".xlsx"):
+            raise SurveyError(f"{flag} writes .csv or .xlsx; end the name in one of them",
+                              file=out)
     inst = load_instrument(instrument)
+    check_outputs(
+        (("-o", output), ("--rejected", rejected_path), ("--log", log_path)),
+        (responses, mapping, inst.source),
+    )
     policy = Policy(
         reject_failed_checks=reject_failed_checks,
         reject_unfinished=reject_unfinished,
         min_duration=min_duration,
         reject_speeders=reject_speeders,
     )
-    for out in (output, rejected_path, log_path):
-        if out is not None and Path(out).resolve() == Path(responses).resolve():
-            raise SurveyError("would overwrite the input file; choose another name", file=out)
-    if output is not None and Path(output).suffix.lower() not in SUFFIXES:
-        raise SurveyError("the output name must end in " + ", ".join(SUFFIXES), file=output)
-    for flag, out in (("--rejected", rejected_path), ("--log", log_path)):
-        if out is not None and Path(out).suffix.lower() not in (".csv", ".xlsx"):
-            raise SurveyError(f"{flag} writes .csv or .xlsx", file=out)
     rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy)
     log = rs.log
     click.echo(f"{responses}: platform {log.platform}"

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import click
 
-from survey.commands._common import instrument_argument, load_instrument, write_output
+from survey.commands._common import (
+    check_outputs,
+    instrument_argument,
+    load_instrument,
+    write_output,
+)
 from survey.errors import SurveyError
 
 
@@ -48,7 +53,7 @@ def _int(value: str, option: str) -> int:
               help="Probability that an answer is blank (completely at random).")
 @click.option("--inattentive", default="0.03", show_default=True, metavar="P",
               help="Share of respondents answering at random (most fail the attention check).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True,
               help="File to write: .xlsx (with an 'about' sheet) or .csv.")
 def simulate(
     instrument: str | None,
@@ -76,6 +81,7 @@ def simulate(
     if suffix not in (".xlsx", ".csv"):
         raise SurveyError("the output file must end in .xlsx or .csv", file=output)
     inst = load_instrument(instrument)
+    check_outputs((("-o", output),), (inst.source,))
     frame = sim.simulate(
         inst,
         seed=_int(seed, "--seed"),

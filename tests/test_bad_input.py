@@ -1,0 +1,182 @@
+"""Messy files as researchers have them: one line, exit code 2, and the input untouched.
+
+Every command that reads a file a user gave is run here on the broken versions a
+researcher's disk holds (empty files, binary garbage, folders, files cut short, wrong
+instruments, malformed mappings, outputs that cannot be written). Each case must end
+with exactly one line ``error: FILE: row R, column C: ...`` on stderr (the parts that are
+known), exit code 2, no traceback, and the input files byte for byte as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from survey.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data"
+KOBO_CSV = SAMPLE / "lab_culture_responses.kobo.csv"
+TEMPLATE_XLSX = SAMPLE / "lab_culture_responses.xlsx"
+QUALTRICS_CSV = SAMPLE / "lab_culture_responses.qualtrics.csv"
+INSTRUMENT = ROOT / "instruments" / "lab-culture" / "instrument.yaml"
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    """Content hash of every file below ``folder`` (to prove nothing was changed)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _fail(args: list[str], cwd: Path) -> str:
+    """Run ``survey ARGS`` in ``cwd``; assert exit 2, one stderr line, inputs unchanged.
+
+    Returns the stderr line without its ``error: `` prefix.
+    """
+    before = _digest(cwd)
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = CliRunner().invoke(cli, args)
+    finally:
+        os.chdir(old)
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception)
+    )
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    after = {k: v for k, v in _digest(cwd).items() if k in before}
+    assert after == before, "an input file was changed"
+    return lines[0][len("error: "):]
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    """A folder holding copies of a response file, a mapping and an instrument."""
+    shutil.copy(KOBO_CSV, tmp_path / "kobo.csv")
+    shutil.copy(INSTRUMENT, tmp_path / "instrument.yaml")
+    (tmp_path / "map.yaml").write_text("rename:\n  participant: respondent_id\n",
+                                       encoding="utf-8")
+    (tmp_path / "folder.csv").mkdir()
+    return tmp_path
+
+
+# ---- outputs ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["import", "kobo.csv", "-o", "kobo.csv"],
+         "kobo.csv: -o would overwrite the input file kobo.csv; the inputs are never "
+         "changed, choose another name"),
+        (["import", "kobo.csv", "-o", "./kobo.csv"],
+         "./kobo.csv: -o would overwrite the input file kobo.csv; the inputs are never "
+         "changed, choose another name"),
+        (["import", "kobo.csv", "--rejected", "kobo.csv"],
+         "kobo.csv: --rejected would overwrite the input file kobo.csv; the inputs are "
+         "never changed, choose another name"),
+        (["import", "kobo.csv", "--log", "kobo.csv"],
+         "kobo.csv: --log would overwrite the input file kobo.csv; the inputs are never "
+         "changed, choose another name"),
+        (["import", "kobo.csv", "-o", "hard.csv"],
+         "hard.csv: -o would overwrite the input file kobo.csv; the inputs are never "
+         "changed, choose another name"),
+        (["import", "kobo.csv", "-o", "a.csv", "--rejected", "a.csv"],
+         "a.csv: --rejected and -o name the same file; give each its own name"),
+        (["import", "kobo.csv", "-o", "folder.csv"],
+         "folder.csv: -o is a folder; give a file name"),
+        (["import", "kobo.csv", "-o", "clean.txt"],
+         "clean.txt: -o: the output name must end in .csv, .xlsx, .parquet, .sav, .dta"),
+        (["import", "kobo.csv", "-o", "clean"],
+         "clean: -o: the output name must end in .csv, .xlsx, .parquet, .sav, .dta"),
+        (["import", "kobo.csv", "--rejected", "rej.sav"],
+         "rej.sav: --rejected writes .csv or .xlsx; end the name in one of them"),
+        (["import", "kobo.csv", "-o", "kobo.csv/clean.csv"],
+         "kobo.csv/clean.csv: cannot write: a file stands where its folder should be"),
+        (["export", "instrument.yaml", "-f", "codebook", "-o", "instrument.yaml"],
+         "instrument.yaml: -o: the codebook format writes .md files; end the name in .md"),
+        (["export", "-f", "xlsx", "-o", "form.csv"],
+         "form.csv: -o: the xlsx format writes .xlsx files; end the name in .xlsx"),
+        (["export", "-f", "redcap", "-o", "folder.csv"],
+         "folder.csv: -o is a folder; give a file name"),
+        (["simulate", "-o", "folder.csv"],
+         "folder.csv: -o is a folder; give a file name"),
+        (["simulate", "-o", "sim.txt"],
+         "sim.txt: the output file must end in .xlsx or .csv"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else "",
+)
+def test_outputs_that_cannot_be_written(work, args, expected):
+    os.link(work / "kobo.csv", work / "hard.csv")
+    assert _fail(args, work) == expected
+    assert not (work / "a.csv").exists()
+
+
+def test_output_in_a_missing_folder_is_created(work):
+    result = CliRunner().invoke(
+        cli, ["simulate", "--labs", "2", "--respondents-per-lab", "3-3",
+              "-o", str(work / "new" / "deeper" / "sim.csv")])
+    assert result.exit_code == 0, result.output
+    assert (work / "new" / "deeper" / "sim.csv").is_file()
+    assert [p.name for p in (work / "new" / "deeper").iterdir()] == ["sim.csv"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_output_in_a_read_only_folder(work):
+    ro = work / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        msg = _fail(["simulate", "-o", "ro/sim.csv"], work)
+    finally:
+        ro.chmod(0o755)
+    assert msg == f"ro/sim.csv: cannot write: folder {ro} is read-only"
+
+
+def test_failed_write_leaves_no_partial_file(work, monkeypatch):
+    """A write that fails half-way leaves neither the output nor its temporary file."""
+    def broken(self, data):  # noqa: ARG001 - signature of Path.write_bytes
+        Path.write_text(self, "half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", broken)
+    msg = _fail(["export", "-f", "codebook", "-o", "cb.md"], work)
+    assert msg == "cb.md: cannot write: No space left on device"
+    assert sorted(p.name for p in work.iterdir()) == [
+        "folder.csv", "instrument.yaml", "kobo.csv", "map.yaml"]
+
+
+def test_real_console_script_gives_one_line(work):
+    """The installed ``survey`` script itself (not CliRunner): no traceback, exit 2."""
+    exe = Path(sys.executable).with_name("survey")
+    if not exe.exists():
+        pytest.skip("the survey console script is not installed beside this python")
+    before = _digest(work)
+    out = subprocess.run([str(exe), "import", "folder.csv"], cwd=work, capture_output=True,
+                         text=True, check=False)
+    assert out.returncode == 2
+    assert out.stderr == "error: folder.csv: is a folder; give the response file\n"
+    assert _digest(work) == before
+
+
+def test_output_in_a_folder_marked_read_only(work, monkeypatch):
+    """As root the permission bits do not stop a write, so the check is faked here."""
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: (
+        False if mode == os.W_OK and Path(p).name == "ro" else real(p, mode)))
+    (work / "ro").mkdir()
+    msg = _fail(["import", "kobo.csv", "-o", "ro/clean.csv"], work)
+    assert msg == f"ro/clean.csv: cannot write: folder {work / 'ro'} is read-only"
