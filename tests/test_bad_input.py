@@ -180,3 +180,96 @@ def test_output_in_a_folder_marked_read_only(work, monkeypatch):
     (work / "ro").mkdir()
     msg = _fail(["import", "kobo.csv", "-o", "ro/clean.csv"], work)
     assert msg == f"ro/clean.csv: cannot write: folder {work / 'ro'} is read-only"
+
+
+# ---- response files that cannot be used -------------------------------------------------
+
+def _kobo_lines() -> list[str]:
+    return KOBO_CSV.read_text(encoding="utf-8-sig").splitlines()
+
+
+def _make_response_file(kind: str, folder: Path) -> str:
+    """Write one kind of broken response file into ``folder``; return its name."""
+    rng = bytes((i * 97 + 13) % 256 for i in range(3000))  # fixed binary garbage
+    lines = _kobo_lines()
+    if kind == "empty":
+        (folder / "r.csv").write_bytes(b"")
+    elif kind == "blank":
+        (folder / "r.csv").write_bytes(b" \r\n\r\n \t\n")
+    elif kind == "empty-xlsx":
+        (folder / "r.xlsx").write_bytes(b"")
+        return "r.xlsx"
+    elif kind == "garbage-csv":
+        (folder / "r.csv").write_bytes(b"\xff\xfd" + rng)
+    elif kind == "garbage-xlsx":
+        (folder / "r.xlsx").write_bytes(b"\xff\xfd" + rng)
+        return "r.xlsx"
+    elif kind == "broken-zip-xlsx":
+        (folder / "r.xlsx").write_bytes(TEMPLATE_XLSX.read_bytes()[:2000])
+        return "r.xlsx"
+    elif kind == "xls":
+        (folder / "r.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + rng)
+        return "r.xls"
+    elif kind == "folder":
+        (folder / "r.csv").mkdir()
+    elif kind == "missing":
+        pass
+    elif kind == "header-only":
+        (folder / "r.csv").write_text(lines[0] + "\n", encoding="utf-8")
+    elif kind == "header-and-blank-rows":
+        (folder / "r.csv").write_text(lines[0] + "\n;;;\n\n", encoding="utf-8")
+    elif kind == "qualtrics-cut-after-row-2":
+        q = QUALTRICS_CSV.read_bytes().splitlines(keepends=True)
+        (folder / "r.csv").write_bytes(b"".join(q[:2]))
+    elif kind == "qualtrics-cut-after-row-1":
+        q = QUALTRICS_CSV.read_bytes().splitlines(keepends=True)
+        (folder / "r.csv").write_bytes(q[0])
+    elif kind == "duplicate-item-column":
+        rows = [lines[0] + ';"self_promotion/sp1"'] + [x + ";3" for x in lines[1:6]]
+        (folder / "r.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    elif kind == "no-known-layout":
+        (folder / "r.csv").write_text("name,age\nAnn,31\n", encoding="utf-8")
+    elif kind == "missing-items":
+        (folder / "r.csv").write_text("respondent_id,sp1\nR1,3\n", encoding="utf-8")
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+    return "r.csv"
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("empty", "r.csv: the file is empty; export the responses again"),
+        ("blank", "r.csv: the file is empty; export the responses again"),
+        ("empty-xlsx", "r.xlsx: the file is empty; export the responses again"),
+        ("garbage-csv", "r.csv: row 1: cannot decode the file: byte 0xff is not valid UTF-8 "
+         "and the file is not GB18030/GBK either; save it as 'CSV UTF-8' (or UTF-16) and "
+         "try again"),
+        ("garbage-xlsx", "r.xlsx: not an .xlsx workbook (it is not a zip archive) nor a text "
+         "file; save it again from the spreadsheet program as .xlsx or CSV UTF-8"),
+        ("broken-zip-xlsx", "r.xlsx: cannot open as an .xlsx workbook ("),
+        ("xls", "r.xls: old Excel .xls workbooks are not supported; open the file in Excel "
+         "or LibreOffice and save it as .xlsx or CSV UTF-8"),
+        ("folder", "r.csv: is a folder; give the response file"),
+        ("missing", "r.csv: no such file"),
+        ("header-only", "r.csv: row 2: no responses: the file ends after its header rows; "
+         "export it again once responses have come in"),
+        ("header-and-blank-rows", "r.csv: row 2: no responses: the file ends after its "
+         "header rows; export it again once responses have come in"),
+        ("qualtrics-cut-after-row-2", "r.csv: row 3: no responses: the file ends after its "
+         "header rows; export it again once responses have come in"),
+        ("qualtrics-cut-after-row-1", "r.csv: row 2: no responses: the file ends after its "
+         "header rows; export it again once responses have come in"),
+        ("duplicate-item-column", "r.csv: row 1, column BY: the header 'self_promotion/sp1' "
+         "(sp1) heads two columns (K and BY); a variable must have one column: delete or "
+         "rename the other"),
+        ("no-known-layout", "r.csv: row 1: cannot tell which platform wrote this file "
+         "(header: name, age); looked for kobo: "),
+        ("missing-items", "r.csv: 50 columns of instrument 'lab-culture' missing: "),
+    ],
+)
+def test_response_files_that_cannot_be_used(tmp_path, kind, expected):
+    name = _make_response_file(kind, tmp_path)
+    msg = _fail(["import", name], tmp_path)
+    assert msg.startswith(expected), msg
+    assert "Traceback" not in msg

@@ -175,12 +175,16 @@ def test_empty_file(tmp_path, tiny_instrument):
     assert str(exc.value) == f"{p}: the file is empty; export the responses again"
 
 
-def test_header_only_file_reads_no_rows(tmp_path, tiny_instrument):
+def test_header_only_file_is_refused(tmp_path, tiny_instrument):
+    """No responses is not an import that worked: every later step would be empty."""
     p = tmp_path / "r.csv"
     p.write_text("respondent_id,lab_region,lab,a1,a2,attn1\n", encoding="utf-8")
-    rs = read_responses(p, tiny_instrument)
-    assert (rs.log.rows_read, rs.n) == (0, 0)
-    assert list(rs.data.columns) == list(tiny_instrument.columns)
+    with pytest.raises(ResponseFileError) as exc:
+        read_responses(p, tiny_instrument)
+    assert str(exc.value) == (
+        f"{p}: row 2: no responses: the file ends after its header rows; export it again "
+        "once responses have come in"
+    )
 
 
 def test_xls_is_refused_with_advice(tmp_path, tiny_instrument):

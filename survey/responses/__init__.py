@@ -189,6 +189,15 @@ def read_responses(
         how = "as asked"
     module = platform_module(chosen)
     raw = module.read(table, instrument)
+    if raw.frame.empty:
+        after = int(table.frame.index[-1]) + 1 if table.n_rows else table.header_row + 1
+        raise ResponseFileError(
+            "no responses: the file ends after its header rows; export it again once "
+            "responses have come in",
+            file=file,
+            row=after,
+        )
+    _refuse_repeated_columns(table, raw)
     if cmap is not None:
         cmap.apply_values(raw)
     log = ImportLog(file=file, platform=chosen)
@@ -196,6 +205,24 @@ def read_responses(
     rs = validate(raw, instrument, policy, log=log)
     log.rejected_rows = _rejected_rows(table, log)
     return rs
+
+
+def _refuse_repeated_columns(table: Any, raw: RawResponses) -> None:
+    """An instrument variable whose header appears in two columns is ambiguous."""
+    from survey.responses.tables import column_letter, normalise_name
+
+    folded = [normalise_name(h) for h in table.header]
+    for var, source in raw.sources.items():
+        where = [j for j, h in enumerate(folded) if h and h == normalise_name(source)]
+        if len(where) > 1:
+            letters = " and ".join(column_letter(j) for j in where[:2])
+            raise ResponseFileError(
+                f"the header '{source}' ({var}) heads two columns ({letters}); a variable "
+                "must have one column: delete or rename the other",
+                file=raw.file,
+                row=table.header_row,
+                column=column_letter(where[1]),
+            )
 
 
 def _rejected_rows(table: Any, log: ImportLog) -> Any:

@@ -254,10 +254,20 @@ def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]
         raise ResponseFileError("the file is empty; export the responses again", file=file)
     delim = sniff_delimiter(text)
     notes.append("delimiter: " + {"\t": "tab"}.get(delim, delim))
+    # A free-text answer may be longer than the csv module's default limit (128 KiB);
+    # no cell can be longer than the file.
+    if csv.field_size_limit() < len(text):
+        csv.field_size_limit(len(text) + 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows: list[list[Any]] = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        for rec in reader:
+            rows.append(rec)
     except csv.Error as exc:
-        raise ResponseFileError(f"cannot parse as {notes[-1]}: {exc}", file=file) from None
+        raise ResponseFileError(
+            f"cannot read the file as text separated by {notes[-1].split(': ')[1]}: {exc}",
+            file=file, row=len(rows) + 1,
+        ) from None
     return rows, notes
 
 
@@ -337,7 +347,19 @@ def read_table(
         rows, notes = _read_workbook(data, file)
         from_workbook = True
     else:
-        rows, notes = _read_text_table(data, file)
+        named_workbook = str(file).lower().endswith((".xlsx", ".xlsm"))
+        try:
+            rows, notes = _read_text_table(data, file)
+        except ResponseFileError as exc:
+            if not named_workbook:
+                raise
+            raise ResponseFileError(
+                "not an .xlsx workbook (it is not a zip archive) nor a text file; save it "
+                "again from the spreadsheet program as .xlsx or CSV UTF-8",
+                file=file,
+            ) from exc
+        if named_workbook:
+            notes.insert(0, "named .xlsx but holds delimited text, read as such")
         from_workbook = False
 
     # drop trailing empty rows (spreadsheets and CSV writers leave them)
