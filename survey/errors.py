@@ -15,6 +15,7 @@ __all__ = [
     "ResponseFileError",
     "ExportError",
     "did_you_mean",
+    "yaml_problem",
 ]
 
 
@@ -122,3 +123,29 @@ def did_you_mean(value: str, known: Iterable[str], max_distance: int = 2) -> str
         if d < best_d:
             best, best_d = k, d
     return f" did you mean '{best}'?" if best is not None else ""
+
+
+def yaml_problem(exc: Exception) -> tuple[str, int | None, str | None]:
+    """What a YAML parse error says, as ``(message, row, column)`` for a SurveyError.
+
+    Row and column are 1-based (the column a character position in the line); both are
+    ``None`` when the parser does not say. A tab used for indenting, the commonest
+    mistake, gets its own advice.
+
+    Examples
+    --------
+    >>> import yaml
+    >>> try:
+    ...     yaml.safe_load("id: x\\n\\tversion: 1\\n")
+    ... except yaml.YAMLError as exc:
+    ...     message, row, column = yaml_problem(exc)
+    >>> row, column, message.endswith("indent YAML with spaces, not tabs")
+    (2, '1', True)
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    advice = ("indent YAML with spaces, not tabs" if "'\\t'" in problem
+              else "check indentation and quoting")
+    row = None if mark is None else mark.line + 1
+    column = None if mark is None else str(mark.column + 1)
+    return f"not valid YAML: {problem}; {advice}", row, column

@@ -49,7 +49,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from survey.errors import InstrumentError, did_you_mean
+from survey.errors import InstrumentError, did_you_mean, yaml_problem
 
 __all__ = [
     "Check",
@@ -376,14 +376,22 @@ def load(name_or_path: str | Path | None = None) -> Instrument:
     """
     path = resolve(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InstrumentError(f"cannot read: {exc.strerror}", file=str(path)) from None
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or b"\x00" in data[:4096]:
+        raise InstrumentError(
+            "a workbook or other binary file, not an instrument YAML; give the "
+            "instrument.yaml",
+            file=str(path),
+        )
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InstrumentError(
             f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
             file=str(path),
         ) from None
-    except OSError as exc:
-        raise InstrumentError(f"cannot read: {exc.strerror}", file=str(path)) from None
     return loads(text, file=str(path))
 
 
@@ -411,12 +419,8 @@ def loads(text: str, file: str = "<string>") -> Instrument:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InstrumentError(
-            f"not valid YAML: {problem}; check indentation and quoting", file=file, row=row
-        ) from None
+        message, row, column = yaml_problem(exc)
+        raise InstrumentError(message, file=file, row=row, column=column) from None
     return _Builder(file).build(data)
 
 

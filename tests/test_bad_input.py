@@ -273,3 +273,103 @@ def test_response_files_that_cannot_be_used(tmp_path, kind, expected):
     msg = _fail(["import", name], tmp_path)
     assert msg.startswith(expected), msg
     assert "Traceback" not in msg
+
+
+# ---- --map files ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rename: {a: b\n", "map.yaml: row 2, column 1: not valid YAML: expected ',' or '}', "
+         "but got '<stream end>'; check indentation and quoting"),
+        ("rename:\n  ID: respondent_id\n\tQ2: sp2\n", "map.yaml: row 3, column 1: not valid "
+         "YAML: found character '\\t' that cannot start any token; indent YAML with "
+         "spaces, not tabs"),
+        ("- rename\n", "map.yaml: a mapping must be a YAML mapping with rename/recode"),
+        ("just text\n", "map.yaml: a mapping must be a YAML mapping with rename/recode"),
+        ("renames: {}\n", "map.yaml: unknown key 'renames'; allowed: platform, rename, "
+         "recode. did you mean 'rename'?"),
+        ("rename: [a, b]\n", "map.yaml: rename and recode must be mappings"),
+        ("recode:\n  sp1: [1, 2]\n", "map.yaml: recode.sp1 must map values in the file to "
+         "codes"),
+        ("rename:\n  role: null\n", "map.yaml: rename.role: give the instrument variable "
+         "to rename it to"),
+        ("rename:\n  role: rolle\n", "map.yaml: rename.role: 'rolle' is not a variable of "
+         "instrument 'lab-culture'. did you mean 'role'?"),
+        ("rename:\n  Participant: respondent_id\n", "map.yaml: rename.Participant: no "
+         "column 'Participant' in kobo.csv; name a column of its header row."),
+        ("recode:\n  sp99: {a: 1}\n", "map.yaml: recode.sp99: not a variable of instrument "
+         "'lab-culture'. did you mean 'sp1'?"),
+        ("platform: qualtrix\n", "map.yaml: platform: unknown platform 'qualtrix'; choose "
+         "one of kobo, qualtrics, limesurvey, redcap, template. did you mean 'qualtrics'?"),
+        (b"\xff\xfe\x00garbage", "map.yaml: the mapping is not UTF-8 text"),
+    ],
+)
+def test_mapping_files_that_cannot_be_used(work, text, expected):
+    path = work / "map.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    assert _fail(["import", "kobo.csv", "--map", "map.yaml"], work) == expected
+
+
+@pytest.mark.parametrize("name", ["folder.csv", "nope.yaml"])
+def test_mapping_path_that_is_not_a_file(work, name):
+    msg = _fail(["import", "kobo.csv", "--map", name], work)
+    assert msg in (f"{name}: cannot read the mapping: Is a directory",
+                   f"{name}: cannot read the mapping: No such file or directory")
+
+
+# ---- instruments -------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("- id: x\n- version: 1\n", "bad.yaml: must be a YAML mapping with id, version, "
+         "languages, title, scales, groups, constructs"),
+        ("hello\n", "bad.yaml: must be a YAML mapping with id, version, languages, title, "
+         "scales, groups, constructs"),
+        ("", "bad.yaml: must be a YAML mapping with id, version, languages, title, scales, "
+         "groups, constructs"),
+        ("id: x\n\tversion: 1\n", "bad.yaml: row 2, column 1: not valid YAML: found "
+         "character '\\t' that cannot start any token; indent YAML with spaces, not tabs"),
+        ("id: [unclosed\n", "bad.yaml: row 2, column 1: not valid YAML: expected ',' or "
+         "']', but got '<stream end>'; check indentation and quoting"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "bad.yaml: a workbook or other binary file, not an "
+         "instrument YAML; give the instrument.yaml"),
+        (b"id: caf\xe9\n", "bad.yaml: not UTF-8 text (invalid continuation byte at byte 7); "
+         "save the file as UTF-8"),
+        (b"PK\x03\x04" + b"\x00" * 40, "bad.yaml: a workbook or other binary file, not an "
+         "instrument YAML; give the instrument.yaml"),
+    ],
+)
+@pytest.mark.parametrize("command", ["check", "import", "export", "simulate"])
+def test_instrument_files_that_cannot_be_used(work, content, expected, command):
+    path = work / "bad.yaml"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    args = {
+        "check": ["check", "bad.yaml"],
+        "import": ["import", "kobo.csv", "-i", "bad.yaml"],
+        "export": ["export", "bad.yaml", "-f", "codebook", "-o", "cb.md"],
+        "simulate": ["simulate", "bad.yaml", "-o", "sim.csv"],
+    }[command]
+    assert _fail(args, work) == expected
+
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        ("lab-cultur", "lab-cultur: no such file, folder or bundled instrument; bundled: "
+         "lab-culture. did you mean 'lab-culture'?"),
+        ("folder.csv", "folder.csv: folder has no instrument.yaml; point to the YAML file "
+         "or a folder holding one"),
+        ("kobo.csv", "kobo.csv: row 1, column 8: not valid YAML: expected "
+         "'<document start>', but found '<scalar>'; check indentation and quoting"),
+    ],
+)
+def test_wrong_instrument_argument(work, arg, expected):
+    assert _fail(["import", "kobo.csv", "-i", arg], work) == expected

@@ -129,7 +129,7 @@ def test_bad_choice_code():
 def test_yaml_syntax_error_names_the_row():
     with pytest.raises(InstrumentError) as exc:
         loads("id: x\nlanguages: [en\n", file="broken.yaml")
-    assert re.match(r"broken\.yaml: row \d+: not valid YAML", str(exc.value))
+    assert re.match(r"broken\.yaml: row \d+, column \d+: not valid YAML", str(exc.value))
 
 
 def test_several_problems_reported_together():

@@ -180,6 +180,7 @@ def read_responses(
 
     table = read_table(data, file, expected=_expected_headers(instrument, cmap))
     if cmap is not None:
+        cmap.check_header(table.header, file)
         table.header = cmap.apply_header(table.header)
     if platform == "auto":
         chosen = detect(table.header, file=file)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from survey.errors import ResponseFileError, did_you_mean
+from survey.errors import ResponseFileError, did_you_mean, yaml_problem
 from survey.responses.tables import normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,8 +64,47 @@ class ColumnMap:
                 lambda v, t=table: t.get(normalise_name(v), v), na_action="ignore"
             ).astype(object)
 
+    def check_header(self, header: list[str], file: str) -> None:
+        """Every column the mapping renames must be in the file's header.
+
+        Parameters
+        ----------
+        header : list of str
+            The header row of the response file.
+        file : str
+            The response file's name, for the message.
+
+        Raises
+        ------
+        ResponseFileError
+            Naming the first renamed column the file lacks (a typo would otherwise
+            leave that variable empty without a word).
+        """
+        present = {normalise_name(h) for h in header if h}
+        for src in self.rename:
+            if normalise_name(src) not in present:
+                raise ResponseFileError(
+                    f"rename.{src}: no column '{src}' in {file}; name a column of its "
+                    "header row." + did_you_mean(src, [h for h in header if h]),
+                    file=self.file,
+                )
+
     def check(self, instrument: Instrument) -> None:
-        """Every target must be an instrument variable."""
+        """Every target must be an instrument variable; the platform a known reader.
+
+        Raises
+        ------
+        ResponseFileError
+            Naming the mapping file and the key at fault.
+        """
+        from survey.responses import PLATFORMS
+
+        if self.platform is not None and self.platform not in PLATFORMS:
+            raise ResponseFileError(
+                f"platform: unknown platform '{self.platform}'; choose one of "
+                f"{', '.join(PLATFORMS)}." + did_you_mean(self.platform, PLATFORMS),
+                file=self.file,
+            )
         known = instrument.columns
         for src, dst in self.rename.items():
             if dst not in known:
@@ -108,11 +147,8 @@ def load_mapping(source: str | Path | Mapping[str, Any]) -> ColumnMap:
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise ResponseFileError(
-                f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                file=file, row=None if mark is None else mark.line + 1,
-            ) from None
+            message, row, column = yaml_problem(exc)
+            raise ResponseFileError(message, file=file, row=row, column=column) from None
     if not isinstance(data, dict):
         raise ResponseFileError("a mapping must be a YAML mapping with rename/recode",
                                 file=file)
@@ -126,6 +162,10 @@ def load_mapping(source: str | Path | Mapping[str, Any]) -> ColumnMap:
     recode = data.get("recode") or {}
     if not isinstance(rename, dict) or not isinstance(recode, dict):
         raise ResponseFileError("rename and recode must be mappings", file=file)
+    for src, dst in rename.items():
+        if not isinstance(dst, str | int) or isinstance(dst, bool) or not str(dst).strip():
+            raise ResponseFileError(
+                f"rename.{src}: give the instrument variable to rename it to", file=file)
     clean_recode: dict[str, dict[str, str]] = {}
     for var, codes in recode.items():
         if not isinstance(codes, dict):
