@@ -373,3 +373,166 @@ def test_instrument_files_that_cannot_be_used(work, content, expected, command):
 )
 def test_wrong_instrument_argument(work, arg, expected):
     assert _fail(["import", "kobo.csv", "-i", arg], work) == expected
+
+
+# ---- files that are odd but usable: read right, every row accounted for --------------------
+
+def _import(path: Path, *extra: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["import", str(path), *extra])
+    return result.exit_code, result.output
+
+
+def _summary(output: str) -> tuple[int, int, int]:
+    line = next(x for x in output.splitlines() if x.startswith("rows read "))
+    words = line.replace(",", "").split()
+    return int(words[2]), int(words[4]), int(words[6])
+
+
+def _lf_lines() -> list[bytes]:
+    return KOBO_CSV.read_bytes().replace(b"\r\n", b"\n").splitlines()
+
+
+@pytest.mark.parametrize(
+    ("kind", "note"),
+    [
+        ("lf", "delimiter: ;"),
+        ("crlf", "delimiter: ;"),
+        ("cr", "delimiter: ;"),
+        ("crcrlf", "line ends \\r\\r\\n read as one"),
+        ("csv-named-xlsx", "named .xlsx but holds delimited text, read as such"),
+        ("bom", "encoding: utf-8 with BOM"),
+    ],
+)
+def test_line_endings_and_disguises(tmp_path, kind, note):
+    lines = _lf_lines()
+    body = {
+        "lf": b"\n".join(lines) + b"\n",
+        "crlf": b"\r\n".join(lines) + b"\r\n",
+        "cr": b"\r".join(lines) + b"\r",
+        "crcrlf": b"\r\r\n".join(lines) + b"\r\r\n",
+        "csv-named-xlsx": b"\r\n".join(lines) + b"\r\n",
+        "bom": b"\xef\xbb\xbf" + b"\n".join(lines) + b"\n",
+    }[kind]
+    path = tmp_path / ("r.xlsx" if kind == "csv-named-xlsx" else "r.csv")
+    path.write_bytes(body)
+    code, out = _import(path)
+    assert code == 0, out
+    assert note in out
+    assert _summary(out) == (585, 585, 0)
+    assert path.read_bytes() == body
+
+
+def test_ragged_rows_are_read_and_named(tmp_path):
+    lines = [x.decode() for x in _lf_lines()]
+    short = lines[2].rsplit(";", 12)[0]  # loses the metadata cells and ba5, ba6
+    rows = [lines[0], lines[1] + ';"extra";"x"', short, *lines[3:6]]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "log.csv"
+    code, text = _import(path, "--log", str(out))
+    assert code == 0, text
+    assert "row 3: fewer cells than the header (a line break inside an unquoted cell?); " \
+        "the missing cells read as blank" in text
+    assert _summary(text) == (5, 5, 0)
+    log = out.read_text(encoding="utf-8").splitlines()
+    assert [x.split(",")[1:4:2] for x in log[1:]] == [
+        ["column_BY", "unknown_column"], ["column_BZ", "unknown_column"]]
+
+
+def test_merged_cells_take_their_first_value(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    wb = openpyxl.load_workbook(TEMPLATE_XLSX)
+    ws = wb["responses"]
+    ws.insert_rows(1)
+    ws.cell(1, 1).value = "Lab culture survey (simulated)"
+    ws.merge_cells("A1:F1")
+    assert ws.cell(3, 2).value == ws.cell(4, 2).value == ws.cell(5, 2).value == "china"
+    ws.merge_cells("B3:B5")  # the region of three respondents typed once
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    clean = tmp_path / "clean.csv"
+    code, out = _import(path, "-o", str(clean))
+    assert code == 0, out
+    assert "merged cells A1:F1, B3:B5 read as their first cell's value" in out
+    assert "header row: 2 (rows above it skipped)" in out
+    assert _summary(out) == (585, 585, 0)
+    rows = clean.read_text(encoding="utf-8").splitlines()
+    assert [r.split(",")[1] for r in rows[1:4]] == ["china", "china", "china"]
+
+
+def test_huge_cells_are_read_not_refused(tmp_path):
+    lines = [x.decode() for x in _lf_lines()]
+    header = lines[0].split(";")
+    cells = lines[1].split(";")
+    lab = header.index('"lab"')
+    sp1 = header.index('"self_promotion/sp1"')
+    cells[lab] = '"' + "L" * 300_000 + '"'
+    cells[sp1] = '"' + "9" * 200_000 + '"'
+    path = tmp_path / "r.csv"
+    path.write_text(lines[0] + "\n" + ";".join(cells) + "\n" + lines[2] + "\n",
+                    encoding="utf-8")
+    log = tmp_path / "log.csv"
+    code, out = _import(path, "--log", str(log))
+    assert code == 0, out
+    assert _summary(out) == (2, 2, 0)
+    assert "blanked: 1 (non_numeric 1)" in out
+    assert len(out) < 2000  # the summary does not repeat the cell
+    assert 200_000 < log.stat().st_size < 201_000  # the value once, the message cut
+
+
+def _data_rows(path: Path) -> int:
+    """Rows below the header that hold anything, counted without the project's code."""
+    import csv
+
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        rows = list(wb.worksheets[0].iter_rows(values_only=True))
+        wb.close()
+    else:
+        raw = path.read_bytes()
+        for enc in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        delim = max((",", ";", "\t"), key=lambda d: text.splitlines()[0].count(d))
+        rows = list(csv.reader(text.splitlines(), delimiter=delim))
+    while rows and not any(c not in (None, "") for c in rows[-1]):
+        rows.pop()
+    first = next(i for i, r in enumerate(rows)
+                 if any(str(c).strip().lower() in ("respondent_id", "record_id",
+                                                  "responseid", "id", "participant",
+                                                  "start") for c in r if c is not None))
+    extra = 2 if "qualtrics" in path.name else 0  # its question-text and ImportId rows
+    return len(rows) - first - 1 - extra
+
+
+@pytest.mark.parametrize(
+    "name",
+    [p.name for p in sorted(SAMPLE.glob("*.*")) if p.suffix in (".csv", ".xlsx")]
+    + [f"broken/{p.name}" for p in sorted((SAMPLE / "broken").glob("*.*"))],
+)
+def test_rows_read_are_accepted_plus_rejected(name):
+    path = SAMPLE / name
+    from survey.errors import ResponseFileError
+    from survey.instrument import load
+    from survey.responses import read_responses
+
+    try:
+        rs = read_responses(path, load("lab-culture"))
+    except ResponseFileError as exc:
+        assert name in {"broken/missing_item_columns.csv", "broken/unknown_layout.csv"}, exc
+        return
+    log = rs.log
+    assert log.rows_read == log.rows_accepted + log.rows_rejected
+    assert log.rows_accepted == rs.n
+    assert log.rows_read == _data_rows(path)
+    assert sorted(log.rejected) == sorted(set(log.rejected))
+    expected = {"broken/bad_codes_and_duplicates.csv": (8, 5, 3)}.get(name)
+    if expected is None and not name.startswith("broken/"):
+        expected = (585, 585, 0)
+    if expected is not None:
+        assert (log.rows_read, log.rows_accepted, log.rows_rejected) == expected

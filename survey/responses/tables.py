@@ -252,6 +252,9 @@ def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]
     notes = [f"encoding: {enc}"]
     if not text.strip():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
+    if "\r\r\n" in text:  # CRLF converted to CRLF again: not a blank line per row
+        text = text.replace("\r\r\n", "\r\n")
+        notes.append("line ends \\r\\r\\n read as one")
     delim = sniff_delimiter(text)
     notes.append("delimiter: " + {"\t": "tab"}.get(delim, delim))
     # A free-text answer may be longer than the csv module's default limit (128 KiB);
@@ -292,9 +295,34 @@ def _read_workbook(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
         sheet = wb.get_sheet_by_name(name)
         rows = sheet.to_python(skip_empty_area=False)
         if any(any(c not in ("", None) for c in r) for r in rows[:HEADER_SCAN_ROWS]):
-            note = f"sheet: {name}"
-            return rows, [note]
+            notes = [f"sheet: {name}"]
+            filled = _fill_merged(rows, getattr(sheet, "merged_cell_ranges", None) or ())
+            if filled:
+                shown = ", ".join(filled[:5]) + (" ..." if len(filled) > 5 else "")
+                notes.append(f"merged cells {shown} read as their first cell's value")
+            return rows, notes
     raise ResponseFileError("the workbook has no data in any sheet", file=file)
+
+
+def _fill_merged(rows: list[list[Any]], ranges: Iterable[Any]) -> list[str]:
+    """Give every cell of a merged range the value of its top-left cell, in place.
+
+    A spreadsheet shows a merged range's value across all its cells (a researcher who
+    merges the region cells of three respondents means all three), but the file stores
+    it in the first cell only. Returns the ranges filled, as ``B2:B4``.
+    """
+    done = []
+    for (r0, c0), (r1, c1) in ranges:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, c1 + 1):
+                if c < len(row) and row[c] in ("", None):
+                    row[c] = value
+        done.append(f"{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}")
+    return done
 
 
 def _looks_like_workbook(data: bytes) -> bool:
@@ -374,6 +402,7 @@ def read_table(
     if h > 0:
         notes.append(f"header row: {h + 1} (rows above it skipped)")
     header = [_header_text(c) for c in rows[h]]
+    named = len(header)
     body = rows[h + 1:]
     width = max([len(header), *(len(r) for r in body)]) if body else len(header)
     header += [""] * (width - len(header))
@@ -381,6 +410,13 @@ def read_table(
     if from_workbook:
         frame = _workbook_frame(body, width, h + 2)
     else:
+        short = [h + 2 + i for i, r in enumerate(body)
+                 if len(r) < named and not _row_empty(r)]
+        if short:
+            shown = ", ".join(map(str, short[:5])) + (" ..." if len(short) > 5 else "")
+            notes.append(f"row{'s' if len(short) > 1 else ''} {shown}: fewer cells than the "
+                         "header (a line break inside an unquoted cell?); the missing cells "
+                         "read as blank")
         if any(len(r) != width for r in body):
             body = [r + [""] * (width - len(r)) for r in body]
         frame = pd.DataFrame(body, columns=range(width) if body else None, dtype=object)

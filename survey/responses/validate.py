@@ -438,8 +438,13 @@ def _cell_text(v: object) -> str:
     return str(v)
 
 
-def _shown(v: object) -> str:
-    return repr(_cell_text(v))
+def _shown(v: object, limit: int = 60) -> str:
+    """A cell's text quoted for a message, cut to ``limit`` characters (the log's
+    ``value`` column keeps it whole)."""
+    text = _cell_text(v)
+    if len(text) > limit:
+        return repr(text[:limit]) + f"... ({len(text):,} characters)"
+    return repr(text)
 
 
 def _row_is_empty(frame: pd.DataFrame) -> pd.Series:
