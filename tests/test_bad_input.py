@@ -536,3 +536,98 @@ def test_rows_read_are_accepted_plus_rejected(name):
         expected = (585, 585, 0)
     if expected is not None:
         assert (log.rows_read, log.rows_accepted, log.rows_rejected) == expected
+
+
+# ---- untrusted text in what we write ------------------------------------------------------
+
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _cells_of(path: Path) -> list[str]:
+    """Every text cell of a .csv or every sheet of an .xlsx we wrote."""
+    import csv
+
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as fh:
+            return [c for row in csv.reader(fh) for c in row]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+           if isinstance(c.value, str)]
+    wb.close()
+    return out
+
+
+def _dangerous(cells: list[str]) -> list[str]:
+    return [c for c in cells if isinstance(c, str) and c.startswith(FORMULA_START)]
+
+
+def test_import_outputs_neutralise_formulas(tmp_path, tiny_yaml):
+    inst = tmp_path / "tiny.yaml"
+    inst.write_text(tiny_yaml, encoding="utf-8")
+    resp = tmp_path / "r.csv"
+    resp.write_text(
+        "respondent_id,lab_region,lab,a1,a2,attn1,comment\n"
+        "=1+1,china,@SUM(A1),4,2,4,-2+3\n"
+        "+R2,china,CN-01,=HYPERLINK(\"http://x\"),2,4,fine\n"
+        "+R2,united_states,US-01,4,2,4,again\n",
+        encoding="utf-8",
+    )
+    outs = {}
+    for suffix in (".csv", ".xlsx"):
+        outs[f"clean{suffix}"] = ["-o"]
+        outs[f"rejected{suffix}"] = ["--rejected"]
+        outs[f"log{suffix}"] = ["--log"]
+    for suffix in (".csv", ".xlsx"):
+        args = ["import", str(resp), "-i", str(inst)]
+        for name, (flag,) in outs.items():
+            if name.endswith(suffix):
+                args += [flag, str(tmp_path / name)]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    for name in outs:
+        cells = _cells_of(tmp_path / name)
+        assert _dangerous(cells) == [], name
+    clean = _cells_of(tmp_path / "clean.csv")
+    assert "'=1+1" in clean and "'@SUM(A1)" in clean and "'+R2" in clean
+    assert "'=HYPERLINK(\"http://x\")" in _cells_of(tmp_path / "log.xlsx")
+    assert "'+R2" in _cells_of(tmp_path / "rejected.csv")
+
+
+def test_simulated_files_and_template_neutralise_formulas(tmp_path, tiny_yaml):
+    hostile = (tiny_yaml
+               .replace("{en: Lab code, zh: 实验室代码}", "{en: \"=Lab code\", zh: \"+实验室\"}")
+               .replace("{en: A one, zh: 甲一}", "{en: \"@A one\", zh: \"-甲一\"}")
+               .replace("{en: China, zh: 中国}", "{en: \"=China\", zh: \"-中国\"}")
+               .replace("title: {en: Tiny, zh: 小}", "title: {en: \"=Tiny\", zh: \"@小\"}"))
+    inst = tmp_path / "tiny.yaml"
+    inst.write_text(hostile, encoding="utf-8")
+    for args in (["simulate", str(inst), "--labs", "2", "--respondents-per-lab", "3-3",
+                  "-o", str(tmp_path / "sim.csv")],
+                 ["simulate", str(inst), "--labs", "2", "--respondents-per-lab", "3-3",
+                  "-o", str(tmp_path / "sim.xlsx")],
+                 ["export", str(inst), "-f", "xlsx", "-o", str(tmp_path / "template.xlsx")],
+                 ["export", str(inst), "-f", "xlsform", "-o", str(tmp_path / "form.xlsx")]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        out = Path(args[-1])
+        cells = _cells_of(out)
+        assert _dangerous(cells) == [], out.name
+    template = _cells_of(tmp_path / "template.xlsx")
+    assert "'=Lab code" in template
+
+
+def test_html_form_escapes_instrument_text(tmp_path, tiny_yaml):
+    hostile = tiny_yaml.replace(
+        "{en: A one, zh: 甲一}",
+        "{en: \"<script>alert(1)</script> & <b>\", zh: \"</textarea><img src=x onerror=1>\"}")
+    inst = tmp_path / "tiny.yaml"
+    inst.write_text(hostile, encoding="utf-8")
+    out = tmp_path / "form.html"
+    result = CliRunner().invoke(cli, ["export", str(inst), "-f", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page
+    assert "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in page
