@@ -42,6 +42,21 @@ def test_help_does_not_import_heavy_libraries():
     assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
 
 
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_command_help_does_not_import_heavy_libraries(name):
+    """``survey CMD --help`` loads the command's module: it must stay light too."""
+    code = (
+        "import sys; from survey.cli import cli\n"
+        f"try:\n    cli.main([{name!r}, '--help'], standalone_mode=False)\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'pingouin', 'scipy', 'openpyxl', 'matplotlib',"
+        " 'python_calamine', 'pyreadstat', 'statsmodels') if m in sys.modules]\n"
+        "print('HEAVY:' + ','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
 def test_check_bundled_instrument(runner):
     result = runner.invoke(cli, ["check"])
     assert result.exit_code == 0
