@@ -46,7 +46,14 @@ import re
 from typing import TYPE_CHECKING
 
 from survey.responses.model import RawResponses
-from survey.responses.tables import column_letter, normalise_name, unique_names
+from survey.responses.tables import (
+    alnum,
+    as_text,
+    final_names,
+    find_column,
+    normalise_name,
+    shared_letters,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -120,7 +127,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     notes = list(table.notes)
     names = list(table.header)
     assigned = _match_columns(names, instrument)
-    final = _final_names(names, assigned)
+    final = final_names(names, assigned)
     frame = table.frame.set_axis(final, axis=1)
     sources = {var: names[j] for j, var in assigned.items()}
 
@@ -131,23 +138,23 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     frame = _clean_answers(frame, instrument, notes)
 
     if "respondent_id" not in frame.columns:
-        col = _find(final, names, _ID)
+        col = find_column(final, names, _ID)
         if col is not None:
             frame = frame.assign(respondent_id=frame[col])
             sources["respondent_id"] = col
             notes.append(f"respondent_id taken from '{col}'")
 
     finished = None
-    col = _find(final, names, _SUBMIT)
+    col = find_column(final, names, _SUBMIT)
     if col is not None:
-        submitted = _text(frame[col]).map(lambda v: isinstance(v, str) and bool(v.strip()))
+        submitted = as_text(frame[col]).map(lambda v: isinstance(v, str) and bool(v.strip()))
         finished = pd.Series(submitted.to_numpy(dtype=bool), index=frame.index,
                              dtype="boolean")
 
     duration = None
-    col = _find(final, names, _TOTAL_TIME)
+    col = find_column(final, names, _TOTAL_TIME)
     if col is not None:
-        duration = pd.to_numeric(_text(frame[col]), errors="coerce").astype("float64")
+        duration = pd.to_numeric(as_text(frame[col]), errors="coerce").astype("float64")
 
     return RawResponses(
         frame=frame,
@@ -163,20 +170,8 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
 
 # ---- columns -> variables ------------------------------------------------------------------
 
-def _alnum(text: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", normalise_name(text))
 
 
-def _shared_letters(ids: tuple[str, ...]) -> str:
-    """The leading letters every item id shares (``sp`` for ``sp1``... ``sp6``)."""
-    if not ids:
-        return ""
-    first = re.match(r"[A-Za-z]*", ids[0]).group(0).casefold()
-    for i in ids[1:]:
-        lead = re.match(r"[A-Za-z]*", i).group(0).casefold()
-        while first and not lead.startswith(first):
-            first = first[:-1]
-    return first
 
 
 def _plain(text: str) -> str:
@@ -197,12 +192,12 @@ def _match_columns(names: list[str], instrument: Instrument) -> dict[int, str]:
     by_subq = {normalise_name(k): v for k, v in codes.items() if v in item_ids}
     for i in instrument.item_ids:
         by_subq.setdefault(normalise_name(i), i)
-        by_subq.setdefault(_alnum(i), i)
+        by_subq.setdefault(alnum(i), i)
     construct_keys: dict[str, set[str]] = {}
     code_of = {v: k for k, v in codes.items()}
     for c in instrument.constructs:
-        for key in (normalise_name(c.id), _alnum(c.id),
-                    normalise_name(code_of.get(c.id, "")), _shared_letters(c.item_ids)):
+        for key in (normalise_name(c.id), alnum(c.id),
+                    normalise_name(code_of.get(c.id, "")), shared_letters(c.item_ids)):
             if key:
                 construct_keys.setdefault(key, set()).update(c.item_ids)
     by_text: dict[str, str] = {}
@@ -245,7 +240,7 @@ def _subquestion(n: str, by_subq: dict[str, str],
         item = by_subq.get(sq)
         if item is None:
             return None
-        allowed = construct_keys.get(q) or construct_keys.get(_alnum(q))
+        allowed = construct_keys.get(q) or construct_keys.get(alnum(q))
         return item if allowed is None or item in allowed else None
     for key in sorted(construct_keys, key=len, reverse=True):
         if not n.startswith(key) or len(n) == len(key):
@@ -258,41 +253,12 @@ def _subquestion(n: str, by_subq: dict[str, str],
     return None
 
 
-def _final_names(names: list[str], assigned: dict[int, str]) -> list[str]:
-    """Variables for matched columns; unique original names for the rest."""
-    base = unique_names(names)
-    used = set(assigned.values())
-    out = []
-    for j, name in enumerate(base):
-        if j in assigned:
-            out.append(assigned[j])
-            continue
-        if name in used:
-            name = f"{name} (column {column_letter(j)})"
-        used.add(name)
-        out.append(name)
-    return out
 
 
-def _find(final: list[str], names: list[str], wanted: tuple[str, ...]) -> str | None:
-    """Final name of the first column whose original name is one of ``wanted``."""
-    want = {normalise_name(w) for w in wanted}
-    for f, n in zip(final, names, strict=True):
-        if normalise_name(n) in want:
-            return f
-    return None
 
 
 # ---- values ----------------------------------------------------------------------------------
 
-def _text(s: pd.Series) -> pd.Series:
-    """A column as text cells (whole numbers without ``.0``), missing stays missing."""
-    import pandas as pd
-
-    if pd.api.types.is_float_dtype(s.dtype):
-        s = s.map(lambda v: str(int(v)) if float(v).is_integer() else repr(float(v)),
-                  na_action="ignore")
-    return s.astype(object).where(s.notna(), None)
 
 
 def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
@@ -319,7 +285,7 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
         if gid not in frame.columns or all(k == v for k, v in table.items()):
             continue
         folded = {normalise_name(k): v for k, v in table.items()}
-        frame[gid] = _text(frame[gid]).map(
+        frame[gid] = as_text(frame[gid]).map(
             lambda v, t=folded: t.get(normalise_name(v), v) if isinstance(v, str) else v,
             na_action="ignore").astype(object)
     return frame

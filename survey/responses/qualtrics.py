@@ -59,7 +59,14 @@ import re
 from typing import TYPE_CHECKING
 
 from survey.responses.model import RawResponses
-from survey.responses.tables import column_letter, normalise_name, unique_names
+from survey.responses.tables import (
+    alnum,
+    as_text,
+    final_names,
+    find_column,
+    normalise_name,
+    shared_letters,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -140,7 +147,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     notes = list(table.notes)
     width = len(table.header)
     top = table.frame.iloc[:3]
-    head = [_text(top[j]).tolist() for j in range(width)]
+    head = [as_text(top[j]).tolist() for j in range(width)]
     n_head = min(3, table.n_rows)
     import_row = None
     for k in range(n_head):
@@ -174,7 +181,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     body = table.drop_leading_rows(drop) if drop else table
 
     assigned = _match_columns(names, texts, instrument)
-    final = _final_names(names, assigned)
+    final = final_names(names, assigned)
     frame = body.frame.set_axis(final, axis=1)
     sources = {var: names[j] for j, var in assigned.items()}
 
@@ -191,26 +198,26 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     frame = _clean_answers(frame, instrument, notes)
 
     if "respondent_id" not in frame.columns:
-        col = _find(final, names, ("ResponseId", "ResponseID"))
+        col = find_column(final, names, ("ResponseId", "ResponseID"))
         if col is not None:
             frame = frame.assign(respondent_id=frame[col])
             sources["respondent_id"] = col
             notes.append(f"respondent_id taken from '{col}'")
 
     finished = None
-    col = _find(final, names, ("Finished",))
+    col = find_column(final, names, ("Finished",))
     if col is not None:
         finished = _booleans(frame[col])
     else:
-        col = _find(final, names, ("Progress",))
+        col = find_column(final, names, ("Progress",))
         if col is not None:
-            prog = pd.to_numeric(_text(frame[col]), errors="coerce")
+            prog = pd.to_numeric(as_text(frame[col]), errors="coerce")
             finished = (prog >= 100).astype("boolean").mask(prog.isna())
             notes.append("finished: taken from Progress (100 = finished)")
 
-    col = _find(final, names, ("Status",))
+    col = find_column(final, names, ("Status",))
     if col is not None:
-        status = _text(frame[col])
+        status = as_text(frame[col])
         preview = status.isin(["8", "Survey Preview"])
         if preview.any():
             rows = ", ".join(str(r) for r in status.index[preview.to_numpy()][:10])
@@ -219,12 +226,12 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
                          "answers, not respondents")
 
     duration = None
-    col = _find(final, names, ("Duration (in seconds)",))
+    col = find_column(final, names, ("Duration (in seconds)",))
     if col is not None:
-        duration = pd.to_numeric(_text(frame[col]), errors="coerce").astype("float64")
+        duration = pd.to_numeric(as_text(frame[col]), errors="coerce").astype("float64")
     else:
-        start = _find(final, names, ("StartDate",))
-        end = _find(final, names, ("EndDate",))
+        start = find_column(final, names, ("StartDate",))
+        end = find_column(final, names, ("EndDate",))
         if start is not None and end is not None:
             t0 = _times(frame[start])
             t1 = _times(frame[end])
@@ -274,20 +281,8 @@ def _is_text_row(header: list[str], row: list[object]) -> bool:
 
 # ---- columns -> variables ------------------------------------------------------------------
 
-def _alnum(text: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", normalise_name(text))
 
 
-def _shared_letters(ids: tuple[str, ...]) -> str:
-    """The leading letters every item id shares (``sp`` for ``sp1``... ``sp6``)."""
-    if not ids:
-        return ""
-    first = re.match(r"[A-Za-z]*", ids[0]).group(0).casefold()
-    for i in ids[1:]:
-        lead = re.match(r"[A-Za-z]*", i).group(0).casefold()
-        while first and not lead.startswith(first):
-            first = first[:-1]
-    return first
 
 
 def _match_columns(names: list[str], texts: list[str | None],
@@ -299,7 +294,7 @@ def _match_columns(names: list[str], texts: list[str | None],
     by_tag = {normalise_name(k): v for k, v in item_columns(instrument).items()}
     tags: dict[str, tuple[str, ...]] = {}
     for c in instrument.constructs:
-        for key in (normalise_name(c.id), _alnum(c.id), _shared_letters(c.item_ids)):
+        for key in (normalise_name(c.id), alnum(c.id), shared_letters(c.item_ids)):
             if key:
                 tags.setdefault(key, c.item_ids)
     by_text: dict[str, str] = {}
@@ -323,7 +318,7 @@ def _match_columns(names: list[str], texts: list[str | None],
         if var is None:
             m = _TAG_N.match(n)
             if m is not None:
-                items = tags.get(m.group(1)) or tags.get(_alnum(m.group(1)))
+                items = tags.get(m.group(1)) or tags.get(alnum(m.group(1)))
                 k = int(m.group(2))
                 if items and 1 <= k <= len(items):
                     var = items[k - 1]
@@ -342,41 +337,12 @@ def _match_columns(names: list[str], texts: list[str | None],
     return assigned
 
 
-def _final_names(names: list[str], assigned: dict[int, str]) -> list[str]:
-    """Variables for matched columns; unique original names for the rest."""
-    base = unique_names(names)
-    used = set(assigned.values())
-    out = []
-    for j, name in enumerate(base):
-        if j in assigned:
-            out.append(assigned[j])
-            continue
-        if name in used:
-            name = f"{name} (column {column_letter(j)})"
-        used.add(name)
-        out.append(name)
-    return out
 
 
-def _find(final: list[str], names: list[str], wanted: tuple[str, ...]) -> str | None:
-    """Final name of the first column whose original name is one of ``wanted``."""
-    want = {normalise_name(w) for w in wanted}
-    for f, n in zip(final, names, strict=True):
-        if normalise_name(n) in want:
-            return f
-    return None
 
 
 # ---- values ----------------------------------------------------------------------------------
 
-def _text(s: pd.Series) -> pd.Series:
-    """A column as text cells (whole numbers without ``.0``), missing stays missing."""
-    import pandas as pd
-
-    if pd.api.types.is_float_dtype(s.dtype):
-        s = s.map(lambda v: str(int(v)) if float(v).is_integer() else repr(float(v)),
-                  na_action="ignore")
-    return s.astype(object).where(s.notna(), None)
 
 
 def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
@@ -406,7 +372,7 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
     for g in instrument.groups:
         if g.id not in frame.columns or g.id not in recodes:
             continue
-        text = _text(frame[g.id])
+        text = as_text(frame[g.id])
         given = {v.strip() for v in text.dropna()}
         if all(c.isdigit() for c in g.codes) or (given and given <= set(g.codes)):
             continue  # the file carries the instrument's own codes
@@ -422,7 +388,7 @@ def _booleans(s: pd.Series) -> pd.Series:
     import pandas as pd
 
     table = {"1": True, "0": False, "true": True, "false": False}
-    vals = _text(s).map(lambda v: table.get(v.strip().casefold()) if isinstance(v, str)
+    vals = as_text(s).map(lambda v: table.get(v.strip().casefold()) if isinstance(v, str)
                         else None, na_action="ignore")
     return pd.Series(vals.astype(object).where(vals.notna(), None), index=s.index,
                      dtype="boolean")
@@ -431,4 +397,4 @@ def _booleans(s: pd.Series) -> pd.Series:
 def _times(s: pd.Series) -> pd.Series:
     import pandas as pd
 
-    return pd.to_datetime(_text(s), errors="coerce", format="ISO8601")
+    return pd.to_datetime(as_text(s), errors="coerce", format="ISO8601")

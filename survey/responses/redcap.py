@@ -51,7 +51,10 @@ import re
 from typing import TYPE_CHECKING
 
 from survey.responses.model import RawResponses
-from survey.responses.tables import column_letter, normalise_name, unique_names
+from survey.responses.tables import (
+    final_names,
+    normalise_name,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -132,7 +135,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     names = list(table.header)
     folded = [normalise_name(h) for h in names]
     assigned = _match_columns(names, instrument)
-    final = _final_names(names, assigned)
+    final = final_names(names, assigned)
     frame = table.frame.set_axis(final, axis=1)
     sources = {var: names[j] for j, var in assigned.items()}
 
@@ -206,20 +209,6 @@ def _match_columns(names: list[str], instrument: Instrument) -> dict[int, str]:
     return assigned
 
 
-def _final_names(names: list[str], assigned: dict[int, str]) -> list[str]:
-    """Variables for matched columns; unique original names for the rest."""
-    base = unique_names(names)
-    used = set(assigned.values())
-    out = []
-    for j, name in enumerate(base):
-        if j in assigned:
-            out.append(assigned[j])
-            continue
-        if name in used:
-            name = f"{name} (column {column_letter(j)})"
-        used.add(name)
-        out.append(name)
-    return out
 
 
 def _forms_with_variables(status_cols: list[int], assigned: dict[int, str]) -> list[int]:

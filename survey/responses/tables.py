@@ -59,10 +59,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "Table",
+    "alnum",
+    "as_text",
+    "column_letter",
     "decode",
+    "find_column",
+    "final_names",
     "normalise_name",
     "read_table",
+    "shared_letters",
     "sniff_delimiter",
+    "unique_names",
 ]
 
 #: Rows scanned for the header when title rows may sit above it.
@@ -107,7 +114,7 @@ class Table:
 
         Numbers kept as floats come back without a trailing ``.0`` when whole.
         """
-        return _as_text(self.frame[position])
+        return as_text(self.frame[position])
 
     def column(self, name: str) -> int | None:
         """Position of the first header cell equal to ``name`` (case-insensitive)."""
@@ -149,6 +156,87 @@ def unique_names(header: list[str]) -> list[str]:
             seen[name] = 1
         out.append(name)
     return out
+
+
+def final_names(names: list[str], assigned: dict[int, str]) -> list[str]:
+    """Column names after a reader matched some columns to instrument variables.
+
+    Parameters
+    ----------
+    names : list of str
+        The header cells.
+    assigned : dict of int to str
+        Column position -> instrument variable, for the columns the reader recognised.
+
+    Returns
+    -------
+    list of str
+        The variable for matched columns; for the rest their header made unique (see
+        :func:`unique_names`), with ``(column C)`` added where it would clash with a
+        variable.
+
+    Examples
+    --------
+    >>> final_names(["Q1", "sp1", ""], {0: "sp1"})
+    ['sp1', 'sp1 (column B)', 'column_C']
+    """
+    base = unique_names(names)
+    used = set(assigned.values())
+    out = []
+    for j, name in enumerate(base):
+        if j in assigned:
+            out.append(assigned[j])
+            continue
+        if name in used:
+            name = f"{name} (column {column_letter(j)})"
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def find_column(final: list[str], names: list[str], wanted: Iterable[str]) -> str | None:
+    """Final name of the first column whose header is one of ``wanted`` (any case).
+
+    Examples
+    --------
+    >>> find_column(["respondent_id", "Finished"], ["ResponseId", "Finished"],
+    ...             ("ResponseID",))
+    'respondent_id'
+    """
+    want = {normalise_name(w) for w in wanted}
+    for f, n in zip(final, names, strict=True):
+        if normalise_name(n) in want:
+            return f
+    return None
+
+
+def alnum(text: str) -> str:
+    """Letters and digits of a folded name only (``SP[sp1]`` -> ``spsp1``).
+
+    Examples
+    --------
+    >>> alnum("Self-Promotion 1")
+    'selfpromotion1'
+    """
+    return re.sub(r"[^0-9a-z]", "", normalise_name(text))
+
+
+def shared_letters(ids: tuple[str, ...]) -> str:
+    """The leading letters every item id shares (``sp`` for ``sp1`` ... ``sp6``).
+
+    Examples
+    --------
+    >>> shared_letters(("sp1", "sp2", "spx3"))
+    'sp'
+    """
+    if not ids:
+        return ""
+    first = re.match(r"[A-Za-z]*", ids[0]).group(0).casefold()
+    for i in ids[1:]:
+        lead = re.match(r"[A-Za-z]*", i).group(0).casefold()
+        while first and not lead.startswith(first):
+            first = first[:-1]
+    return first
 
 
 def column_letter(position: int) -> str:
@@ -529,7 +617,25 @@ def _workbook_frame(body: list[list[Any]], width: int, start_row: int) -> pd.Dat
     return pd.DataFrame(out, index=index)
 
 
-def _as_text(s: pd.Series) -> pd.Series:
+def as_text(s: pd.Series) -> pd.Series:
+    """A column as text cells: whole numbers without ``.0``, missing stays ``None``.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        A column of a :class:`Table` (``float64`` from a workbook, or text).
+
+    Returns
+    -------
+    pandas.Series
+        ``object`` dtype holding ``str`` or ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> as_text(pd.Series([4.0, 2.5, None])).tolist()
+    ['4', '2.5', None]
+    """
     import numpy as np
     import pandas as pd
 
@@ -544,5 +650,5 @@ def _as_text(s: pd.Series) -> pd.Series:
         out[~ok] = None
         return pd.Series(out, index=s.index, dtype=object)
     if pd.api.types.is_numeric_dtype(s.dtype):
-        return _as_text(s.astype("float64"))
+        return as_text(s.astype("float64"))
     return s.astype(object).where(s.notna(), None)

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING
 
 from survey.errors import ResponseFileError
 from survey.responses.model import ImportLog, RawResponses, ResponseSet
-from survey.responses.tables import _as_text, normalise_name
+from survey.responses.tables import as_text, normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -125,7 +125,7 @@ def _text(s: pd.Series) -> pd.Series:
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(s.dtype):
-        return _as_text(s.astype("float64"))
+        return as_text(s.astype("float64"))
     t = _strip(s)
     if pd.api.types.infer_dtype(t, skipna=True) not in ("string", "empty"):
         t = t.map(_cell_text, na_action="ignore").astype(object)
@@ -401,7 +401,7 @@ def validate(
     for c in [*meta_cols, *unknown]:
         if c in meta.columns or c in extra:
             continue
-        extra[c] = _as_text(frame[c][keep])
+        extra[c] = as_text(frame[c][keep])
     if extra:
         # one concat: wide platform exports (hundreds of metadata columns) would
         # otherwise fragment the frame column by column
