@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "import": "survey.commands.importing:import_",
     "score": "survey.commands.score:score",
     "compare": "survey.commands.compare:compare",
+    "report": "survey.commands.report:report",
     "simulate": "survey.commands.simulate:simulate",
     "plan": "survey.commands.plan:plan",
 }
@@ -38,6 +39,7 @@ SHORT_HELP: dict[str, str] = {
     "import": "Import and validate a platform's response export.",
     "score": "Score every construct: one scale score per respondent.",
     "compare": "Compare groups on every construct; a verdict per hypothesis.",
+    "report": "Write the comparison report: HTML, workbook, figures and tables.",
     "simulate": "Simulate responses from the hypotheses (labelled as simulated).",
     "plan": "Labs and respondents per lab needed to detect a difference.",
 }

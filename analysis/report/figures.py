@@ -1,0 +1,265 @@
+"""The report's figures, as PNG and SVG bytes that are the same on every run.
+
+- :func:`forest_plot`: Hedges' g with its 95 % CI per hypothesis, the predicted side
+  shaded (the differences are taken as the group predicted higher minus the other, so
+  the predicted side is always right of zero).
+- :func:`likert_chart`: the answers to each item of a construct by group as diverging
+  stacked bars (Heiberger & Robbins 2014): disagreement left of zero, agreement right,
+  the neutral answer split across zero; shares among those who answered.
+
+Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
+deficiencies); verdicts differ by marker shape as well as colour. Figures are drawn on a
+bare :class:`matplotlib.figure.Figure` (no pyplot, no global state) inside an
+``rc_context`` that fixes the SVG id salt and leaves out dates and software stamps, so
+the bytes depend only on the data and the matplotlib version.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from typing import TYPE_CHECKING
+
+from analysis.report.text import label
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from analysis.report.tables import ReportData
+
+__all__ = ["OKABE_ITO", "Figures", "figure_bytes", "forest_plot", "likert_chart", "make_figures"]
+
+#: The Okabe-Ito colour-blind-safe palette.
+OKABE_ITO = {
+    "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+    "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7", "black": "#000000",
+    "grey": "#999999",
+}
+#: Disagreement colours from the extreme answer inwards, agreement likewise.
+_LEFT = ["#D55E00", "#E69F00", "#F2C57C", "#F8E0B8"]
+_RIGHT = ["#0072B2", "#56B4E9", "#A7D5F2", "#D3EAF8"]
+_NEUTRAL = "#BDBDBD"
+_SHADE = "#E3F0F9"
+
+#: Marker and colour per verdict.
+_VERDICT_STYLE = {
+    "supported": ("o", OKABE_ITO["blue"], OKABE_ITO["blue"]),
+    "contrary": ("D", OKABE_ITO["vermillion"], OKABE_ITO["vermillion"]),
+    "not supported": ("o", "white", OKABE_ITO["black"]),
+}
+
+_RC = {
+    "svg.hashsalt": "lab-culture-survey",
+    "svg.fonttype": "none",
+    "font.size": 11,
+    "axes.titlesize": 12,
+    "axes.labelsize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "path.simplify": False,
+}
+_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+              "Droid Sans Fallback")
+
+Figures = dict[str, tuple[bytes, bytes]]
+
+
+def _cjk_font() -> str | None:
+    """A font with Chinese glyphs that matplotlib knows, if there is one."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    for name in _CJK_FONTS:
+        if name in names:
+            return name
+    return None
+
+
+def _rc(lang: str) -> dict[str, object]:
+    rc = dict(_RC)
+    families = ["DejaVu Sans"]
+    if lang == "zh":
+        cjk = _cjk_font()
+        if cjk is not None:
+            families.append(cjk)
+    rc["font.family"] = families
+    return rc
+
+
+def figure_bytes(fig: Figure) -> tuple[bytes, bytes]:
+    """The figure as (PNG, SVG) bytes with no date or software stamp."""
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=150, metadata={"Software": None})
+    svg = io.BytesIO()
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    return png.getvalue(), svg.getvalue()
+
+
+def _text_ok(lang: str) -> bool:
+    """Whether Chinese text can be drawn (else figures fall back to ids and codes)."""
+    return lang != "zh" or _cjk_font() is not None
+
+
+def forest_plot(data: ReportData) -> Figure:
+    """Hedges' g with 95 % CI per hypothesis; the predicted side (g > 0) shaded.
+
+    Hypotheses that could not be tested are listed without a point.
+    """
+    import math
+
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    hyp = data.tables["hypotheses"]
+    lang = data.lang
+    words = _text_ok(lang)
+    n = len(hyp)
+    fig = Figure(figsize=(9, 0.55 * max(n, 1) + 1.6), layout="constrained")
+    ax = fig.add_subplot()
+    finite = [v for v in (*hyp["g_ci_low"], *hyp["g_ci_high"]) if not math.isnan(v)]
+    reach = max([abs(v) for v in finite] + [0.5]) * 1.1
+    ax.axvspan(0, reach, color=_SHADE, zorder=0)
+    ax.axvline(0, color=OKABE_ITO["black"], linewidth=1, zorder=1)
+    labels = []
+    for i, row in enumerate(hyp.itertuples(index=False)):
+        y = n - 1 - i
+        construct = data.instrument.construct(row.construct)
+        name = data.text(construct.name) if words else row.construct
+        labels.append(f"{row.hypothesis}  {name}")
+        if row.verdict == "not testable" or math.isnan(row.hedges_g):
+            ax.text(0.02 * reach, y, label("not testable", lang) if words else "not testable",
+                    va="center", ha="left", color=OKABE_ITO["grey"], style="italic")
+            continue
+        marker, face, edge = _VERDICT_STYLE[row.verdict]
+        ax.plot([row.g_ci_low, row.g_ci_high], [y, y], color=edge, linewidth=2, zorder=2)
+        ax.plot([row.hedges_g], [y], marker=marker, markersize=9, markerfacecolor=face,
+                markeredgecolor=edge, markeredgewidth=1.5, linestyle="none", zorder=3)
+    ax.set_yticks(range(n), labels[::-1])
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlim(-reach, reach)
+    ax.set_xlabel("Hedges' g [95% CI]")
+    arrow = label("as_predicted", lang) if words else "as predicted"
+    ax.set_title(f"{arrow} \u2192", loc="right", color=OKABE_ITO["blue"], fontsize=10)
+    handles = [
+        Line2D([], [], marker=m, markerfacecolor=f, markeredgecolor=e, color=e,
+               linestyle="none", markersize=8, label=label(v, lang) if words else v)
+        for v, (m, f, e) in _VERDICT_STYLE.items()
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6, zorder=0)
+    ax.set_axisbelow(True)
+    return fig
+
+
+def _side_colours(points: list[int], midpoint: float) -> list[str]:
+    import matplotlib as mpl
+
+    left = [p for p in points if p < midpoint]
+    right = [p for p in points if p > midpoint]
+
+    def ramp(base: list[str], k: int, cmap: str) -> list[str]:
+        if k <= len(base):
+            return base[:k]
+        colours = mpl.colormaps[cmap]
+        return [mpl.colors.to_hex(colours(0.95 - 0.6 * i / (k - 1))) for i in range(k)]
+
+    colours = ramp(_LEFT, len(left), "Oranges")
+    colours += [_NEUTRAL] * sum(1 for p in points if p == midpoint)
+    colours += ramp(_RIGHT, len(right), "Blues")[::-1]
+    return colours
+
+
+def likert_chart(data: ReportData, construct_id: str) -> Figure:
+    """Diverging stacked bars of the answers to each item of a construct, by group.
+
+    Each item has a heading row (id, (R) when reverse keyed, the item text) and one
+    bar per reported group; a group with fewer than ``min_group_n`` answers to an item
+    gets no bar.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    inst = data.instrument
+    lang = data.lang
+    words = _text_ok(lang)
+    construct = inst.construct(construct_id)
+    scale = inst.scales[construct.scale]
+    points = list(scale.points)
+    mid = scale.midpoint
+    colours = _side_colours(points, mid)
+    shares = data.group_shares[data.group_shares["construct"] == construct_id]
+    groups = list(data.comparison.groups)
+
+    rows_per_item = len(groups) + 1
+    n_rows = len(construct.items) * rows_per_item
+    fig = Figure(figsize=(10, 0.32 * n_rows + 1.5), layout="constrained")
+    ax = fig.add_subplot()
+    y = n_rows
+    ticks, tick_labels = [], []
+    wrap = 95 if lang == "en" else 50
+    for item in construct.items:
+        y -= 1
+        head = f"{item.id}{' (R)' if item.reverse else ''}"
+        if words:
+            head += "  " + textwrap.shorten(data.text(item.text), wrap, placeholder="…")
+        # the CJK fallback font has no bold face (matplotlib would log a warning)
+        weight = "bold" if lang == "en" else "normal"
+        ax.text(-1.0, y, head, ha="left", va="center", fontsize=10, fontweight=weight,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0}, zorder=4)
+        for g in groups:
+            y -= 1
+            cell = shares[(shares["item"] == item.id) & (shares["group"] == g)]
+            n = int(cell["n"].iloc[0]) if len(cell) else 0
+            ticks.append(y)
+            name = data.group_label(data.by, g) if words else g
+            tick_labels.append(f"{name} (n={n})")
+            if n < data.min_group_n:
+                continue
+            share = dict(zip(cell["point"], cell["share"], strict=True))
+            s = np.array([share.get(p, 0.0) for p in points])
+            below = sum(s[i] for i, p in enumerate(points) if p < mid)
+            neutral = sum(s[i] for i, p in enumerate(points) if p == mid)
+            left = -(below + neutral / 2)
+            for value, colour in zip(s, colours, strict=True):
+                if value > 0:
+                    ax.barh(y, value, left=left, height=0.78, color=colour,
+                            edgecolor="white", linewidth=0.5)
+                left += value
+            above = 1 - below - neutral
+            ax.text(-(below + neutral / 2) - 0.01, y, f"{below:.0%}", ha="right",
+                    va="center", fontsize=9)
+            ax.text(above + neutral / 2 + 0.01, y, f"{above:.0%}", ha="left", va="center",
+                    fontsize=9)
+    ax.axvline(0, color=OKABE_ITO["black"], linewidth=0.8)
+    ax.set_xlim(-1.0, 1.0)
+    ax.set_ylim(-0.6, n_rows - 0.4)
+    ax.set_yticks(ticks, tick_labels, fontsize=10)
+    ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["100%", "50%", "0", "50%", "100%"])
+    ax.tick_params(axis="y", length=0)
+    ax.spines["left"].set_visible(False)
+    ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
+    ax.set_axisbelow(True)
+    legend_labels = [scale.label(p, lang) if words else str(p) for p in points]
+    handles = [Patch(facecolor=c, edgecolor="white", label=t)
+               for c, t in zip(colours, legend_labels, strict=True)]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(points), frameon=False,
+               fontsize=9)
+    return fig
+
+
+def make_figures(data: ReportData) -> Figures:
+    """Every figure of the report: name -> (PNG bytes, SVG bytes).
+
+    Names: ``hypotheses_forest`` and ``items_<construct id>`` per construct.
+    """
+    import matplotlib as mpl
+
+    out: Figures = {}
+    with mpl.rc_context(_rc(data.lang)):
+        if len(data.tables["hypotheses"]):
+            out["hypotheses_forest"] = figure_bytes(forest_plot(data))
+        if data.comparison.groups:
+            for construct in data.instrument.constructs:
+                out[f"items_{construct.id}"] = figure_bytes(likert_chart(data, construct.id))
+    return out

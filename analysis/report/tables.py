@@ -1,0 +1,234 @@
+"""Every table the report shows, computed once from a ResponseSet.
+
+:func:`prepare_report` runs scoring, reliability, item statistics, the group comparison
+and the hypotheses, and gathers the results in a :class:`ReportData` that the HTML,
+workbook, figure and CSV writers only read. The tables keep the columns of
+ARCHITECTURE.md, unrounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from survey.errors import SurveyError, did_you_mean
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from analysis.compare import Comparison
+    from survey.instrument import Instrument
+    from survey.responses.model import ResponseSet
+
+__all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "default_by", "prepare_report"]
+
+#: Languages the report's own headings and text are written in.
+LANGUAGES = ("en", "zh")
+
+#: Tables written to ``tables/`` (and, with ``suppressed``, to the workbook), in order.
+TABLE_NAMES = (
+    "hypotheses", "reliability", "descriptives", "omnibus", "pairwise", "items",
+    "suppressed", "scores", "import_log",
+)
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What the report shows; every frame keeps full precision.
+
+    Attributes
+    ----------
+    responses : ResponseSet
+        The validated responses.
+    by : str
+        Grouping column of the comparison.
+    lang : str
+        Language of the report (``en`` or ``zh``).
+    min_group_n, adjust, alpha, min_answered
+        The settings used.
+    tables : dict of str to pandas.DataFrame
+        :data:`TABLE_NAMES` -> table.
+    comparison : Comparison
+        The group comparison (groups kept, notes).
+    group_shares : pandas.DataFrame
+        Share of each answer per item and reported group (answers as given, before
+        keying): ``construct, item, group, n, point, share``; for the item charts.
+    lab_counts : pandas.DataFrame
+        Respondents per lab and group of ``by`` (``lab, group, n``); empty without a
+        ``lab`` column.
+    stamp : str or None
+        A time stamp to show, only when asked for.
+    """
+
+    responses: ResponseSet
+    by: str
+    lang: str
+    min_group_n: int
+    adjust: str
+    alpha: float
+    min_answered: float
+    tables: dict[str, pd.DataFrame]
+    comparison: Comparison
+    group_shares: pd.DataFrame
+    lab_counts: pd.DataFrame
+    stamp: str | None = None
+
+    @property
+    def instrument(self) -> Instrument:
+        """The instrument the responses answer."""
+        return self.responses.instrument
+
+    def group_label(self, by: str, code: object) -> str:
+        """Label of a group code in the report's language (data codes as they are)."""
+        inst = self.instrument
+        if by in inst.group_ids and inst.group(by).type == "choice":
+            return inst.group(by).label(str(code), self.lang)
+        return str(code)
+
+    def text(self, mapping) -> str:
+        """Instrument text in the report's language."""
+        return self.instrument.text(mapping, self.lang)
+
+
+def default_by(instrument: Instrument) -> str:
+    """``lab_region`` when the instrument has it, else its first choice question.
+
+    Raises
+    ------
+    SurveyError
+        The instrument has no choice question to group by.
+    """
+    if "lab_region" in instrument.group_ids:
+        return "lab_region"
+    for g in instrument.groups:
+        if g.type == "choice":
+            return g.id
+    raise SurveyError("the instrument has no choice question to group the report by")
+
+
+def prepare_report(
+    responses: ResponseSet,
+    *,
+    by: str | None = None,
+    lang: str = "en",
+    min_group_n: int = 5,
+    adjust: str = "holm",
+    alpha: float = 0.05,
+    min_answered: float = 0.5,
+    stamp: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ReportData:
+    """Compute every table of the report.
+
+    Parameters are those of :func:`analysis.report.build_report`.
+
+    Returns
+    -------
+    ReportData
+
+    Raises
+    ------
+    SurveyError
+        Unknown language or grouping column, or an option out of range.
+    """
+    import pandas as pd
+
+    from analysis.compare import compare_groups
+    from analysis.hypotheses import evaluate_hypotheses
+    from analysis.reliability import analyse_items, assess_reliability
+    from analysis.scoring import score_scales
+
+    inst = responses.instrument
+    step = progress or (lambda _message: None)
+    if lang not in LANGUAGES:
+        raise SurveyError(f"the report is written in {' or '.join(LANGUAGES)}, not '{lang}'."
+                          + did_you_mean(lang, LANGUAGES))
+    if lang not in inst.languages:
+        raise SurveyError(f"instrument '{inst.id}' has no '{lang}' text; its languages: "
+                          f"{', '.join(inst.languages)}")
+    if by is None:
+        by = default_by(inst)
+    if by not in inst.group_ids:
+        raise SurveyError(f"unknown grouping question '{by}'; the instrument's: "
+                          f"{', '.join(inst.group_ids)}." + did_you_mean(by, inst.group_ids))
+
+    step("scoring")
+    scores = score_scales(responses, min_answered=min_answered)
+    step("comparing groups")
+    comparison = compare_groups(scores, inst, by, min_group_n=min_group_n, adjust=adjust)
+    hypotheses = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha,
+                                     adjust=adjust)
+    step("reliability")
+    reliability = assess_reliability(responses, by=by, min_group_n=min_group_n)
+    items = analyse_items(responses)
+
+    tables = {
+        "hypotheses": hypotheses,
+        "reliability": reliability,
+        "descriptives": comparison.descriptives,
+        "omnibus": comparison.omnibus,
+        "pairwise": comparison.pairwise,
+        "items": items,
+        "suppressed": comparison.suppressed,
+        "scores": scores,
+        "import_log": _log_table(responses),
+    }
+    return ReportData(
+        responses=responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
+        alpha=alpha, min_answered=min_answered, tables=tables, comparison=comparison,
+        group_shares=_group_shares(responses, by, comparison.groups),
+        lab_counts=_lab_counts(responses, by) if "lab" in responses.data else pd.DataFrame(
+            columns=["lab", "group", "n"]),
+        stamp=stamp,
+    )
+
+
+def _log_table(responses: ResponseSet) -> pd.DataFrame:
+    """The import log: one row per record (``row, column, value, reason, action, message``)."""
+    import pandas as pd
+
+    cols = ["row", "column", "value", "reason", "action", "message"]
+    frame = pd.DataFrame([r.as_dict() for r in responses.log.records], columns=cols)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def _group_shares(responses: ResponseSet, by: str, groups: tuple[str, ...]) -> pd.DataFrame:
+    """Share of each answer per item and reported group (answers as given)."""
+    import numpy as np
+    import pandas as pd
+
+    inst = responses.instrument
+    data = responses.data
+    column = data[by].astype(object).where(data[by].notna(), None)
+    rows = []
+    for construct in inst.constructs:
+        scale = inst.scales[construct.scale]
+        for item in construct.items:
+            values = pd.to_numeric(data[item.id], errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan)
+            for g in groups:
+                x = values[(column == g).to_numpy()]
+                x = x[~np.isnan(x)]
+                for p in scale.points:
+                    rows.append({
+                        "construct": construct.id, "item": item.id, "group": g,
+                        "n": int(x.size), "point": int(p),
+                        "share": float((x == p).mean()) if x.size else np.nan,
+                    })
+    return pd.DataFrame(rows, columns=["construct", "item", "group", "n", "point", "share"])
+
+
+def _lab_counts(responses: ResponseSet, by: str) -> pd.DataFrame:
+    """Respondents per lab (and the group of ``by`` its respondents gave)."""
+    import pandas as pd
+
+    data = responses.data
+    labs = data["lab"].astype(object).where(data["lab"].notna(), None)
+    groups = data[by].astype(object).where(data[by].notna(), None)
+    frame = pd.DataFrame({"lab": labs.fillna(""), "group": groups.fillna("")})
+    counts = (frame.groupby(["lab", "group"], sort=True).size()
+              .reset_index(name="n"))
+    counts["n"] = counts["n"].astype("int64")
+    return counts

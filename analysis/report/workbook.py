@@ -1,0 +1,160 @@
+"""``report.xlsx``: the report's tables, one sheet each, formatted for reading.
+
+Sheets: ``about`` (what was analysed, the settings and the methods text), then one per
+table of :data:`~analysis.report.tables.TABLE_NAMES` with the same columns as the CSV
+files. Cells keep every digit; number formats round for display only. Headers are bold
+on a dark fill, frozen, filterable, and columns are sized to their content. Text cells
+that a spreadsheet would run as a formula are neutralised (prefixed with ``'``), and the
+file's bytes do not depend on the clock (:func:`survey.outputs.workbook_bytes`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import TYPE_CHECKING
+
+from analysis.report.text import label, methods_paragraphs
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from analysis.report.tables import ReportData
+
+__all__ = ["number_format", "workbook"]
+
+_INT_COLUMNS = {"n", "k", "n_a", "n_b", "n_higher", "n_lower", "row", "df1"}
+_SHARE = re.compile(r"^p_m?\d+$")
+_HEADER_FILL = "1F4E79"
+
+
+def number_format(table: str, column: str) -> str | None:
+    """The Excel number format of a numeric column (None: leave as is).
+
+    Examples
+    --------
+    >>> number_format("hypotheses", "p_adj"), number_format("items", "p_3")
+    ('0.0000', '0.0%')
+    """
+    if column in _INT_COLUMNS:
+        return "0"
+    if table == "items" and _SHARE.match(column):
+        return "0.0%"
+    if column in ("p_unc", "p_adj"):
+        return "0.0000"
+    return "0.000"
+
+
+def _cell(value: object) -> object:
+    """A pandas value as an openpyxl cell value (missing -> empty, text neutralised)."""
+    import numpy as np
+    import pandas as pd
+
+    from survey.outputs import neutralise
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, bool | int | float):
+        return value
+    return neutralise(str(value))
+
+
+def _sheet(wb, name: str, frame: pd.DataFrame) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(name)
+    columns = [str(c) for c in frame.columns]
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        cell.alignment = Alignment(vertical="center")
+    numeric = {c: frame[c].dtype.kind in "iuf" for c in frame.columns}
+    formats = {str(c): number_format(name, str(c)) for c in frame.columns if numeric[c]}
+    widths = [len(c) for c in columns]
+    for values in frame.itertuples(index=False, name=None):
+        row = [_cell(v) for v in values]
+        ws.append(row)
+        for j, v in enumerate(row):
+            if v is not None:
+                shown = len(f"{v:.3f}") if isinstance(v, float) else len(str(v))
+                widths[j] = max(widths[j], shown)
+    for j, col in enumerate(columns, start=1):
+        fmt = formats.get(col)
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = fmt
+        ws.column_dimensions[get_column_letter(j)].width = min(max(widths[j - 1] + 2, 6), 60)
+    ws.freeze_panes = "A2"
+    if len(frame):
+        ws.auto_filter.ref = ws.dimensions
+
+
+def _about(wb, data: ReportData) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    from survey.outputs import neutralise
+
+    inst = data.instrument
+    log = data.responses.log
+    lang = data.lang
+    ws = wb.active
+    ws.title = "about"
+    rows: list[tuple[str, object]] = [
+        (label("report", lang), data.text(inst.title)),
+        (label("instrument", lang), f"{inst.id} {inst.version}"),
+        (label("data_file", lang), _file_name(log.file)),
+        (label("platform", lang), log.platform),
+        (label("rows_read", lang), log.rows_read),
+        (label("rows_accepted", lang), log.rows_accepted),
+        (label("rows_rejected", lang), log.rows_rejected),
+        (label("compared_by", lang), data.by),
+        ("min_group_n", data.min_group_n),
+        ("adjust", data.adjust),
+        ("alpha", data.alpha),
+        ("min_answered", data.min_answered),
+    ]
+    if data.responses.simulated:
+        rows.insert(0, (label("simulated", lang), label("simulated_note", lang)))
+    if data.stamp:
+        rows.append((label("generated", lang), data.stamp))
+    for key, value in rows:
+        ws.append([neutralise(key), _cell(value)])
+    ws.append([])
+    ws.append([label("methods", lang)])
+    ws.cell(ws.max_row, 1).font = Font(bold=True)
+    for paragraph in methods_paragraphs(data):
+        ws.append([neutralise(paragraph)])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=2)
+        cell = ws.cell(ws.max_row, 1)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[ws.max_row].height = 15 * (len(paragraph) // 110 + 1)
+    for (cell,) in ws.iter_rows(min_row=1, max_row=len(rows), max_col=1):
+        cell.font = Font(bold=True)
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 90
+
+
+def _file_name(path: str) -> str:
+    from pathlib import PurePath
+
+    return PurePath(path).name or path
+
+
+def workbook(data: ReportData) -> bytes:
+    """The report workbook as bytes (same input, same bytes)."""
+    from openpyxl import Workbook
+
+    from analysis.report.tables import TABLE_NAMES
+    from survey.outputs import workbook_bytes
+
+    wb = Workbook()
+    _about(wb, data)
+    for name in TABLE_NAMES:
+        _sheet(wb, name, data.tables[name])
+    return workbook_bytes(wb)
