@@ -435,6 +435,11 @@ def test_cli_writes_the_library_tables(cli_files, tmp_path):
     for name in ("descriptives", "omnibus", "pairwise", "suppressed"):
         _assert_csv_equals(out / f"{name}.csv", getattr(expected, name))
     _assert_csv_equals(out / "hypotheses.csv", evaluate_hypotheses(scores, inst))
+    from analysis.reliability import analyse_items, assess_reliability
+
+    rs = read_responses(csv, inst, platform="auto")
+    _assert_csv_equals(out / "reliability.csv", assess_reliability(rs, by="lab_region"))
+    _assert_csv_equals(out / "items.csv", analyse_items(rs))
     assert "suppressed: other (fewer than 5 respondents)" in result.output
     assert "note: simulated data" in result.output
     lines = result.output.splitlines()

@@ -62,6 +62,10 @@ def compare(
                         (epsilon squared) per construct
       pairwise.csv      Games-Howell (3+ groups) or Welch's t (2 groups) per pair,
                         with the mean difference and Hedges' g [95% CI]
+      reliability.csv   Cronbach's alpha [Feldt 95% CI], standardised alpha, omega
+                        total, mean inter-item r per construct, pooled and per group
+      items.csv         per item: n, mean, sd, corrected item-total r, alpha if
+                        dropped, share of each answer
       suppressed.csv    groups and cells left out as too small
       hypotheses.csv    one verdict per hypothesis of the instrument (Welch's t,
                         Holm-adjusted across hypotheses)
@@ -71,6 +75,7 @@ def compare(
     from analysis import scoring
     from analysis.compare import compare_groups
     from analysis.hypotheses import evaluate_hypotheses
+    from analysis.reliability import analyse_items, assess_reliability
     from survey.responses import read_responses
 
     inst = load_instrument(instrument)
@@ -88,11 +93,15 @@ def compare(
     result = compare_groups(scores, inst, by, groups=wanted, min_group_n=min_group_n,
                             adjust=adjust)
     hypotheses = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha)
+    reliability = assess_reliability(rs, by=by, min_group_n=min_group_n)
+    items = analyse_items(rs)
 
     tables = {
         "descriptives": result.descriptives,
         "omnibus": result.omnibus,
         "pairwise": result.pairwise,
+        "reliability": reliability,
+        "items": items,
         "suppressed": result.suppressed,
         "hypotheses": hypotheses,
     }
