@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from survey.forms import FormSpec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from survey.instrument import Instrument, Scale
+    from survey.instrument import Group, Instrument, Scale
 
 FORMAT = FormSpec(name="codebook", suffix=".md", label="Markdown codebook (variables, values, "
                   "keying, constructs, hypotheses)")
@@ -23,11 +23,44 @@ def _cell(text: str) -> str:
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _scale_values(scale: Scale, langs: tuple[str, ...]) -> str:
-    parts = []
-    for i, p in enumerate(scale.points):
-        parts.append(f"{p} = " + " / ".join(scale.labels[lang][i] for lang in langs))
-    return "; ".join(parts)
+def scale_values(scale: Scale, langs: tuple[str, ...]) -> str:
+    """A scale's codes with their labels, as the codebooks show them.
+
+    Parameters
+    ----------
+    scale : Scale
+        The response scale.
+    langs : tuple of str
+        Languages whose labels are given, joined by `` / ``.
+
+    Returns
+    -------
+    str
+        ``1 = Strongly disagree / 非常不同意; 2 = ...``
+    """
+    return "; ".join(
+        f"{p} = " + " / ".join(scale.labels[lang][i] for lang in langs)
+        for i, p in enumerate(scale.points)
+    )
+
+
+def choice_values(group: Group, langs: tuple[str, ...]) -> str:
+    """A choice question's codes with their labels: ``china = China / 中国; ...``.
+
+    Parameters
+    ----------
+    group : Group
+        A grouping question of type ``choice``.
+    langs : tuple of str
+        Languages whose labels are given, joined by `` / ``.
+
+    Returns
+    -------
+    str
+    """
+    return "; ".join(
+        f"{c.code} = " + " / ".join(c.label[x] for x in langs) for c in group.choices
+    )
 
 
 def write(instrument: Instrument, lang: str | None = None) -> bytes:
@@ -72,9 +105,7 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
     out.append("| respondent_id | Respondent identifier | text, unique | | | |")
     for g in instrument.groups:
         if g.type == "choice":
-            values = "; ".join(
-                f"{c.code} = " + " / ".join(c.label[x] for x in langs) for c in g.choices
-            )
+            values = choice_values(g, langs)
         else:
             values = "free text"
         req = " (required)" if g.required else ""
@@ -91,7 +122,7 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
         out.append("")
         out.append(head)
         out.append(rule)
-        values = _cell(_scale_values(scale, langs))
+        values = _cell(scale_values(scale, langs))
         hyp = ", ".join(by_construct.get(c.id, []))
         for item in c.items:
             keying = "reverse" if item.reverse else "forward"
@@ -106,7 +137,7 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
         out.append("| --- | --- | --- | --- |")
         for chk in instrument.checks:
             scale = instrument.scales[chk.scale]
-            out.append(f"| {chk.id} | {t(chk.text)} | {_cell(_scale_values(scale, langs))} | "
+            out.append(f"| {chk.id} | {t(chk.text)} | {_cell(scale_values(scale, langs))} | "
                        f"{chk.expect} |")
         out.append("")
 

@@ -54,7 +54,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from survey.forms import FormSpec
-from survey.forms.xlsform import MATRIX_PROMPT, check_slots
+from survey.forms.xlsform import LANGUAGES, MATRIX_PROMPT, check_slots
 
 if TYPE_CHECKING:  # pragma: no cover
     from survey.instrument import Instrument
@@ -69,15 +69,7 @@ FORMAT = FormSpec(
 )
 
 #: Names of languages as their speakers write them, for the language switch.
-LANGUAGE_NAMES: dict[str, str] = {
-    "en": "English",
-    "zh": "中文",
-    "de": "Deutsch",
-    "es": "Español",
-    "fr": "Français",
-    "ja": "日本語",
-    "ko": "한국어",
-}
+LANGUAGE_NAMES: dict[str, str] = {code: names[1] for code, names in LANGUAGES.items()}
 
 #: The page's own words per language; languages missing here get the English ones.
 UI: dict[str, dict[str, str]] = {

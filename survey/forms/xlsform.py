@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FORMAT",
+    "LANGUAGES",
     "LANGUAGE_NAMES",
     "MATRIX_PROMPT",
     "check_slots",
@@ -61,19 +62,23 @@ FORMAT = FormSpec(
     label="XLSForm for KoboToolbox, ODK and SurveyCTO (both languages)",
 )
 
-#: English names of language codes, used in ``label::Name (code)`` headers.
-LANGUAGE_NAMES: dict[str, str] = {
-    "en": "English",
-    "zh": "Chinese",
-    "de": "German",
-    "es": "Spanish",
-    "fr": "French",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "nl": "Dutch",
-    "pt": "Portuguese",
-    "ru": "Russian",
+#: Language code -> (English name, the name its speakers use). The one table of language
+#: names: XLSForm headers use the English name, the HTML form's switch the own name.
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "en": ("English", "English"),
+    "zh": ("Chinese", "中文"),
+    "de": ("German", "Deutsch"),
+    "es": ("Spanish", "Español"),
+    "fr": ("French", "Français"),
+    "ja": ("Japanese", "日本語"),
+    "ko": ("Korean", "한국어"),
+    "nl": ("Dutch", "Nederlands"),
+    "pt": ("Portuguese", "Português"),
+    "ru": ("Russian", "Русский"),
 }
+
+#: English names of language codes, used in ``label::Name (code)`` headers.
+LANGUAGE_NAMES: dict[str, str] = {code: names[0] for code, names in LANGUAGES.items()}
 
 #: The question put to respondents above each construct's grid, per language.
 MATRIX_PROMPT: dict[str, str] = {

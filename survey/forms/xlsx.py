@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from survey.errors import ExportError
 from survey.forms import FormSpec
+from survey.forms.codebook import choice_values, scale_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Mapping
@@ -268,30 +269,24 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
         cell.font = bold
         cell.fill = head_fill
 
-    def scale_values(scale_id: str) -> str:
-        scale = instrument.scales[scale_id]
-        return "; ".join(
-            f"{p} = " + " / ".join(scale.labels[x][k] for x in langs)
-            for k, p in enumerate(scale.points)
-        )
+    def values_of(scale_id: str) -> str:
+        return scale_values(instrument.scales[scale_id], langs)
 
     rows: list[list[object]] = [
         ["respondent_id", "id", *(words[x]["respondent_id"] for x in langs), "", "", ""]
     ]
     for g in instrument.groups:
         if g.type == "choice":
-            values = "; ".join(
-                f"{c.code} = " + " / ".join(c.label[x] for x in langs) for c in g.choices
-            )
+            values = choice_values(g, langs)
         else:
             values = " / ".join(words[x]["text"] for x in langs)
         rows.append([g.id, g.type, *(g.text[x] for x in langs), values, "", ""])
     for c in instrument.constructs:
         for it in c.items:
-            rows.append([it.id, "item", *(it.text[x] for x in langs), scale_values(it.scale),
+            rows.append([it.id, "item", *(it.text[x] for x in langs), values_of(it.scale),
                          "reverse" if it.reverse else "forward", c.id])
     for chk in instrument.checks:
-        rows.append([chk.id, "check", *(chk.text[x] for x in langs), scale_values(chk.scale),
+        rows.append([chk.id, "check", *(chk.text[x] for x in langs), values_of(chk.scale),
                      f"expect {chk.expect}", ""])
     for row in rows:
         cb.append([neutralise(v) for v in row])
