@@ -770,7 +770,7 @@ def write_simulated(frame: pd.DataFrame, suffix: str) -> bytes:
     SurveyError
         For any other suffix.
     """
-    from survey.outputs import neutralise, neutralise_frame
+    from survey.outputs import neutralise
 
     kind = suffix.lower().lstrip(".")
     if kind not in ("xlsx", "csv"):
@@ -780,8 +780,9 @@ def write_simulated(frame: pd.DataFrame, suffix: str) -> bytes:
         )
     plain = _plain(frame)
     if kind == "csv":
-        text = neutralise_frame(plain).to_csv(index=False, lineterminator="\n")
-        return text.encode("utf-8")
+        from survey.responses.writers import write_frame
+
+        return write_frame(plain, ".csv")
 
     from openpyxl import Workbook
 

@@ -384,3 +384,17 @@ def test_help():
     result = CliRunner().invoke(cli, ["simulate", "--help"])
     assert result.exit_code == 0
     assert "--respondents-per-lab" in result.output
+
+
+def test_csv_answers_are_whole_numbers(inst):
+    """Answers are written as 3, not 3.0, even in columns with blanks (one CSV writer)."""
+    import csv
+    import io
+
+    frame = simulate(inst, seed=3, labs=3, respondents_per_lab=(8, 8), missing=0.2)
+    rows = list(csv.reader(io.StringIO(write_simulated(frame, ".csv").decode("utf-8"))))
+    header, body = rows[0], rows[1:]
+    items = [header.index(i) for i in inst.item_ids]
+    cells = {r[j] for r in body for j in items}
+    assert "" in cells
+    assert cells <= {"", "1", "2", "3", "4", "5"}
