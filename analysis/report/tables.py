@@ -150,7 +150,7 @@ def prepare_report(
     if by is None:
         by = default_by(inst)
     if by not in inst.group_ids:
-        raise SurveyError(f"unknown grouping question '{by}'; the instrument's: "
+        raise SurveyError(f"unknown grouping question '{by}'; grouping questions: "
                           f"{', '.join(inst.group_ids)}." + did_you_mean(by, inst.group_ids))
 
     step("scoring")
