@@ -106,6 +106,21 @@ def _distance(a: str, b: str) -> int:
 def did_you_mean(value: str, known: Iterable[str], max_distance: int = 2) -> str:
     """Return ``" did you mean 'x'?"`` for the nearest known name, or ``""``.
 
+    Parameters
+    ----------
+    value : str
+        What the user wrote.
+    known : iterable of str
+        The valid names.
+    max_distance : int
+        Largest Levenshtein distance (case-insensitive) still suggested; values shorter
+        than four characters allow at most 1.
+
+    Returns
+    -------
+    str
+        A suffix for an error message (with a leading space), or ``""``.
+
     Examples
     --------
     >>> did_you_mean("self_promotoin", ["self_promotion", "peer_respect"])

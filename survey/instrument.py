@@ -103,7 +103,24 @@ class Scale:
         return (self.min + self.max) / 2
 
     def label(self, code: int, lang: str) -> str:
-        """Label of ``code`` in ``lang``."""
+        """Label of a point of this scale.
+
+        Parameters
+        ----------
+        code : int
+            One of :attr:`points`.
+        lang : str
+            A language of the instrument.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> Scale(id="yn", points=(0, 1), labels={"en": ("No", "Yes")}).label(1, "en")
+        'Yes'
+        """
         return self.labels[lang][self.points.index(code)]
 
 
@@ -135,7 +152,20 @@ class Group:
         return tuple(c.code for c in self.choices)
 
     def label(self, code: str, lang: str) -> str:
-        """Label of a choice code in ``lang``; the code itself when unknown."""
+        """Label of a choice code.
+
+        Parameters
+        ----------
+        code : str
+            A choice code of this question.
+        lang : str
+            A language of the instrument.
+
+        Returns
+        -------
+        str
+            The label in ``lang``; the code itself when it is not a choice.
+        """
         for c in self.choices:
             if c.code == code:
                 return c.label[lang]
@@ -289,7 +319,19 @@ class Instrument:
         raise KeyError(f"'{variable}' is neither an item nor an attention check")
 
     def text(self, mapping: Text, lang: str | None = None) -> str:
-        """Pick ``lang`` (default: the first declared language) from a text mapping."""
+        """Pick one language from a text mapping.
+
+        Parameters
+        ----------
+        mapping : Text
+            A language -> text mapping of this instrument (a title, an item's text).
+        lang : str, optional
+            The language (default: the first declared language).
+
+        Returns
+        -------
+        str
+        """
         return mapping[lang or self.languages[0]]
 
 
@@ -397,6 +439,23 @@ def load(name_or_path: str | Path | None = None) -> Instrument:
 
 def loads(text: str, file: str = "<string>") -> Instrument:
     """Parse and validate instrument YAML given as a string.
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+    file : str
+        Name used in error messages (and kept as :attr:`Instrument.source` unless it is
+        ``"<string>"``).
+
+    Returns
+    -------
+    Instrument
+
+    Raises
+    ------
+    InstrumentError
+        Not YAML, or a schema rule broken (the path inside the file is named).
 
     Examples
     --------

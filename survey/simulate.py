@@ -137,6 +137,22 @@ def _fail(option: str, message: str) -> SurveyError:
 def parse_range(text: str, option: str = "--respondents-per-lab") -> tuple[int, int]:
     """Parse ``'A-B'`` (or ``'N'``) into ``(A, B)`` with ``1 <= A <= B``.
 
+    Parameters
+    ----------
+    text : str
+        The option's value.
+    option : str
+        The option's name, for the message.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    SurveyError
+        Not a range of whole numbers from 1.
+
     Examples
     --------
     >>> parse_range("20-60")
@@ -157,7 +173,22 @@ def parse_range(text: str, option: str = "--respondents-per-lab") -> tuple[int, 
 
 
 def parse_list(text: str | None) -> tuple[str, ...]:
-    """Split ``'H5,H7'`` into ``('H5', 'H7')`` (empty entries dropped)."""
+    """Split ``'H5,H7'`` into ``('H5', 'H7')`` (empty entries dropped).
+
+    Parameters
+    ----------
+    text : str or None
+        The option's value (``None`` or ``""`` give an empty tuple).
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> parse_list("H5, ,H7")
+    ('H5', 'H7')
+    """
     if not text:
         return ()
     return tuple(p.strip() for p in str(text).split(",") if p.strip())
@@ -172,6 +203,22 @@ def _number(value: str, option: str, what: str) -> float:
 
 def parse_shares(texts: Sequence[str] | str | None, option: str = "--midpoint") -> dict[str, float]:
     """Parse ``['china=0.3']`` (or ``'china=0.3,other=0.1'``) into ``{'china': 0.3}``.
+
+    Parameters
+    ----------
+    texts : sequence of str, str or None
+        The repeated option's values.
+    option : str
+        The option's name, for the message.
+
+    Returns
+    -------
+    dict of str to float
+
+    Raises
+    ------
+    SurveyError
+        A part that is not ``NAME=SHARE`` with a share in [0, 1].
 
     Examples
     --------
@@ -194,6 +241,22 @@ def parse_shares(texts: Sequence[str] | str | None, option: str = "--midpoint") 
 
 def parse_labs(text: str | int, option: str = "--labs") -> int | dict[str, int]:
     """Parse ``'14'`` into 14 or ``'china=8,united_states=5,other=1'`` into a mapping.
+
+    Parameters
+    ----------
+    text : str or int
+        The option's value.
+    option : str
+        The option's name, for the message.
+
+    Returns
+    -------
+    int or dict of str to int
+
+    Raises
+    ------
+    SurveyError
+        Neither a whole number from 1 nor ``REGION=N`` pairs.
 
     Examples
     --------
@@ -222,6 +285,22 @@ def parse_labs(text: str | int, option: str = "--labs") -> int | dict[str, int]:
 
 def parse_dif(texts: Sequence[str] | str | None, option: str = "--dif") -> list[Dif]:
     """Parse ``['ow1:china=0.8']`` into ``[('ow1', 'china', 0.8)]``.
+
+    Parameters
+    ----------
+    texts : sequence of str, str or None
+        The repeated option's values, each ``ITEM:REGION=SHIFT``.
+    option : str
+        The option's name, for the message.
+
+    Returns
+    -------
+    list of Dif
+
+    Raises
+    ------
+    SurveyError
+        A value not of that form, or a shift that is not a finite number.
 
     Examples
     --------
@@ -718,6 +797,17 @@ def about_rows(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 def command_line(frame: pd.DataFrame, output: str = "FILE") -> str:
     """The ``survey simulate`` command that makes ``frame`` again.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        As returned by :func:`simulate` (its settings are in ``frame.attrs``).
+    output : str
+        The file name to put after ``-o``.
+
+    Returns
+    -------
+    str
 
     Examples
     --------

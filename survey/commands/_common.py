@@ -59,6 +59,15 @@ def load_instrument(value: str | None) -> Instrument:
 def same_file(a: str | Path, b: str | Path) -> bool:
     """True when ``a`` and ``b`` name the same file (links and relative paths included).
 
+    Parameters
+    ----------
+    a, b : str or Path
+        Two paths; either may not exist yet.
+
+    Returns
+    -------
+    bool
+
     Examples
     --------
     >>> same_file("x.csv", "./x.csv")

@@ -61,7 +61,23 @@ FORMATS: dict[str, str] = {
 
 
 def format_module(name: str) -> ModuleType:
-    """Import the module of a format by name (ExportError when unknown)."""
+    """Import the module of a format by name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FORMATS`.
+
+    Returns
+    -------
+    module
+        The writer (``FORMAT`` and ``write``).
+
+    Raises
+    ------
+    ExportError
+        Unknown name (with the nearest one suggested).
+    """
     if name not in FORMATS:
         raise ExportError(
             f"unknown format '{name}'; choose one of {', '.join(FORMATS)}."

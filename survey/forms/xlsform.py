@@ -103,6 +103,17 @@ def matrix_prompt(construct: Construct, lang: str) -> str:
 
     Languages without a prompt in :data:`MATRIX_PROMPT` get the construct's name, which
     every instrument gives in all its languages, rather than text in another language.
+
+    Parameters
+    ----------
+    construct : Construct
+        The construct whose items form the grid.
+    lang : str
+        A language of the instrument.
+
+    Returns
+    -------
+    str
     """
     return MATRIX_PROMPT.get(lang) or construct.name[lang]
 

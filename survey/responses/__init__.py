@@ -53,7 +53,23 @@ PLATFORMS: dict[str, str] = {
 
 
 def platform_module(name: str) -> ModuleType:
-    """Import a reader by platform name (ResponseFileError when unknown)."""
+    """Import a reader by platform name.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`PLATFORMS`.
+
+    Returns
+    -------
+    module
+        The reader (``NAME``, ``sniff``, ``read``, ...).
+
+    Raises
+    ------
+    ResponseFileError
+        Unknown name (with the nearest one suggested).
+    """
     if name not in PLATFORMS:
         raise ResponseFileError(
             f"unknown platform '{name}'; choose auto or one of {', '.join(PLATFORMS)}."
@@ -76,6 +92,18 @@ def _available() -> dict[str, ModuleType]:
 
 def detect(header: list[str], *, file: str | None = None) -> str:
     """Name of the first reader whose ``sniff`` recognises ``header``.
+
+    Parameters
+    ----------
+    header : list of str
+        The header row of the file.
+    file : str, optional
+        The file's name, for the message.
+
+    Returns
+    -------
+    str
+        A key of :data:`PLATFORMS`.
 
     Raises
     ------

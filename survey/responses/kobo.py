@@ -73,7 +73,21 @@ def _is_meta(name: str) -> bool:
 
 
 def read(table: Table, instrument: Instrument) -> RawResponses:
-    """Map Kobo headers (names, group paths, labels) to instrument variables."""
+    """Map Kobo headers (names, group paths, labels) to instrument variables.
+
+    Parameters
+    ----------
+    table : Table
+        The decoded export.
+    instrument : Instrument
+        The instrument the form was made from.
+
+    Returns
+    -------
+    RawResponses
+        Cells as text; ``_uuid``, ``_submission_time`` and the other metadata columns
+        kept as metadata; durations from ``start``/``end`` where both are present.
+    """
     import numpy as np
     import pandas as pd
 

@@ -130,7 +130,28 @@ class ImportLog:
         column: str | None = None,
         value: object = None,
     ) -> None:
-        """Record one event; a ``rejected`` action also marks the row rejected."""
+        """Record one event; a ``rejected`` action also marks the row rejected.
+
+        Parameters
+        ----------
+        reason : str
+            One of :data:`REASONS`.
+        action : str
+            One of :data:`ACTIONS` (``rejected``, ``blanked``, ``flagged``, ``warning``).
+        message : str
+            What happened, for a person.
+        row : int, optional
+            Row number in the file as a spreadsheet shows it.
+        column : str, optional
+            Column header as in the file.
+        value : object, optional
+            The cell's value as read.
+
+        Raises
+        ------
+        ValueError
+            An unknown reason or action (a programming error, not bad input).
+        """
         if reason not in REASONS:
             raise ValueError(f"unknown reason {reason!r}")
         if action not in ACTIONS:
@@ -153,7 +174,19 @@ class ImportLog:
         return [[r.as_dict()[c] for c in columns] for r in self.records]
 
     def count(self, action: str | None = None, reason: str | None = None) -> int:
-        """How many records match ``action`` and/or ``reason``."""
+        """How many records match ``action`` and/or ``reason``.
+
+        Parameters
+        ----------
+        action : str, optional
+            Count only records with this action.
+        reason : str, optional
+            Count only records with this reason.
+
+        Returns
+        -------
+        int
+        """
         return sum(
             1
             for r in self.records

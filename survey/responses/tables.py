@@ -197,6 +197,19 @@ def final_names(names: list[str], assigned: dict[int, str]) -> list[str]:
 def find_column(final: list[str], names: list[str], wanted: Iterable[str]) -> str | None:
     """Final name of the first column whose header is one of ``wanted`` (any case).
 
+    Parameters
+    ----------
+    final : list of str
+        Column names as :func:`final_names` gave them.
+    names : list of str
+        The header cells, in the same order.
+    wanted : iterable of str
+        Header names to look for.
+
+    Returns
+    -------
+    str or None
+
     Examples
     --------
     >>> find_column(["respondent_id", "Finished"], ["ResponseId", "Finished"],
@@ -256,6 +269,18 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
 
     A byte-order mark decides (UTF-8, UTF-16 LE/BE); otherwise UTF-8, then GB18030 (a
     superset of GBK, what Chinese-language Excel writes as "CSV"), are tried in turn.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+    file : str
+        The file's name, for messages.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The text and how it was decoded (``"utf-8 with BOM"``, ``"gb18030"``, ...).
 
     Raises
     ------

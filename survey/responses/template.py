@@ -34,7 +34,19 @@ def sniff(header: list[str]) -> bool:
 
 
 def read(table: Table, instrument: Instrument) -> RawResponses:
-    """Rename header cells that are instrument variables; keep every other column."""
+    """Rename header cells that are instrument variables; keep every other column.
+
+    Parameters
+    ----------
+    table : Table
+        The decoded file.
+    instrument : Instrument
+        The instrument whose variable names head the columns.
+
+    Returns
+    -------
+    RawResponses
+    """
     names = unique_names(table.header)
     known = {normalise_name(c): c for c in instrument.columns}
     rename: list[str] = []

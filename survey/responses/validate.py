@@ -88,7 +88,21 @@ class Policy:
 
 
 def label_map(labels: dict[str, tuple[str, ...]] | None, codes: list[object]) -> dict[str, object]:
-    """Normalised label or code text -> code, for every language."""
+    """Normalised label or code text -> code, for every language.
+
+    Parameters
+    ----------
+    labels : dict of str to tuple of str, or None
+        Per language, the label of each code in ``codes`` order.
+    codes : list
+        The codes (scale points or choice codes).
+
+    Returns
+    -------
+    dict
+        :func:`~survey.responses.tables.normalise_name` of each code and each label ->
+        the code.
+    """
     out: dict[str, object] = {}
     for code in codes:
         out[normalise_name(code)] = code

@@ -72,6 +72,31 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -
 
     Categoricals are written as their codes, nullable integers as whole numbers, missing
     values as empty cells.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; its column names become the header row.
+    suffix : str
+        ``.csv`` or ``.xlsx`` (or a file name ending in one).
+    sheet : str
+        Name of the worksheet in an ``.xlsx``.
+
+    Returns
+    -------
+    bytes
+        UTF-8 CSV with LF line ends, or a workbook whose bytes depend only on ``frame``.
+
+    Raises
+    ------
+    ExportError
+        Any other suffix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> write_frame(pd.DataFrame({"id": ["=1+1", "R2"], "sp1": [4, None]}), ".csv")
+    b"id,sp1\\n'=1+1,4\\nR2,\\n"
     """
     import csv
 
