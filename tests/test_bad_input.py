@@ -631,3 +631,28 @@ def test_html_form_escapes_instrument_text(tmp_path, tiny_yaml):
     assert "<script>alert(1)" not in page
     assert "<img src=x" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;" in page
+
+
+# ---- usage mistakes -----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["import"], "Missing argument 'RESPONSES'. (see survey import --help)"),
+        (["import", "kobo.csv", "--platform", "qualtrix"],
+         "Invalid value for '--platform': 'qualtrix' is not one of 'auto', 'kobo', "
+         "'qualtrics', 'limesurvey', 'redcap', 'template'. (see survey import --help)"),
+        (["import", "kobo.csv", "--min-duration", "-3"],
+         "Invalid value for '--min-duration': -3.0 is not in the range x>=0. "
+         "(see survey import --help)"),
+        (["import", "kobo.csv", "--nope"], "No such option '--nope'. (see survey import "
+         "--help)"),
+        (["export", "-o", "a.md"], "Missing option '-f' / '--format'. (see survey export "
+         "--help)"),
+        (["simulate"], "Missing option '-o' / '--output'. (see survey simulate --help)"),
+        (["check", "a", "b"], "Got unexpected extra argument (b) (see survey check --help)"),
+        (["simulate", "--seed", "x", "-o", "s.csv"], "--seed: 'x' is not a whole number"),
+    ],
+)
+def test_usage_mistakes_are_one_line(work, args, expected):
+    assert _fail(args, work) == expected

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from survey.instrument import Instrument
 
 __all__ = [
+    "OneLineCommand",
     "check_outputs",
     "instrument_argument",
     "instrument_option",
@@ -21,6 +22,39 @@ __all__ = [
     "same_file",
     "write_output",
 ]
+
+class OneLineCommand(click.Command):
+    """A command whose usage mistakes are one line on stderr and exit code 2.
+
+    click prints a usage block and a blank line before the error; here a missing
+    argument, an unknown option or a value out of range reads like every other error,
+    ``error: Missing argument 'RESPONSES'. (survey import --help)``.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does, turning a usage error into a SurveyError.
+
+        Parameters
+        ----------
+        ctx : click.Context
+            The command's context.
+        args : list of str
+            The words after the command name.
+
+        Returns
+        -------
+        list of str
+            What click leaves unparsed.
+        """
+        from survey.errors import SurveyError
+
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise SurveyError(
+                f"{exc.format_message()} (see survey {ctx.info_name} --help)"
+            ) from None
+
 
 instrument_argument = click.argument("instrument", required=False, metavar="[INSTRUMENT]")
 instrument_option = click.option(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from survey.commands._common import (
+    OneLineCommand,
     check_outputs,
     instrument_argument,
     load_instrument,
@@ -13,7 +14,7 @@ from survey.commands._common import (
 from survey.forms import FORMATS, format_module
 
 
-class _ExportCommand(click.Command):
+class _ExportCommand(OneLineCommand):
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Formats"):
             formatter.write_dl(

@@ -7,6 +7,7 @@ from collections import Counter
 import click
 
 from survey.commands._common import (
+    OneLineCommand,
     check_outputs,
     instrument_option,
     load_instrument,
@@ -41,7 +42,7 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 """
 
 
-@click.command(epilog=_EPILOG)
+@click.command(cls=OneLineCommand, epilog=_EPILOG)
 @click.argument("responses")
 @instrument_option
 @click.option("--platform", type=click.Choice(_PLATFORM_CHOICES), default="auto",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from survey.commands._common import instrument_argument, load_instrument
+from survey.commands._common import OneLineCommand, instrument_argument, load_instrument
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 def instruments() -> None:
     """List the bundled instruments with their version and size."""
     from survey.instrument import bundled_instruments, load
@@ -25,7 +25,7 @@ def instruments() -> None:
         )
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @instrument_argument
 def check(instrument: str | None) -> None:
     """Validate INSTRUMENT: exit 0 when it is sound, 2 with every problem otherwise."""

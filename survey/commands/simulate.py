@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    OneLineCommand,
     check_outputs,
     instrument_argument,
     load_instrument,
@@ -29,7 +30,7 @@ def _int(value: str, option: str) -> int:
         raise SurveyError(f"{option}: '{value}' is not a whole number") from None
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @instrument_argument
 @click.option("--seed", default="1", show_default=True, metavar="N",
               help="Seed of the random generator; the same seed gives the same file.")
