@@ -499,3 +499,10 @@ def test_sample_report_shows_planted_effects_and_null(tmp_path):
 def _row_text(html: str, hypothesis: str, col: str) -> str:
     row = html.split(f'id="hyp-{hypothesis}"', 1)[1].split("</tr>", 1)[0]
     return row.split(f'data-col="{col}">', 1)[1].split("<", 1)[0]
+
+
+def test_progress_names_each_long_step(small_rs):
+    steps: list[str] = []
+    build_report(small_rs, progress=steps.append)
+    assert steps == ["scoring", "comparing groups", "reliability", "drawing figures",
+                     "writing report.html", "writing report.xlsx"]

@@ -124,16 +124,40 @@ def build_report(
 
     Examples
     --------
-    >>> from survey.instrument import load
+    >>> from survey.instrument import loads
     >>> from survey.responses.model import ImportLog, ResponseSet
     >>> from survey.simulate import simulate
-    >>> inst = load("lab-culture")
+    >>> inst = loads('''
+    ... id: demo
+    ... version: "1"
+    ... languages: [en]
+    ... title: {en: Demo}
+    ... scales: {agree5: {points: [1, 2, 3, 4, 5], labels: {en: [a, b, c, d, e]}}}
+    ... groups:
+    ...   - {id: lab_region, text: {en: Region}, choices: [{code: china, label: {en: China}},
+    ...                                                  {code: united_states, label: {en: US}}]}
+    ...   - {id: lab, type: text, text: {en: Lab}}
+    ... constructs:
+    ...   - id: c
+    ...     name: {en: C}
+    ...     definition: {en: A construct}
+    ...     scale: agree5
+    ...     items:
+    ...       - {id: i1, text: {en: one}, reverse: false}
+    ...       - {id: i2, text: {en: two}, reverse: true}
+    ... hypotheses:
+    ...   - {id: H1, construct: c, by: lab_region, predicts: china > united_states, source: x}
+    ... ''')
     >>> df = simulate(inst, seed=2, labs={"china": 2, "united_states": 2},
     ...               respondents_per_lab=(8, 8))
     >>> rs = ResponseSet(df, inst, ImportLog("sim.csv", "template", rows_read=len(df)))
     >>> files = build_report(rs)
-    >>> [p for p in files if not p.startswith("figures/")][:4]
-    ['report.html', 'report.xlsx', 'tables/scores.csv', 'tables/reliability.csv']
+    >>> list(files)[:2]
+    ['report.html', 'report.xlsx']
+    >>> sorted(p.removeprefix("figures/") for p in files if p.startswith("figures/"))
+    ['hypotheses_forest.png', 'hypotheses_forest.svg', 'items_c.png', 'items_c.svg']
+    >>> files["tables/hypotheses.csv"].decode().split(",")[:5]
+    ['hypothesis', 'construct', 'by', 'predicted', 'observed_diff']
     """
     data = prepare_report(
         responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust, alpha=alpha,
