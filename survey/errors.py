@@ -39,6 +39,8 @@ class SurveyError(Exception):
     --------
     >>> str(SurveyError("value 7 is outside 1-5", file="r.csv", row=12, column="sp1"))
     'r.csv: row 12, column sp1: value 7 is outside 1-5'
+    >>> print(SurveyError("no column 'sp\\n1'", file="r.csv"))
+    r.csv: no column 'sp\\n1'
     """
 
     def __init__(
@@ -75,7 +77,9 @@ class SurveyError(Exception):
 
     def __str__(self) -> str:
         where = self.where()
-        return f"{where}: {self.message}" if where else self.message
+        text = f"{where}: {self.message}" if where else self.message
+        # one line, always: a header cell or a value may hold line breaks
+        return text.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\r")
 
 
 class InstrumentError(SurveyError):

@@ -656,3 +656,11 @@ def test_html_form_escapes_instrument_text(tmp_path, tiny_yaml):
 )
 def test_usage_mistakes_are_one_line(work, args, expected):
     assert _fail(args, work) == expected
+
+
+def test_line_breaks_in_a_header_stay_on_one_line(tmp_path):
+    """A header cell holding a line break is shown as \\n, so the error is one line."""
+    (tmp_path / "r.csv").write_text('name,"Q1\nfirst"\nAnn,4\n', encoding="utf-8")
+    msg = _fail(["import", "r.csv"], tmp_path)
+    assert msg.startswith("r.csv: row 1: cannot tell which platform wrote this file "
+                          "(header: name, Q1\\nfirst); looked for kobo: ")
