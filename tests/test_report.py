@@ -506,3 +506,15 @@ def test_progress_names_each_long_step(small_rs):
     build_report(small_rs, progress=steps.append)
     assert steps == ["scoring", "comparing groups", "reliability", "drawing figures",
                      "writing report.html", "writing report.xlsx"]
+
+
+def test_hypotheses_without_a_group_are_not_testable(small_rs, small_instrument):
+    data = small_rs.data[small_rs.data["lab_region"] != "united_states"].reset_index(drop=True)
+    files = build_report(ResponseSet(data, small_instrument, small_rs.log))
+    hyp = _table(files, "hypotheses")
+    assert hyp["verdict"].tolist() == ["not testable", "not testable"]
+    cells = _parse(files["report.html"])
+    shown = {(row, col): text for row, _, col, text in cells.cells if (row or "").startswith("hyp-")}
+    assert shown[("hyp-H1", "hedges_g")] == "\u2013" and shown[("hyp-H1", "g_ci")] == ""
+    assert "no respondents in &#39;united_states&#39;" in files["report.html"].decode()
+    assert "not testable" in files["figures/hypotheses_forest.svg"].decode()

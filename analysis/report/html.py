@@ -109,7 +109,7 @@ def _hypotheses(data: ReportData) -> list[dict[str, Any]]:
                           f"{data.group_label(h.by, h.lower)}",
             "observed_diff": fmt_num(r.observed_diff),
             "hedges_g": fmt_num(r.hedges_g),
-            "g_ci": fmt_ci(r.g_ci_low, r.g_ci_high),
+            "g_ci": fmt_ci(r.g_ci_low, r.g_ci_high) if _present(r.hedges_g) else "",
             "p_adj": fmt_p(r.p_adj),
             "verdict": r.verdict,
             "verdict_text": L[r.verdict],
