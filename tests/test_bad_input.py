@@ -664,3 +664,22 @@ def test_line_breaks_in_a_header_stay_on_one_line(tmp_path):
     msg = _fail(["import", "r.csv"], tmp_path)
     assert msg.startswith("r.csv: row 1: cannot tell which platform wrote this file "
                           "(header: name, Q1\\nfirst); looked for kobo: ")
+
+
+def test_huge_numbers_in_a_workbook(tmp_path, tiny_yaml):
+    """1e20 typed into Excel is read as that number, not wrapped round int64."""
+    openpyxl = pytest.importorskip("openpyxl")
+    (tmp_path / "tiny.yaml").write_text(tiny_yaml, encoding="utf-8")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["respondent_id", "lab_region", "lab", "a1", "a2", "attn1"])
+    ws.append([10**20, "china", 1e20, 1e20, 2, 4])
+    ws.append(["R2", "china", "CN-01", 4, 2, 4])
+    wb.save(tmp_path / "r.xlsx")
+    clean = tmp_path / "clean.csv"
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "r.xlsx"), "-i",
+                                      str(tmp_path / "tiny.yaml"), "-o", str(clean)])
+    assert result.exit_code == 0, result.output
+    assert "blanked: 1 (out_of_range 1)" in result.output
+    rows = clean.read_text(encoding="utf-8").splitlines()
+    assert rows[1] == "100000000000000000000,china,100000000000000000000,,2,4"

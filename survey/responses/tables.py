@@ -658,8 +658,8 @@ def as_text(s: pd.Series) -> pd.Series:
     Examples
     --------
     >>> import pandas as pd
-    >>> as_text(pd.Series([4.0, 2.5, None])).tolist()
-    ['4', '2.5', None]
+    >>> as_text(pd.Series([4.0, 2.5, None, 1e20, float("inf")])).tolist()
+    ['4', '2.5', None, '100000000000000000000', 'inf']
     """
     import numpy as np
     import pandas as pd
@@ -668,8 +668,13 @@ def as_text(s: pd.Series) -> pd.Series:
         vals = s.to_numpy()
         out = np.empty(len(vals), dtype=object)
         ok = ~np.isnan(vals)
-        whole = ok & (vals == np.floor(np.where(ok, vals, 0)))
-        out[whole] = vals[whole].astype(np.int64).astype(str)
+        finite = np.isfinite(vals)
+        # whole numbers that fit in int64 the fast way; 1e20 and the like through int()
+        whole = finite & (vals == np.floor(np.where(finite, vals, 0)))
+        small = whole & (np.abs(np.where(finite, vals, 0)) < 2.0**62)
+        out[small] = vals[small].astype(np.int64).astype(str)
+        big = whole & ~small
+        out[big] = [str(int(v)) for v in vals[big]]
         rest = ok & ~whole
         out[rest] = [repr(float(v)) for v in vals[rest]]
         out[~ok] = None
