@@ -289,6 +289,14 @@ def references(data: ReportData) -> list[str]:
     return [REFERENCES[k] for k in sorted(keys)]
 
 
+def _name(path: str) -> str:
+    """The file name of a path as given (the folder it was read from is left out, so the
+    text does not depend on where the command ran)."""
+    from pathlib import PurePath
+
+    return PurePath(path).name or path
+
+
 def _count_rejected(data: ReportData) -> dict[str, int]:
     counts: dict[str, int] = {}
     for reason in data.responses.log.rejected.values():
@@ -346,7 +354,7 @@ def _methods_en(data: ReportData) -> list[str]:
 
     p1 = (
         f"Responses to the {data.text(inst.title)} questionnaire ({inst.id}, version "
-        f"{inst.version}) were read from {log.file} ({log.platform} layout). "
+        f"{inst.version}) were read from {_name(log.file)} ({log.platform} layout). "
         f"Of {log.rows_read} rows read, {log.rows_accepted} were accepted and "
         f"{log.rows_rejected} rejected"
     )
@@ -374,8 +382,8 @@ def _methods_en(data: ReportData) -> list[str]:
     )
 
     p3 = (
-        f"Groups of {by_label.rstrip('?')} ({data.by}: {groups or 'none'}) were compared "
-        "on each construct with Welch's heteroscedastic one-way ANOVA (Welch, 1951), with "
+        f"The groups of {data.by} (\u201c{by_label}\u201d: {groups or 'none'}) were "
+        "compared on each construct with Welch's heteroscedastic one-way ANOVA (Welch, 1951), with "
         "omega squared estimated from F as the effect size, and with the Kruskal–Wallis "
         "test (Kruskal & Wallis, 1952; epsilon squared) as the rank-based companion. "
         "Pairs of groups were compared with the Games–Howell procedure (Games & Howell, "
@@ -428,7 +436,7 @@ def _methods_zh(data: ReportData) -> list[str]:
     testable = int((data.tables["hypotheses"]["verdict"] != "not testable").sum())
 
     p1 = (f"对问卷“{data.text(inst.title)}”（{inst.id}，版本 {inst.version}）的回答读取自 "
-          f"{log.file}（{log.platform} 格式）。共读取 {log.rows_read} 行，接受 "
+          f"{_name(log.file)}（{log.platform} 格式）。共读取 {log.rows_read} 行，接受 "
           f"{log.rows_accepted} 行，拒绝 {log.rows_rejected} 行")
     if rejected:
         p1 += "（" + "；".join(f"{reason}：{n}" for reason, n in rejected.items()) + "）"
@@ -452,7 +460,7 @@ def _methods_zh(data: ReportData) -> list[str]:
         "检验（Kruskal & Wallis, 1952；ε²）作为秩检验补充。三组及以上时两两比较采用 "
         "Games–Howell 法（Games & Howell, 1976），两组时采用 Welch t 检验，均报告均值差与 "
         "Hedges' g（Hedges, 1981）及基于正态近似标准误的 95% 置信区间。"
-        f"p 值在构念之间采用{adj}：每种总体检验为一个族，每对组为一个族"
+        f"p 值在构念之间采用 {adj}：每种总体检验为一个族，每对组为一个族"
         "（Games–Howell 的 p 值已在同一构念的各组对间校正，不再在构念内重复校正）。"
         f"受访者少于 {data.min_group_n} 人的组或单元格不计入任何统计、图表或回答分布"
     )
@@ -460,7 +468,7 @@ def _methods_zh(data: ReportData) -> list[str]:
     p3 += ("：" + "、".join(suppressed) + "。") if suppressed else "；本次没有。"
     p4 = (
         f"问卷的 {hyp_n} 个假设均以两组间的双侧 Welch t 检验进行检验；{testable} "
-        f"个可检验假设的 p 值采用{adj}。差值与 Hedges' g 均为预测较高的组减去另一组，"
+        f"个可检验假设的 p 值采用 {adj}。差值与 Hedges' g 均为预测较高的组减去另一组，"
         "因此正值表示与预测方向一致。差值方向与预测一致且校正后 p 小于 "
         f"{data.alpha:g} 时判为“得到支持”；显著但方向相反时判为“方向相反”；校正后 p 不小于 "
         f"{data.alpha:g} 时判为“未得到支持”；某组缺失或被隐去时判为“无法检验”。"
