@@ -485,6 +485,10 @@ def loads(text: str, file: str = "<string>") -> Instrument:
 
 # ---- validation ------------------------------------------------------------------------
 
+#: Characters no form or spreadsheet can show (C0 controls but tab, LF, CR; and DEL).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class _Builder:
     """Walks the YAML mapping, collecting every problem with its path."""
 
@@ -523,7 +527,14 @@ class _Builder:
         if isinstance(value, bool) or isinstance(value, dict | list):
             self.fail(path, f"must be text, got {value!r}")
             return ""
+        self.printable(str(value), path)
         return str(value)
+
+    def printable(self, value: str, path: str) -> None:
+        bad = _CONTROL.search(value)
+        if bad:
+            self.fail(path, f"holds the control character U+{ord(bad.group()):04X}, which "
+                            "forms and spreadsheets cannot show; remove it")
 
     def ident(self, value: Any, path: str) -> str:
         s = self.string(value, path)
@@ -549,6 +560,7 @@ class _Builder:
                 self.fail(f"{path}.{lang}", f"must be text, got {v!r}")
             else:
                 out[lang] = str(v)
+                self.printable(out[lang], f"{path}.{lang}")
         for extra in m:
             if extra not in self.languages:
                 self.fail(
@@ -672,6 +684,8 @@ class _Builder:
                         "per point",
                     )
                 labels[lang] = tuple(str(x) for x in ls)
+                for k, label in enumerate(labels[lang]):
+                    self.printable(label, f"{path}.labels.{lang}[{k}]")
             if sid:
                 out[sid] = Scale(id=sid, points=tuple(points), labels=labels)
         if not out and value is not None:

@@ -38,10 +38,11 @@ def _digest(folder: Path) -> dict[str, str]:
     }
 
 
-def _fail(args: list[str], cwd: Path) -> str:
+def _fail(args: list[str], cwd: Path, *, after_summary: bool = False) -> str:
     """Run ``survey ARGS`` in ``cwd``; assert exit 2, one stderr line, inputs unchanged.
 
-    Returns the stderr line without its ``error: `` prefix.
+    Nothing may reach stdout unless ``after_summary`` (the file was read and summarised,
+    and writing an output failed). Returns the stderr line without its ``error: ``.
     """
     before = _digest(cwd)
     old = Path.cwd()
@@ -54,7 +55,7 @@ def _fail(args: list[str], cwd: Path) -> str:
         repr(result.exception)
     )
     assert result.exit_code == 2, (result.exit_code, result.output)
-    assert result.stdout == ""
+    assert after_summary or result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: "), lines[0]
@@ -683,3 +684,48 @@ def test_huge_numbers_in_a_workbook(tmp_path, tiny_yaml):
     assert "blanked: 1 (out_of_range 1)" in result.output
     rows = clean.read_text(encoding="utf-8").splitlines()
     assert rows[1] == "100000000000000000000,china,100000000000000000000,,2,4"
+
+
+# ---- characters a workbook cannot hold ---------------------------------------------------
+
+@pytest.mark.parametrize("flag", ["-o", "--rejected", "--log"])
+def test_control_characters_reach_a_workbook_as_replacement_marks(tmp_path, tiny_yaml, flag):
+    (tmp_path / "tiny.yaml").write_text(tiny_yaml, encoding="utf-8")
+    (tmp_path / "r.csv").write_bytes(
+        b"respondent_id,lab_region,lab,a1,a2,attn1\n"
+        b"R\x01,china,C\x0bN,4,2,4\nR\x01,china,x\x1f,\x02,2,4\n")
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "r.csv"), "-i",
+                                      str(tmp_path / "tiny.yaml"), flag, str(out)])
+    assert result.exit_code == 0, result.output
+    cells = _cells_of(out)
+    assert not [c for c in cells if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in c)]
+    assert "R\ufffd" in cells
+
+
+def test_cell_too_long_for_excel(tmp_path, tiny_yaml):
+    (tmp_path / "tiny.yaml").write_text(tiny_yaml, encoding="utf-8")
+    (tmp_path / "r.csv").write_text(
+        "respondent_id,lab_region,lab,a1,a2,attn1\nR1,china," + "L" * 40000 + ",4,2,4\n",
+        encoding="utf-8")
+    msg = _fail(["import", "r.csv", "-i", "tiny.yaml", "-o", "clean.xlsx"], tmp_path,
+                after_summary=True)
+    assert msg == ("clean.xlsx: row 2, column lab: a cell holds 40,000 characters, more than "
+                   "the 32,767 an Excel cell can; write .csv instead")
+    assert not (tmp_path / "clean.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("{en: A one, zh: 甲一}", '{en: "A\\x01one", zh: 甲一}',
+         "bad.yaml: constructs[0].items[0].text.en: holds the control character U+0001, "
+         "which forms and spreadsheets cannot show; remove it"),
+        ("Strongly disagree, Disagree", '"Strongly\\x7f disagree", Disagree',
+         "bad.yaml: scales.agree5.labels.en[0]: holds the control character U+007F, which "
+         "forms and spreadsheets cannot show; remove it"),
+    ],
+)
+def test_instrument_text_with_control_characters(tmp_path, tiny_yaml, old, new, expected):
+    (tmp_path / "bad.yaml").write_text(tiny_yaml.replace(old, new), encoding="utf-8")
+    assert _fail(["export", "bad.yaml", "-f", "xlsx", "-o", "t.xlsx"], tmp_path) == expected

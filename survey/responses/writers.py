@@ -55,13 +55,12 @@ def write_responses(rs: ResponseSet, suffix: str, *, lang: str | None = None) ->
     ExportError
         Unknown suffix.
     """
+    name = suffix
     suffix = _suffix(suffix)
     data = rs.data
     inst = rs.instrument
-    if suffix == ".csv":
-        return write_frame(data, ".csv")
-    if suffix == ".xlsx":
-        return write_frame(data, ".xlsx", sheet="responses")
+    if suffix in (".csv", ".xlsx"):
+        return write_frame(data, name, sheet="responses")
     if suffix == ".parquet":
         return _parquet(data)
     return _stat(data, inst, suffix, lang or inst.languages[0])
@@ -102,6 +101,7 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -
 
     from survey.outputs import neutralise
 
+    file = None if suffix.startswith(".") else suffix
     suffix = _suffix(suffix)
     columns = [str(c) for c in frame.columns]
     cells = _cells(frame)
@@ -120,11 +120,39 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -
         wb = Workbook()
         ws = wb.active
         ws.title = sheet
-        ws.append(columns)
-        for row in zip(*cells, strict=True) if cells else ():
-            ws.append([neutralise(v) for v in row])
+        ws.append([_xlsx_text(c, file, 1, c) for c in columns])
+        for i, row in enumerate(zip(*cells, strict=True) if cells else (), start=2):
+            ws.append([_xlsx_text(neutralise(v), file, i, c)
+                       for v, c in zip(row, columns, strict=True)])
         return workbook_bytes(wb)
     raise ExportError(f"cannot write a plain table as {suffix}; use .csv or .xlsx")
+
+
+#: Characters a workbook cannot hold (C0 controls but tab, LF and CR), as openpyxl has it.
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: The most characters an Excel cell holds.
+XLSX_CELL_LIMIT = 32767
+
+
+def _xlsx_text(value: object, file: str | None, row: int, column: str) -> object:
+    """A cell value a workbook can hold: control characters shown as U+FFFD.
+
+    Raises
+    ------
+    ExportError
+        Text longer than Excel's 32,767 characters (write .csv, which has no limit).
+    """
+    if not isinstance(value, str):
+        return value
+    if len(value) > XLSX_CELL_LIMIT:
+        raise ExportError(
+            f"a cell holds {len(value):,} characters, more than the {XLSX_CELL_LIMIT:,} an "
+            "Excel cell can; write .csv instead",
+            file=file,
+            row=row,
+            column=column,
+        )
+    return _ILLEGAL_XLSX.sub("\ufffd", value)
 
 
 def _cells(frame: pd.DataFrame) -> list[list[object]]:
