@@ -92,7 +92,8 @@ def compare(
     scores = scoring.score_scales(rs, min_answered=min_answered)
     result = compare_groups(scores, inst, by, groups=wanted, min_group_n=min_group_n,
                             adjust=adjust)
-    hypotheses = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha)
+    hypotheses = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha,
+                                     adjust=adjust)
     reliability = assess_reliability(rs, by=by, min_group_n=min_group_n)
     items = analyse_items(rs)
 
