@@ -729,3 +729,19 @@ def test_cell_too_long_for_excel(tmp_path, tiny_yaml):
 def test_instrument_text_with_control_characters(tmp_path, tiny_yaml, old, new, expected):
     (tmp_path / "bad.yaml").write_text(tiny_yaml.replace(old, new), encoding="utf-8")
     assert _fail(["export", "bad.yaml", "-f", "xlsx", "-o", "t.xlsx"], tmp_path) == expected
+
+
+def test_text_too_long_for_spss(tmp_path, tiny_yaml):
+    """pyreadstat writes an over-long SPSS string as empty: refuse instead of losing it."""
+    (tmp_path / "tiny.yaml").write_text(tiny_yaml, encoding="utf-8")
+    (tmp_path / "r.csv").write_text(
+        "respondent_id,lab_region,lab,a1,a2,attn1\nR1,china,CN-01,4,2,4\n"
+        "R2,china," + "实" * 11000 + ",4,2,4\n", encoding="utf-8")
+    msg = _fail(["import", "r.csv", "-i", "tiny.yaml", "-o", "clean.sav"], tmp_path,
+                after_summary=True)
+    assert msg == ("clean.sav: row 3, column lab: a text of 33,000 bytes is longer than the "
+                   "32,767 an SPSS variable holds; write .dta, .csv or .parquet instead")
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "r.csv"), "-i",
+                                      str(tmp_path / "tiny.yaml"), "-o",
+                                      str(tmp_path / "clean.dta")])
+    assert result.exit_code == 0, result.output

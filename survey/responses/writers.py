@@ -63,7 +63,8 @@ def write_responses(rs: ResponseSet, suffix: str, *, lang: str | None = None) ->
         return write_frame(data, name, sheet="responses")
     if suffix == ".parquet":
         return _parquet(data)
-    return _stat(data, inst, suffix, lang or inst.languages[0])
+    return _stat(data, inst, suffix, lang or inst.languages[0],
+                 None if name.startswith(".") else name)
 
 
 def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -> bytes:
@@ -201,7 +202,8 @@ def _parquet(data: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def _stat(data: pd.DataFrame, inst: Instrument, suffix: str, lang: str) -> bytes:
+def _stat(data: pd.DataFrame, inst: Instrument, suffix: str, lang: str,
+          file: str | None = None) -> bytes:
     import numpy as np
     import pandas as pd
     import pyreadstat
@@ -227,6 +229,8 @@ def _stat(data: pd.DataFrame, inst: Instrument, suffix: str, lang: str) -> bytes
         cols[var] = data[var].astype("float64")
         values[var] = {p: scale.label(p, lang) for p in scale.points}
     frame = pd.DataFrame(cols)
+    if suffix == ".sav":
+        _check_sav_strings(frame, file)
     labels = {k: v[:limit] for k, v in labels.items()}
     values = {k: {c: t[:limit if suffix == ".sav" else 32000] for c, t in v.items()}
               for k, v in values.items()}
@@ -242,6 +246,30 @@ def _stat(data: pd.DataFrame, inst: Instrument, suffix: str, lang: str) -> bytes
                                  file_label=inst.id[:80])
         raw = path.read_bytes()
     return _fix_timestamp(raw, suffix)
+
+
+#: The longest string an SPSS .sav variable holds, in bytes.
+SAV_STRING_LIMIT = 32767
+
+
+def _check_sav_strings(frame: pd.DataFrame, file: str | None) -> None:
+    """Refuse text SPSS cannot hold (pyreadstat would write it as empty)."""
+    import pandas as pd
+
+    for col in frame.columns:
+        if pd.api.types.is_numeric_dtype(frame[col].dtype):
+            continue
+        sizes = frame[col].map(lambda v: len(v.encode("utf-8")) if isinstance(v, str) else 0)
+        if len(sizes) and int(sizes.max()) > SAV_STRING_LIMIT:
+            i = int(sizes.to_numpy().argmax())
+            raise ExportError(
+                f"a text of {int(sizes.iloc[i]):,} bytes is longer than the "
+                f"{SAV_STRING_LIMIT:,} an SPSS variable holds; write .dta, .csv or "
+                ".parquet instead",
+                file=file,
+                row=i + 2,
+                column=str(col),
+            )
 
 
 def _fix_timestamp(raw: bytes, suffix: str) -> bytes:
