@@ -745,3 +745,28 @@ def test_text_too_long_for_spss(tmp_path, tiny_yaml):
                                       str(tmp_path / "tiny.yaml"), "-o",
                                       str(tmp_path / "clean.dta")])
     assert result.exit_code == 0, result.output
+
+
+def test_unreadable_response_file(work, monkeypatch):
+    """A file without read permission (faked: root reads anything)."""
+    real = Path.read_bytes
+
+    def deny(self):
+        if self.name == "kobo.csv":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    assert _fail(["import", "kobo.csv"], work) == "kobo.csv: cannot read: Permission denied"
+
+
+@pytest.mark.parametrize(
+    ("instrument", "expected"),
+    [
+        ("tiny.yaml", "kobo.csv: 2 columns of instrument 'tiny' missing: a1, a2; the header "
+         "row must name every item (or use --map to rename columns)."),
+    ],
+)
+def test_responses_to_another_instrument(work, tiny_yaml, instrument, expected):
+    (work / "tiny.yaml").write_text(tiny_yaml, encoding="utf-8")
+    assert _fail(["import", "kobo.csv", "-i", instrument], work) == expected
