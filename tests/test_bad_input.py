@@ -31,11 +31,12 @@ INSTRUMENT = ROOT / "instruments" / "lab-culture" / "instrument.yaml"
 
 def _digest(folder: Path) -> dict[str, str]:
     """Content hash of every file below ``folder`` (to prove nothing was changed)."""
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            with open(p, "rb") as fh:  # not Path.read_bytes, which a test may fake
+                out[str(p.relative_to(folder))] = hashlib.sha256(fh.read()).hexdigest()
+    return out
 
 
 def _fail(args: list[str], cwd: Path, *, after_summary: bool = False) -> str:
