@@ -212,6 +212,9 @@ def _make_response_file(kind: str, folder: Path) -> str:
     elif kind == "xls":
         (folder / "r.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + rng)
         return "r.xls"
+    elif kind == "encrypted-xlsx":
+        (folder / "r.xlsx").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + rng)
+        return "r.xlsx"
     elif kind == "folder":
         (folder / "r.csv").mkdir()
     elif kind == "missing":
@@ -252,6 +255,9 @@ def _make_response_file(kind: str, folder: Path) -> str:
         ("broken-zip-xlsx", "r.xlsx: cannot open as an .xlsx workbook ("),
         ("xls", "r.xls: old Excel .xls workbooks are not supported; open the file in Excel "
          "or LibreOffice and save it as .xlsx or CSV UTF-8"),
+        ("encrypted-xlsx", "r.xlsx: the workbook is password-protected (or an old .xls "
+         "renamed .xlsx); open it in Excel or LibreOffice, remove the password and save it "
+         "as .xlsx"),
         ("folder", "r.csv: is a folder; give the response file"),
         ("missing", "r.csv: no such file"),
         ("header-only", "r.csv: row 2: no responses: the file ends after its header rows; "

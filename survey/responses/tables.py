@@ -478,6 +478,12 @@ def read_table(
 
     if not data or not data.strip():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
+    if data.startswith(_OLE_MAGIC) and str(file).lower().endswith((".xlsx", ".xlsm")):
+        raise ResponseFileError(
+            "the workbook is password-protected (or an old .xls renamed .xlsx); open it "
+            "in Excel or LibreOffice, remove the password and save it as .xlsx",
+            file=file,
+        )
     if data.startswith(_OLE_MAGIC) or str(file).lower().endswith(".xls"):
         raise ResponseFileError(
             "old Excel .xls workbooks are not supported; open the file in Excel or "
