@@ -430,6 +430,15 @@ def test_line_endings_and_disguises(tmp_path, kind, note):
     assert path.read_bytes() == body
 
 
+def test_workbook_named_csv_is_read_as_a_workbook(tmp_path):
+    path = tmp_path / "r.csv"
+    shutil.copy(TEMPLATE_XLSX, path)
+    code, out = _import(path)
+    assert code == 0, out
+    assert "named like a text file but is an .xlsx workbook, read as such" in out
+    assert _summary(out) == (585, 585, 0)
+
+
 def test_ragged_rows_are_read_and_named(tmp_path):
     lines = [x.decode() for x in _lf_lines()]
     short = lines[2].rsplit(";", 12)[0]  # loses the metadata cells and ba5, ba6

@@ -492,6 +492,8 @@ def read_table(
         )
     if _looks_like_workbook(data):
         rows, notes = _read_workbook(data, file)
+        if str(file).lower().endswith((".csv", ".tsv", ".txt")):
+            notes.insert(0, "named like a text file but is an .xlsx workbook, read as such")
         from_workbook = True
     else:
         named_workbook = str(file).lower().endswith((".xlsx", ".xlsm"))
