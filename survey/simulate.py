@@ -605,7 +605,10 @@ def simulate(
             sign = -1.0 if item.reverse else 1.0
             for code, shift in dif_by_item.get(item.id, []):
                 loc += np.where(region_values == code, sign * shift, 0.0)
-            p_step = 1.0 / (1.0 + np.exp(-a * (loc[:, None] - b[None, :])))
+            # clipped so an extreme --effect or --dif saturates instead of overflowing;
+            # ordinary values are not touched, so a seed gives the same file as before
+            z = np.clip(a * (loc[:, None] - b[None, :]), -700.0, 700.0)
+            p_step = 1.0 / (1.0 + np.exp(-z))
             draw = rng_answer.random(n)
             step = (draw[:, None] < p_step).sum(axis=1)
             if item.reverse:

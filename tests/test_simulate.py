@@ -398,3 +398,16 @@ def test_csv_answers_are_whole_numbers(inst):
     cells = {r[j] for r in body for j in items}
     assert "" in cells
     assert cells <= {"", "1", "2", "3", "4", "5"}
+
+
+def test_extreme_effect_saturates_without_overflow(inst):
+    """--effect 1e308 pushes every answer to the ends of the scale, with no overflow
+    warning (warnings are errors in this suite)."""
+    frame = simulate(inst, seed=2, labs={"china": 1, "united_states": 1},
+                     respondents_per_lab=(5, 5), effect=1e308, missing=0.0, inattentive=0.0)
+    h = inst.hypotheses[0]
+    item = next(i for i in inst.construct(h.construct).items if not i.reverse)
+    higher = frame.loc[frame["lab_region"] == h.higher, item.id].astype(int)
+    lower = frame.loc[frame["lab_region"] == h.lower, item.id].astype(int)
+    scale = inst.scale_of(item.id)
+    assert set(higher) == {scale.max} and set(lower) == {scale.min}
