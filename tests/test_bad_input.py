@@ -786,3 +786,14 @@ def test_unreadable_response_file(work, monkeypatch):
 def test_responses_to_another_instrument(work, tiny_yaml, instrument, expected):
     (work / "tiny.yaml").write_text(tiny_yaml, encoding="utf-8")
     assert _fail(["import", "kobo.csv", "-i", instrument], work) == expected
+
+
+def test_read_only_output_file_is_not_replaced(work, monkeypatch):
+    """A file the user made read-only is left alone (faked: root may write anything)."""
+    (work / "old.csv").write_text("keep me\n", encoding="utf-8")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: (
+        False if mode == os.W_OK and Path(p).name == "old.csv" else real(p, mode)))
+    msg = _fail(["import", "kobo.csv", "-o", "old.csv"], work)
+    assert msg == "old.csv: cannot write: the file is read-only"
+    assert (work / "old.csv").read_text(encoding="utf-8") == "keep me\n"

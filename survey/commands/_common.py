@@ -153,6 +153,8 @@ def check_outputs(
                               file=str(out))
         if not os.access(parent, os.W_OK):
             raise SurveyError(f"cannot write: folder {parent} is read-only", file=str(out))
+        if Path(out).exists() and not os.access(out, os.W_OK):
+            raise SurveyError("cannot write: the file is read-only", file=str(out))
         for src in sources:
             if same_file(out, src):
                 raise SurveyError(
