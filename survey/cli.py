@@ -69,6 +69,14 @@ class LazyGroup(click.Group):
         except SurveyError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
+        except click.UsageError as exc:
+            # one line like every other error, not click's usage block
+            where = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            if where == ctx.command_path and ctx.invoked_subcommand:
+                where = f"{where} {ctx.invoked_subcommand}"
+            message = " ".join(exc.format_message().split())
+            click.echo(f"error: {message} (see {where} --help)", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

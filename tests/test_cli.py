@@ -125,3 +125,18 @@ def test_export_unknown_format_and_language(runner, tmp_path):
     assert result.stderr.strip() == (
         "error: language 'fr' is not in this instrument; it has en, zh."
     )
+
+
+@pytest.mark.parametrize("args, message", [
+    (["nope"], "error: No such command 'nope'. (see survey --help)"),
+    (["compare"], "error: Missing argument 'RESPONSES'. (see survey compare --help)"),
+    (["score"], "error: Missing argument 'RESPONSES'. (see survey score --help)"),
+    (["compare", "x.csv", "--by"],
+     "error: Option '--by' requires an argument. (see survey compare --help)"),
+    (["export", "-f"], "error: Option '-f' requires an argument. (see survey export --help)"),
+])
+def test_usage_mistakes_are_one_line(runner, args, message):
+    result = runner.invoke(cli, args, prog_name="survey")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == message
+    assert result.output.strip() == message  # nothing on stdout either
