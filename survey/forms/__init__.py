@@ -51,6 +51,7 @@ class FormSpec:
 #: Format name -> module path. Order is the order shown in ``--help``.
 FORMATS: dict[str, str] = {
     "codebook": "survey.forms.codebook",
+    "codebook_html": "survey.forms.codebook_html",
     "xlsform": "survey.forms.xlsform",
     "qualtrics": "survey.forms.qualtrics",
     "limesurvey": "survey.forms.limesurvey",

@@ -7,6 +7,7 @@ labels are given in every language of the instrument, separated by `` / ``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from survey.forms import FormSpec
@@ -63,6 +64,106 @@ def choice_values(group: Group, langs: tuple[str, ...]) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Section:
+    """One table of the codebook: a heading, an optional intro, columns and rows of text."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    code: str | None = None
+    intro: str | None = None
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """The codebook's content, independent of how it is rendered."""
+
+    title: str
+    summary: str
+    note: str
+    sections: tuple[Section, ...]
+
+
+def build(instrument: Instrument, lang: str | None = None) -> Codebook:
+    """Collect the codebook's tables as plain text (no markup, no escaping).
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The instrument to document.
+    lang : str, optional
+        Give labels in this language only (default: every language, joined by `` / ``).
+
+    Returns
+    -------
+    Codebook
+        Sections in order: respondent and grouping questions, one per construct,
+        attention checks, hypotheses.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> book = build(load("lab-culture"), "en")
+    >>> book.sections[1].rows[0][:2]
+    ('sp1', 'People in my lab actively seek outside attention for their own work.')
+    """
+    langs = (lang,) if lang else instrument.languages
+
+    def t(mapping) -> str:
+        return " / ".join(mapping[x] for x in langs)
+
+    by_construct: dict[str, list[str]] = {}
+    for h in instrument.hypotheses:
+        by_construct.setdefault(h.construct, []).append(f"{h.id} ({h.predicts})")
+    head = ("variable", "label", "values", "keying", "construct", "hypothesis")
+
+    sections: list[Section] = []
+    rows = [("respondent_id", "Respondent identifier", "text, unique", "", "", "")]
+    for g in instrument.groups:
+        values = choice_values(g, langs) if g.type == "choice" else "free text"
+        req = " (required)" if g.required else ""
+        tested = [h.id for h in instrument.hypotheses if h.by == g.id]
+        rows.append((g.id, f"{t(g.text)}{req}", values, "", "", ", ".join(tested)))
+    sections.append(Section("Respondent and grouping questions", head, tuple(rows)))
+
+    for c in instrument.constructs:
+        values = scale_values(instrument.scales[c.scale], langs)
+        hyp = ", ".join(by_construct.get(c.id, []))
+        rows = [
+            (item.id, t(item.text), values, "reverse" if item.reverse else "forward", c.id, hyp)
+            for item in c.items
+        ]
+        sections.append(Section(t(c.name), head, tuple(rows), code=c.id,
+                                intro=t(c.definition)))
+
+    if instrument.checks:
+        rows = [
+            (chk.id, t(chk.text), scale_values(instrument.scales[chk.scale], langs),
+             str(chk.expect))
+            for chk in instrument.checks
+        ]
+        sections.append(Section("Attention checks",
+                                ("variable", "label", "values", "expected answer"),
+                                tuple(rows)))
+    if instrument.hypotheses:
+        rows = [
+            (h.id, h.construct, h.by, f"{h.higher} > {h.lower}", h.source)
+            for h in instrument.hypotheses
+        ]
+        sections.append(Section("Hypotheses",
+                                ("id", "construct", "compared by", "prediction", "source"),
+                                tuple(rows)))
+    return Codebook(
+        title=f"Codebook: {t(instrument.title)}",
+        summary=(f"Instrument {instrument.id}, version {instrument.version}; "
+                 f"languages: {', '.join(instrument.languages)}."),
+        note=("Reverse-keyed items are recoded as min + max - x before scoring; a scale "
+              "score is the mean of the construct's items."),
+        sections=tuple(sections),
+    )
+
+
 def write(instrument: Instrument, lang: str | None = None) -> bytes:
     """Render the codebook as UTF-8 Markdown.
 
@@ -77,77 +178,22 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
     -------
     bytes
     """
-    langs = (lang,) if lang else instrument.languages
-
-    def t(mapping) -> str:
-        return _cell(" / ".join(mapping[x] for x in langs))
-
-    by_construct: dict[str, list[str]] = {}
-    for h in instrument.hypotheses:
-        by_construct.setdefault(h.construct, []).append(f"{h.id} ({h.predicts})")
-
-    out: list[str] = []
-    out.append(f"# Codebook: {t(instrument.title)}")
-    out.append("")
-    out.append(f"Instrument `{instrument.id}`, version {instrument.version}; "
-               f"languages: {', '.join(instrument.languages)}.")
-    out.append("")
-    out.append("Reverse-keyed items are recoded as `min + max - x` before scoring; a scale "
-               "score is the mean of the construct's items.")
-    out.append("")
-    head = "| variable | label | values | keying | construct | hypothesis |"
-    rule = "| --- | --- | --- | --- | --- | --- |"
-
-    out.append("## Respondent and grouping questions")
-    out.append("")
-    out.append(head)
-    out.append(rule)
-    out.append("| respondent_id | Respondent identifier | text, unique | | | |")
-    for g in instrument.groups:
-        if g.type == "choice":
-            values = choice_values(g, langs)
-        else:
-            values = "free text"
-        req = " (required)" if g.required else ""
-        tested = [f"{h.id}" for h in instrument.hypotheses if h.by == g.id]
-        out.append(f"| {g.id} | {t(g.text)}{req} | {_cell(values)} | | | "
-                   f"{', '.join(tested)} |")
-    out.append("")
-
-    for c in instrument.constructs:
-        scale = instrument.scales[c.scale]
-        out.append(f"## {t(c.name)} (`{c.id}`)")
-        out.append("")
-        out.append(t(c.definition))
-        out.append("")
-        out.append(head)
-        out.append(rule)
-        values = _cell(scale_values(scale, langs))
-        hyp = ", ".join(by_construct.get(c.id, []))
-        for item in c.items:
-            keying = "reverse" if item.reverse else "forward"
-            out.append(f"| {item.id} | {t(item.text)} | {values} | {keying} | {c.id} | "
-                       f"{_cell(hyp)} |")
-        out.append("")
-
-    if instrument.checks:
-        out.append("## Attention checks")
-        out.append("")
-        out.append("| variable | label | values | expected answer |")
-        out.append("| --- | --- | --- | --- |")
-        for chk in instrument.checks:
-            scale = instrument.scales[chk.scale]
-            out.append(f"| {chk.id} | {t(chk.text)} | {_cell(scale_values(scale, langs))} | "
-                       f"{chk.expect} |")
-        out.append("")
-
-    if instrument.hypotheses:
-        out.append("## Hypotheses")
-        out.append("")
-        out.append("| id | construct | compared by | prediction | source |")
-        out.append("| --- | --- | --- | --- | --- |")
-        for h in instrument.hypotheses:
-            out.append(f"| {h.id} | {h.construct} | {h.by} | {h.higher} > {h.lower} | "
-                       f"{_cell(h.source)} |")
+    book = build(instrument, lang)
+    out: list[str] = [f"# {_cell(book.title)}", ""]
+    out += [f"Instrument `{instrument.id}`, version {instrument.version}; "
+            f"languages: {', '.join(instrument.languages)}.", ""]
+    out += ["Reverse-keyed items are recoded as `min + max - x` before scoring; a scale "
+            "score is the mean of the construct's items.", ""]
+    for sec in book.sections:
+        title = _cell(sec.title) + (f" (`{sec.code}`)" if sec.code else "")
+        out += [f"## {title}", ""]
+        if sec.intro:
+            out += [_cell(sec.intro), ""]
+        out.append("| " + " | ".join(sec.columns) + " |")
+        out.append("| " + " | ".join("---" for _ in sec.columns) + " |")
+        for row in sec.rows:
+            # empty cells as a bare space, as the codebook has always written them
+            cells = [f" {_cell(v)} " if v else " " for v in row]
+            out.append("|" + "|".join(cells) + "|")
         out.append("")
     return "\n".join(out).encode("utf-8")
