@@ -217,7 +217,7 @@ def test_html_sections_and_every_hypothesis(small_report, small_instrument):
 def test_page_numbers_equal_the_tables(small_report):
     cells = _parse(small_report["report.html"])
     hyp = _table(small_report, "hypotheses").set_index("hypothesis")
-    digits = {"observed_diff": 2, "hedges_g": 2, "p_adj": 3}
+    digits = {"observed_diff": 2, "hedges_g": 2, "p_adj": 3, "p_adj_welch": 3}
     seen = 0
     for row, _, col, text in cells.cells:
         if not (row or "").startswith("hyp-"):
@@ -226,10 +226,13 @@ def test_page_numbers_equal_the_tables(small_report):
         if col == "g_ci":
             low, high = text.strip("[]").split(", ")
             assert _shown_equals(low, h["g_ci_low"], 2) and _shown_equals(high, h["g_ci_high"], 2)
+        elif col == "comparison_support":
+            assert text == h[col]
         else:
             assert _shown_equals(text, h[col], digits[col]), (row, col, text, h[col])
         seen += 1
-    assert seen == 4 * len(hyp)
+    # difference, g, CI, p (lab-aware), p (respondent level), comparability
+    assert seen == 6 * len(hyp)
     # descriptives, per construct section, in table order
     desc = _table(small_report, "descriptives")
     for construct, rows in desc.groupby("construct", sort=False):
@@ -332,7 +335,10 @@ def test_workbook_layout(small_report):
 
     wb = load_workbook(io.BytesIO(small_report["report.xlsx"]))
     assert wb.sheetnames == ["about", "hypotheses", "reliability", "descriptives", "omnibus",
-                             "pairwise", "items", "suppressed", "scores", "import_log"]
+                             "pairwise", "items", "icc", "nested", "rwg", "rwg_labs",
+                             "invariance_fits", "invariance_summary", "invariance_items",
+                             "styles", "style_differences", "acquiescence_sensitivity",
+                             "suppressed", "scores", "import_log"]
     ws = wb["hypotheses"]
     assert ws.freeze_panes == "A2"
     assert ws["A1"].font.bold
@@ -411,7 +417,7 @@ def test_cli_writes_the_same_bytes_twice(tmp_path, cli_inputs):
     assert "survey report:" not in res.output  # no progress when not on a terminal
     files_a = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
-    assert files_a == files_b and len(files_a) == 2 + 2 * 3 + 9
+    assert files_a == files_b and len(files_a) == 2 + 2 * 3 + 9 + 10
     for rel in files_a:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
     assert not list(outs[0].rglob(".*.part"))
@@ -504,7 +510,8 @@ def _row_text(html: str, hypothesis: str, col: str) -> str:
 def test_progress_names_each_long_step(small_rs):
     steps: list[str] = []
     build_report(small_rs, progress=steps.append)
-    assert steps == ["scoring", "comparing groups", "reliability", "drawing figures",
+    assert steps == ["scoring", "comparing groups", "reliability", "nesting in labs",
+                     "measurement invariance", "response styles", "drawing figures",
                      "writing report.html", "writing report.xlsx"]
 
 

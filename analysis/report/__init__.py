@@ -9,7 +9,11 @@ a mapping of relative paths to bytes, and never touches the filesystem:
 ``figures/<name>.png|svg`` the forest plot of the hypotheses and one item chart per
                            construct
 ``tables/<name>.csv``      scores, reliability, descriptives, omnibus, pairwise,
-                           hypotheses, items, suppressed, import_log (unrounded)
+                           hypotheses, items, suppressed, import_log, and the
+                           comparability checks: icc, nested, rwg, rwg_labs,
+                           invariance_fits, invariance_summary, invariance_items,
+                           styles, style_differences, acquiescence_sensitivity
+                           (unrounded)
 =========================  ==============================================================
 
 The same inputs give the same bytes: nothing reads the clock unless a ``stamp`` is given.
@@ -32,7 +36,9 @@ __all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "build_report", "csv_bytes"
 
 #: The CSV tables written to ``tables/``.
 CSV_TABLES = ("scores", "reliability", "descriptives", "omnibus", "pairwise", "hypotheses",
-              "items", "suppressed", "import_log")
+              "items", "suppressed", "import_log", "icc", "nested", "rwg", "rwg_labs",
+              "invariance_fits", "invariance_summary", "invariance_items", "styles",
+              "style_differences", "acquiescence_sensitivity")
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -2,7 +2,8 @@
 
 - :func:`forest_plot`: Hedges' g with its 95 % CI per hypothesis, the predicted side
   shaded (the differences are taken as the group predicted higher minus the other, so
-  the predicted side is always right of zero).
+  the predicted side is always right of zero), and the lab-aware interval beneath when
+  the mixed model was used.
 - :func:`likert_chart`: the answers to each item of a construct by group as diverging
   stacked bars (Heiberger & Robbins 2014): disagreement left of zero, agreement right,
   the neutral answer split across zero; shares among those who answered.
@@ -103,7 +104,10 @@ def _text_ok(lang: str) -> bool:
 def forest_plot(data: ReportData) -> Figure:
     """Hedges' g with 95 % CI per hypothesis; the predicted side (g > 0) shaded.
 
-    Hypotheses that could not be tested are listed without a point.
+    The marker shows the verdict. When the hypothesis was tested with the lab-aware
+    mixed model, a thin grey line under it shows that model's standardised difference
+    with its 95 % t interval. Hypotheses that could not be tested are listed without a
+    point.
     """
     import math
 
@@ -116,7 +120,11 @@ def forest_plot(data: ReportData) -> Figure:
     n = len(hyp)
     fig = Figure(figsize=(9, 0.55 * max(n, 1) + 1.6), layout="constrained")
     ax = fig.add_subplot()
-    finite = [v for v in (*hyp["g_ci_low"], *hyp["g_ci_high"]) if not math.isnan(v)]
+    mixed = hyp["test"] == "mixed"
+    bounds = [*hyp["g_ci_low"], *hyp["g_ci_high"]]
+    if mixed.any():
+        bounds += [*hyp.loc[mixed, "std_ci_low"], *hyp.loc[mixed, "std_ci_high"]]
+    finite = [float(v) for v in bounds if not math.isnan(float(v))]
     reach = max([abs(v) for v in finite] + [0.5]) * 1.1
     ax.axvspan(0, reach, color=_SHADE, zorder=0)
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=1, zorder=1)
@@ -131,6 +139,11 @@ def forest_plot(data: ReportData) -> Figure:
                     va="center", ha="left", color=OKABE_ITO["grey"], style="italic")
             continue
         marker, face, edge = _VERDICT_STYLE[row.verdict]
+        if bool(mixed.iloc[i]) and not math.isnan(row.std_ci_low):
+            ax.plot([row.std_ci_low, row.std_ci_high], [y - 0.25, y - 0.25],
+                    color=OKABE_ITO["grey"], linewidth=1.2, zorder=2)
+            ax.plot([row.std_diff], [y - 0.25], marker="|", markersize=7,
+                    color=OKABE_ITO["grey"], linestyle="none", zorder=2)
         ax.plot([row.g_ci_low, row.g_ci_high], [y, y], color=edge, linewidth=2, zorder=2)
         ax.plot([row.hedges_g], [y], marker=marker, markersize=9, markerfacecolor=face,
                 markeredgecolor=edge, markeredgewidth=1.5, linestyle="none", zorder=3)
@@ -145,7 +158,11 @@ def forest_plot(data: ReportData) -> Figure:
                linestyle="none", markersize=8, label=label(v, lang) if words else v)
         for v, (m, f, e) in _VERDICT_STYLE.items()
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+    if mixed.any():
+        handles.append(Line2D([], [], color=OKABE_ITO["grey"], linewidth=1.2, marker="|",
+                              markersize=7, label=label("forest_lab_interval", lang)
+                              if words else "lab-aware 95% CI (mixed model, SD units)"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
     ax.grid(axis="x", color="#DDDDDD", linewidth=0.6, zorder=0)
     ax.set_axisbelow(True)
     return fig

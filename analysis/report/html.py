@@ -16,7 +16,13 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
-from analysis.report.text import LABELS, methods_paragraphs, references, software_versions
+from analysis.report.text import (
+    LABELS,
+    methods_paragraphs,
+    references,
+    software_versions,
+    support_text,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -96,6 +102,8 @@ def _summary(data: ReportData) -> dict[str, Any]:
 
 
 def _hypotheses(data: ReportData) -> list[dict[str, Any]]:
+    import pandas as pd
+
     inst = data.instrument
     L = LABELS[data.lang]
     rows = []
@@ -116,8 +124,17 @@ def _hypotheses(data: ReportData) -> list[dict[str, Any]]:
             "note": r.note,
             "source": h.source,
             "n": f"{r.n_higher} / {r.n_lower}",
+            "labs": ("" if pd.isna(r.labs_higher) else f"{r.labs_higher} / {r.labs_lower}"),
+            "test": r.test,
+            "p_adj_welch": fmt_p(r.p_adj_welch),
+            "verdict_welch": r.verdict_welch,
+            "verdict_welch_text": L[r.verdict_welch],
+            "support": r.comparison_support,
+            "support_text": support_text(r.comparison_support, data.lang),
+            "support_ok": r.comparison_support == "ok",
         })
     return rows
+
 
 
 def _rows(frame: pd.DataFrame, construct: str) -> list[Any]:
@@ -173,7 +190,15 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
                        for c in share_cols],
         })
     figure = figures.get(f"items_{construct.id}")
+    warning = ""
+    inv = t["invariance_summary"]
+    for r in inv[inv["construct"] == construct.id].itertuples(index=False):
+        if _flag(r.mean_comparison_warranted) is False \
+                and r.highest_level in ("metric", "configural"):
+            failed = "scalar" if r.highest_level == "metric" else "metric"
+            warning = L["not_warranted_short"].format(level=L[failed], items=r.items_differing)
     return {
+        "warning": warning,
         "id": construct.id, "name": data.text(construct.name),
         "definition": data.text(construct.definition),
         "reliability": reliability, "descriptives": descriptives, "omnibus": omnibus,
@@ -181,6 +206,224 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
         "points": [{"code": p, "label": scale.label(p, data.lang)} for p in scale.points],
         "figure": _svg_uri(figure[1]) if figure else None,
         "figure_name": f"items_{construct.id}",
+    }
+
+
+def _level_text(L: dict[str, str], level: object) -> str:
+    return L.get(str(level), str(level)) if level != "not_tested" else L["not_tested_level"]
+
+
+def _groups_text(data: ReportData, groups: object, sep: str) -> str:
+    if not isinstance(groups, str) or not groups:
+        return ""
+    return sep.join(data.group_label(data.by, g) for g in groups.split("|"))
+
+
+def _groups_sentence(data: ReportData, groups: object) -> str:
+    """Group labels for a sentence: ``A and B``, ``A, B and C`` (``A、B与C`` in Chinese)."""
+    names = _groups_text(data, groups, "|").split("|")
+    if len(names) < 2:
+        return names[0] if names else ""
+    if data.lang == "zh":
+        return "、".join(names[:-1]) + "与" + names[-1]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _nesting(data: ReportData) -> dict[str, Any]:
+    from analysis.report.comparability import MIN_LABS
+
+    L = LABELS[data.lang]
+    t = data.tables
+    inst = data.instrument
+    rwg = {r.construct: r for r in t["rwg"].itertuples(index=False)}
+    icc = []
+    for r in t["icc"].itertuples(index=False):
+        a = rwg.get(r.construct)
+        icc.append({
+            "id": r.construct, "construct": data.text(inst.construct(r.construct).name),
+            "n": fmt_int(r.n), "labs": fmt_int(r.labs), "icc1": fmt_coef(r.icc1, 3),
+            "icc2": fmt_coef(r.icc2), "design_effect": fmt_num(r.design_effect),
+            "n_effective": fmt_num(r.n_effective, 0),
+            "median_rwg_j": fmt_coef(a.median_rwg_j) if a is not None else fmt_num(None),
+            "rwg_range": (f"[{fmt_coef(a.min_rwg_j)}, {fmt_coef(a.max_rwg_j)}]"
+                          if a is not None and _present(a.min_rwg_j) else ""),
+            "share_070": fmt_coef(a.share_070) if a is not None else fmt_num(None),
+            "note": r.note,
+        })
+    nested, few = [], []
+    previous = None
+    for i, r in enumerate(t["nested"].itertuples(index=False)):
+        first, previous = r.construct != previous, r.construct
+        note = r.note
+        if r.status == "few labs":
+            # the statement above the table says it once; the row gets a tag
+            note = "; ".join(part for part in str(note).split("; ")
+                             if not part.startswith("the comparison rests on few labs"))
+        pair = f"{data.group_label(data.by, r.group_a)} − {data.group_label(data.by, r.group_b)}"
+        name = data.text(inst.construct(r.construct).name)
+        nested.append({
+            "row": i, "construct": name, "pair": pair, "n": f"{r.n_a} / {r.n_b}",
+            "labs": f"{r.labs_a} / {r.labs_b}", "diff": fmt_num(r.diff),
+            "welch_p": fmt_p(r.welch_p), "estimate": fmt_num(r.estimate), "se": fmt_num(r.se),
+            "t": fmt_num(r.t), "df": fmt_num(r.df, 0), "p_unc": fmt_p(r.p_unc),
+            "p_adj": fmt_p(r.p_adj), "status": r.status, "few": r.status == "few labs",
+            "note": note, "first": first,
+        })
+        if r.status == "few labs":
+            few.append(pair)
+    sep = "、" if data.lang == "zh" else "; "
+    return {
+        "labs": bool(data.checks is not None and data.checks.labs),
+        "icc": icc, "nested": nested,
+        "few_labs": L["few_labs"].format(k=MIN_LABS, pairs=sep.join(dict.fromkeys(few)))
+        if few else "",
+    }
+
+
+def _invariance(data: ReportData) -> dict[str, Any]:
+    from analysis.report import comparability as cmp
+
+    L = LABELS[data.lang]
+    t = data.tables
+    inst = data.instrument
+    sep = "、" if data.lang == "zh" else ", "
+    summary, warnings, too_small, untested = [], [], [], set()
+    for r in t["invariance_summary"].itertuples(index=False):
+        name = data.text(inst.construct(r.construct).name)
+        warranted = _flag(r.mean_comparison_warranted)
+        if warranted is True:
+            mean_text, state = L["warranted"], "warranted"
+        elif warranted is False:
+            mean_text, state = L["not_warranted"], "not-warranted"
+        else:
+            mean_text, state = L["not_tested"], "not-tested"
+        summary.append({
+            "id": r.construct, "construct": name,
+            "groups": _groups_text(data, r.groups, sep), "n": fmt_int(r.n),
+            "highest_level": _level_text(L, r.highest_level), "level_code": r.highest_level,
+            "mean_comparison": mean_text, "state": state,
+            "items_differing": r.items_differing or "", "note": r.note,
+        })
+        if warranted is False and r.highest_level in ("metric", "configural"):
+            failed = "scalar" if r.highest_level == "metric" else "metric"
+            what = L["intercepts_word"] if failed == "scalar" else L["loadings_word"]
+            warnings.append(L["not_warranted_text"].format(
+                construct=name, groups=_groups_sentence(data, r.groups),
+                level=L[failed], what=what, items=r.items_differing))
+        elif r.highest_level == "not_tested" and r.status in ("too_few", "too_few_items"):
+            untested.add(r.construct)
+            if r.status == "too_few":
+                too_small.append(name)
+    if too_small:
+        warnings.append(L["too_small_text"].format(
+            constructs=("、" if data.lang == "zh" else ", ").join(too_small),
+            n=cmp.INVARIANCE_MIN_N))
+    fits = []
+    for r in t["invariance_fits"].itertuples(index=False):
+        if r.construct in untested:
+            continue
+        holds = _flag(r.holds)
+        fits.append({
+            "id": f"{r.construct}-{r.level}",
+            "construct": data.text(inst.construct(r.construct).name),
+            "level": L[r.level], "chisq": fmt_num(r.chisq),
+            "df": fmt_int(None if _na(r.df) else r.df), "cfi": fmt_coef(r.cfi, 3),
+            "rmsea": fmt_coef(r.rmsea, 3), "srmr": fmt_coef(r.srmr, 3),
+            "delta_cfi": fmt_coef(r.delta_cfi, 3), "delta_rmsea": fmt_coef(r.delta_rmsea, 3),
+            "delta_srmr": fmt_coef(r.delta_srmr, 3),
+            "holds": "" if holds is None else (L["yes"] if holds else L["no"]),
+            "fails": holds is False, "first": r.level == "configural",
+        })
+    items = []
+    previous = None
+    for i, r in enumerate(t["invariance_items"].itertuples(index=False)):
+        items.append({
+            "row": i, "construct": data.text(inst.construct(r.construct).name),
+            "first": r.construct != previous,
+            "parameter": L.get(r.parameter, r.parameter), "item": r.item,
+            "chisq": fmt_num(r.chisq), "df": fmt_int(r.df), "p_unc": fmt_p(r.p_unc),
+            "p_adj": fmt_p(r.p_adj)})
+        previous = r.construct
+    intro = L["invariance_intro"].format(
+        n=cmp.INVARIANCE_MIN_N, cfi=fmt_coef(cmp.MIN_CFI), dcfi=fmt_coef(cmp.DELTA_CFI, 3),
+        drmsea=fmt_coef(cmp.DELTA_RMSEA, 3), dsrmr_m=fmt_coef(cmp.DELTA_SRMR[0], 3),
+        dsrmr_s=fmt_coef(cmp.DELTA_SRMR[1], 3))
+    return {"intro": intro, "summary": summary, "warnings": warnings, "fits": fits,
+            "item_tests": items}
+
+
+def _na(value: object) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def _flag(value: object) -> bool | None:
+    """A nullable boolean cell as True, False or None."""
+    return None if _na(value) else bool(value)
+
+
+def _styles(data: ReportData) -> dict[str, Any]:
+    from analysis.styles import STYLES
+
+    L = LABELS[data.lang]
+    t = data.tables
+    desc = t["styles"]
+    groups = list(dict.fromkeys(desc["group"]))
+    cells = {(r.style, r.group): r for r in desc.itertuples(index=False)}
+    rows = []
+    for style in STYLES:
+        if not any((style, g) in cells for g in groups):
+            continue
+        values = []
+        for g in groups:
+            r = cells.get((style, g))
+            values.append({"group": g, "mean": fmt_num(r.mean) if r else fmt_num(None),
+                           "sd": fmt_num(r.sd) if r else fmt_num(None)})
+        rows.append({"style": style, "name": L[style], "cells": values})
+    differences, findings = [], []
+    previous = None
+    for i, r in enumerate(t["style_differences"].itertuples(index=False)):
+        a, b = data.group_label(data.by, r.group_a), data.group_label(data.by, r.group_b)
+        first, previous = r.style != previous, r.style
+        differences.append({
+            "row": i, "style": L[r.style], "first": first, "pair": f"{a} − {b}",
+            "n": f"{r.n_a} / {r.n_b}",
+            "diff": fmt_num(r.diff), "hedges_g": fmt_num(r.hedges_g),
+            "g_ci": fmt_ci(r.g_ci_low, r.g_ci_high), "p_adj": fmt_p(r.p_adj),
+        })
+        if r.style in ("ars", "dars", "ers", "mrs") and _present(r.p_adj) \
+                and r.p_adj < data.alpha:
+            findings.append(L["style_finding"].format(
+                style=L[r.style], a=a, b=b,
+                cmp=L["higher_than"] if r.diff > 0 else L["lower_than"],
+                diff=fmt_num(r.diff), g=fmt_num(r.hedges_g), p=fmt_p(r.p_adj)))
+    sens = []
+    for r in t["acquiescence_sensitivity"].itertuples(index=False):
+        sens.append({
+            "id": r.hypothesis,
+            "construct": data.text(data.instrument.construct(r.construct).name),
+            "plain_diff": fmt_num(r.plain_diff), "plain_g": fmt_num(r.plain_g),
+            "plain_p_adj": fmt_p(r.plain_p_adj), "plain_verdict": L[r.plain_verdict],
+            "corrected_diff": fmt_num(r.corrected_diff), "corrected_g": fmt_num(r.corrected_g),
+            "corrected_p_adj": fmt_p(r.corrected_p_adj),
+            "corrected_verdict": L[r.corrected_verdict],
+            "same": L["yes"] if r.same_verdict else L["no"],
+        })
+    checks = data.checks
+    unbalanced = list(checks.unbalanced) if checks is not None else []
+    if checks is not None and checks.styles_note:
+        balance = checks.styles_note
+    elif unbalanced:
+        names = [data.text(data.instrument.construct(c).name) for c in unbalanced]
+        balance = L["sensitivity_unbalanced"].format(
+            constructs=("、" if data.lang == "zh" else ", ").join(names))
+    else:
+        balance = L["sensitivity_balanced"]
+    return {
+        "groups": [{"code": g, "label": data.group_label(data.by, g)} for g in groups],
+        "rows": rows, "differences": differences, "findings": findings,
+        "sensitivity": sens, "balance": balance,
     }
 
 
@@ -215,6 +458,9 @@ def render_html(data: ReportData, figures: Figures) -> bytes:
         hypotheses=_hypotheses(data),
         forest=_svg_uri(forest[1]) if forest else None,
         constructs=[_construct(data, c, figures) for c in data.instrument.constructs],
+        nesting=_nesting(data),
+        invariance=_invariance(data),
+        styles=_styles(data),
         methods=methods_paragraphs(data),
         references=references(data),
         software=software_versions(),

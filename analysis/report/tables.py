@@ -1,9 +1,10 @@
 """Every table the report shows, computed once from a ResponseSet.
 
-:func:`prepare_report` runs scoring, reliability, item statistics, the group comparison
-and the hypotheses, and gathers the results in a :class:`ReportData` that the HTML,
-workbook, figure and CSV writers only read. The tables keep the columns of
-ARCHITECTURE.md, unrounded.
+:func:`prepare_report` runs scoring, reliability, item statistics, the group comparison,
+the comparability checks (nesting in labs, measurement invariance, response styles; see
+:mod:`analysis.report.comparability`) and the hypotheses, and gathers the results in a
+:class:`ReportData` that the HTML, workbook, figure and CSV writers only read. The tables
+keep the columns of ARCHITECTURE.md, unrounded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from analysis.compare import Comparison
+    from analysis.report.comparability import Checks
     from survey.instrument import Instrument
     from survey.responses.model import ResponseSet
 
@@ -29,6 +31,8 @@ LANGUAGES = ("en", "zh")
 #: Tables written to ``tables/`` (and, with ``suppressed``, to the workbook), in order.
 TABLE_NAMES = (
     "hypotheses", "reliability", "descriptives", "omnibus", "pairwise", "items",
+    "icc", "nested", "rwg", "rwg_labs", "invariance_fits", "invariance_summary",
+    "invariance_items", "styles", "style_differences", "acquiescence_sensitivity",
     "suppressed", "scores", "import_log",
 )
 
@@ -57,6 +61,9 @@ class ReportData:
     lab_counts : pandas.DataFrame
         Respondents per lab and group of ``by`` (``lab, group, n``); empty without a
         ``lab`` column.
+    checks : Checks or None
+        What the comparability checks found besides their tables (whether the
+        lab-aware analysis ran, unbalanced constructs, notes).
     stamp : str or None
         A time stamp to show, only when asked for.
     """
@@ -72,6 +79,7 @@ class ReportData:
     comparison: Comparison
     group_shares: pd.DataFrame
     lab_counts: pd.DataFrame
+    checks: Checks | None = None
     stamp: str | None = None
 
     @property
@@ -137,6 +145,7 @@ def prepare_report(
     from analysis.compare import compare_groups
     from analysis.hypotheses import evaluate_hypotheses
     from analysis.reliability import analyse_items, assess_reliability
+    from analysis.report.comparability import hypotheses_table, run_checks
     from analysis.scoring import score_scales
 
     inst = responses.instrument
@@ -157,11 +166,17 @@ def prepare_report(
     scores = score_scales(responses, min_answered=min_answered)
     step("comparing groups")
     comparison = compare_groups(scores, inst, by, min_group_n=min_group_n, adjust=adjust)
-    hypotheses = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha,
-                                     adjust=adjust)
+    welch = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha,
+                                adjust=adjust)
     step("reliability")
     reliability = assess_reliability(responses, by=by, min_group_n=min_group_n)
     items = analyse_items(responses)
+    checks_tables, checks = run_checks(
+        responses, scores, by, comparison.groups, min_group_n=min_group_n, adjust=adjust,
+        alpha=alpha, min_answered=min_answered, progress=step)
+    hypotheses = hypotheses_table(responses, scores, welch,
+                                  checks_tables["invariance_summary"],
+                                  min_group_n=min_group_n, adjust=adjust, alpha=alpha)
 
     tables = {
         "hypotheses": hypotheses,
@@ -170,6 +185,7 @@ def prepare_report(
         "omnibus": comparison.omnibus,
         "pairwise": comparison.pairwise,
         "items": items,
+        **checks_tables,
         "suppressed": comparison.suppressed,
         "scores": scores,
         "import_log": _log_table(responses),
@@ -180,7 +196,7 @@ def prepare_report(
         group_shares=_group_shares(responses, by, comparison.groups),
         lab_counts=_lab_counts(responses, by) if "lab" in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
-        stamp=stamp,
+        checks=checks, stamp=stamp,
     )
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "methods_paragraphs",
     "references",
     "software_versions",
+    "support_text",
 ]
 
 #: Packages whose versions the methods text names, in order.
@@ -124,6 +125,138 @@ LABELS: dict[str, dict[str, str]] = {
         "epsilon_sq": "ε²",
         "import_log": "Import log",
         "scores": "Scores",
+        "comparability": "Comparability",
+        "comparability_intro": (
+            "Three things can make a difference between groups of respondents mean something "
+            "other than it seems: respondents from one lab answer alike, items may measure "
+            "the construct differently in each group, and groups may use the answer scale "
+            "differently. This section checks each."
+        ),
+        "nesting": "Respondents nested in labs",
+        "nesting_intro": (
+            "ICC(1) is the share of the variance of a score that lies between labs; ICC(2) "
+            "the reliability of the lab means; the design effect 1 + (m − 1) ICC(1), with m "
+            "the mean lab size, is the factor by which clustering inflates the variance of a "
+            "mean, and n / DE the effective number of respondents. r_wg(j) measures "
+            "agreement within a lab against random answering (median over labs; .70 or "
+            "more is the usual bar for treating lab means as meaningful)."
+        ),
+        "no_labs": (
+            "The data have no lab column, so nesting in labs was not checked: every test "
+            "treats respondents as independent."
+        ),
+        "icc_caption": "Clustering in labs, per construct",
+        "icc1": "ICC(1)",
+        "icc2": "ICC(2)",
+        "design_effect": "Design effect",
+        "n_effective": "Effective n",
+        "labs": "labs",
+        "rwg_median": "r_wg(j), median [range]",
+        "rwg_share": "share ≥ .70",
+        "nested_caption": (
+            "Group differences with labs taken into account (random intercept for lab, "
+            "REML, t on labs − 2 df as nlme) beside the respondent-level Welch test"
+        ),
+        "respondent_level": "Respondent level (Welch)",
+        "lab_aware": "Lab-aware (mixed model)",
+        "estimate": "Estimate",
+        "se": "SE",
+        "few_labs": (
+            "These comparisons rest on few labs (fewer than {k} labs in a group), so the "
+            "lab-aware result is indicative only: {pairs}."
+        ),
+        "invariance": "Measurement invariance",
+        "invariance_intro": (
+            "Multi-group confirmatory factor analysis (maximum likelihood), one factor per "
+            "construct, in each group with at least {n} complete respondents: configural "
+            "(same model), metric (equal loadings) and scalar (equal loadings and "
+            "intercepts). Configural invariance needs CFI ≥ {cfi}; a step fails by Chen's "
+            "(2007) cut-offs when ΔCFI ≤ {dcfi} together with ΔRMSEA ≥ {drmsea} or ΔSRMR ≥ "
+            "{dsrmr_m} (metric) / {dsrmr_s} (scalar). Comparing means needs scalar invariance."
+        ),
+        "invariance_summary": "Invariance per construct",
+        "invariance_fits": "Fit at each level",
+        "invariance_items": "Items that differ (each constraint released in turn)",
+        "groups": "Groups",
+        "highest_level": "Highest level",
+        "mean_comparison": "Mean comparison",
+        "warranted": "warranted",
+        "not_warranted": "not warranted",
+        "not_tested": "not tested",
+        "items_differing": "Items differing most",
+        "level": "Level",
+        "holds": "Holds",
+        "parameter": "Parameter",
+        "configural": "configural",
+        "metric": "metric",
+        "scalar": "scalar",
+        "none": "none",
+        "not_tested_level": "not tested",
+        "intercept": "intercept",
+        "loading": "loading",
+        "not_warranted_text": (
+            "The mean comparison of {construct} between {groups} is not warranted: {level} "
+            "invariance fails; {what} differ most for {items}."
+        ),
+        "not_warranted_short": "Mean comparison not warranted: {level} invariance fails ({items}).",
+        "too_small_text": (
+            "Invariance not tested for {constructs}: fewer than two groups have {n} complete "
+            "respondents, too few for a multi-group factor model."
+        ),
+        "loadings_word": "loadings",
+        "intercepts_word": "intercepts",
+        "styles": "Response styles",
+        "styles_intro": (
+            "Per respondent over all items, as answered (Baumgartner & Steenkamp 2001): "
+            "ARS acquiescence (mean agreement beyond the midpoint), DARS disacquiescence "
+            "(mean disagreement), ERS extreme responding (share of answers at either end), "
+            "MRS midpoint responding (share of midpoint answers); NARS is ARS − DARS and "
+            "the balanced acquiescence is the mean of the positively and the reverse-keyed "
+            "items' distance from the midpoint."
+        ),
+        "style": "Style",
+        "styles_caption": "Mean (SD) by group",
+        "style_differences": "Differences between groups",
+        "ars": "ARS (acquiescence)",
+        "dars": "DARS (disacquiescence)",
+        "ers": "ERS (extreme)",
+        "mrs": "MRS (midpoint)",
+        "nars": "NARS (net acquiescence)",
+        "acquiescence": "Balanced acquiescence",
+        "style_finding": "{style}: {a} {cmp} {b} (difference {diff}, g = {g}, p (adj.) {p}).",
+        "higher_than": "higher than",
+        "lower_than": "lower than",
+        "sensitivity": "Acquiescence-corrected sensitivity analysis",
+        "sensitivity_intro": (
+            "The hypotheses re-tested on scores corrected for acquiescence (each answer "
+            "minus the respondent's balanced acquiescence), beside the same test on the "
+            "plain scores; both are respondent-level Welch tests."
+        ),
+        "sensitivity_balanced": (
+            "Every construct has as many reverse-keyed as positively keyed items, so the "
+            "correction cancels within each score: corrected and plain scores differ only "
+            "for respondents who skipped items. Balanced keying already protects the "
+            "comparison from acquiescence."
+        ),
+        "sensitivity_unbalanced": (
+            "Constructs with unequal numbers of positively and reverse-keyed items, where "
+            "the correction changes the scores: {constructs}."
+        ),
+        "plain": "Plain",
+        "corrected": "Corrected",
+        "same_verdict": "Same verdict",
+        "comparison_support": "Comparability",
+        "lab_aware_test": "Lab-aware test",
+        "welch_test": "Respondent level (Welch)",
+        "n_labs_pair": "n (labs)",
+        "forest_labs_note": (
+            " The dark intervals treat respondents as independent; the thin grey lines "
+            "beneath are the lab-aware intervals (the mixed model's difference in units of "
+            "its total SD), and the verdicts come from the lab-aware test."
+        ),
+        "forest_lab_interval": "lab-aware 95% CI",
+        "status": "Status",
+        "few_labs_tag": "few labs",
     },
     "zh": {
         "report": "组间比较报告",
@@ -219,11 +352,148 @@ LABELS: dict[str, dict[str, str]] = {
         "epsilon_sq": "ε²",
         "import_log": "导入日志",
         "scores": "得分",
+        "comparability": "可比性检验",
+        "comparability_intro": (
+            "有三种情况会使组间差异的含义与表面不同：同一实验室的受访者回答相近；题目在各组中"
+            "测量构念的方式可能不同；各组使用答题量表的方式可能不同。本节逐一检查。"
+        ),
+        "nesting": "受访者嵌套于实验室",
+        "nesting_intro": (
+            "ICC(1) 为得分方差中位于实验室之间的比例；ICC(2) 为实验室均值的信度；设计效应 "
+            "1 + (m − 1) ICC(1)（m 为实验室平均人数）是聚类使均值方差膨胀的倍数，n / DE 为有效"
+            "样本量。r_wg(j) 衡量实验室内部相对于随机作答的一致性（各实验室的中位数；通常以 "
+            ".70 及以上为实验室均值有意义的标准）。"
+        ),
+        "no_labs": "数据中没有实验室列，因此未检查实验室嵌套：所有检验均将受访者视为相互独立。",
+        "icc_caption": "各构念在实验室层面的聚类",
+        "icc1": "ICC(1)",
+        "icc2": "ICC(2)",
+        "design_effect": "设计效应",
+        "n_effective": "有效样本量",
+        "labs": "个实验室",
+        "rwg_median": "r_wg(j) 中位数 [范围]",
+        "rwg_share": "≥ .70 的比例",
+        "nested_caption": (
+            "考虑实验室的组间差异（实验室随机截距，REML，按 nlme 以 实验室数 − 2 为自由度的 t "
+            "检验），与受访者层面的 Welch 检验并列"
+        ),
+        "respondent_level": "受访者层面（Welch）",
+        "lab_aware": "考虑实验室（混合模型）",
+        "estimate": "估计值",
+        "se": "标准误",
+        "few_labs": (
+            "以下比较所依据的实验室较少（某组少于 {k} 个实验室），考虑实验室的结果仅供参考："
+            "{pairs}。"
+        ),
+        "invariance": "测量等值性",
+        "invariance_intro": (
+            "多组验证性因子分析（最大似然），每个构念一个因子，纳入完整作答者不少于 {n} 人的组："
+            "形态等值（同一模型）、度量等值（因子载荷相等）和标量等值（载荷与截距均相等）。"
+            "形态等值要求 CFI ≥ {cfi}；按 Chen（2007）的标准，当 ΔCFI ≤ {dcfi} 且 ΔRMSEA ≥ "
+            "{drmsea} 或 ΔSRMR ≥ {dsrmr_m}（度量）/ {dsrmr_s}（标量）时该步不成立。"
+            "比较均值需要标量等值。"
+        ),
+        "invariance_summary": "各构念的等值性",
+        "invariance_fits": "各层级的拟合",
+        "invariance_items": "差异题目（逐一释放约束）",
+        "groups": "组",
+        "highest_level": "最高等值层级",
+        "mean_comparison": "均值比较",
+        "warranted": "可以比较",
+        "not_warranted": "不宜比较",
+        "not_tested": "未检验",
+        "items_differing": "差异最大的题目",
+        "level": "层级",
+        "holds": "成立",
+        "parameter": "参数",
+        "configural": "形态",
+        "metric": "度量",
+        "scalar": "标量",
+        "none": "无",
+        "not_tested_level": "未检验",
+        "intercept": "截距",
+        "loading": "载荷",
+        "not_warranted_text": (
+            "{construct}在{groups}之间的均值比较不宜进行：{level}等值不成立；"
+            "{what}差异最大的题目为 {items}。"
+        ),
+        "not_warranted_short": "不宜比较均值：{level}等值不成立（{items}）。",
+        "too_small_text": (
+            "{constructs}未检验等值性：完整作答者达到 {n} 人的组少于两个，"
+            "不足以拟合多组因子模型。"
+        ),
+        "loadings_word": "载荷",
+        "intercepts_word": "截距",
+        "styles": "作答风格",
+        "styles_intro": (
+            "按受访者在全部题目上的原始作答计算（Baumgartner & Steenkamp 2001）：ARS 默认同意"
+            "（超出中点的平均同意程度），DARS 默认反对（平均不同意程度），ERS 极端作答（选择两端"
+            "的比例），MRS 中点作答（选择中点的比例）；NARS 为 ARS − DARS，平衡默认同意为正向"
+            "题与反向题距中点距离的平均。"
+        ),
+        "style": "风格",
+        "styles_caption": "各组均值（标准差）",
+        "style_differences": "组间差异",
+        "ars": "ARS（默认同意）",
+        "dars": "DARS（默认反对）",
+        "ers": "ERS（极端作答）",
+        "mrs": "MRS（中点作答）",
+        "nars": "NARS（净默认同意）",
+        "acquiescence": "平衡默认同意",
+        "style_finding": "{style}：{a}{cmp}{b}（差值 {diff}，g = {g}，校正 p {p}）。",
+        "higher_than": "高于",
+        "lower_than": "低于",
+        "sensitivity": "校正默认同意后的敏感性分析",
+        "sensitivity_intro": (
+            "在校正默认同意后的得分（每个作答减去该受访者的平衡默认同意）上重新检验各假设，"
+            "与原始得分上的同一检验并列；两者均为受访者层面的 Welch 检验。"
+        ),
+        "sensitivity_balanced": (
+            "每个构念的正向题与反向题数量相同，因此校正在每个得分内部相互抵消：只有跳过题目的"
+            "受访者的校正得分与原始得分不同。平衡计分本身已使比较不受默认同意影响。"
+        ),
+        "sensitivity_unbalanced": "正向题与反向题数量不等、校正会改变得分的构念：{constructs}。",
+        "plain": "原始",
+        "corrected": "校正后",
+        "same_verdict": "结论相同",
+        "comparison_support": "可比性",
+        "lab_aware_test": "考虑实验室的检验",
+        "welch_test": "受访者层面（Welch）",
+        "n_labs_pair": "n（实验室数）",
+        "forest_labs_note": (
+            "深色区间将受访者视为相互独立；其下方的灰色细线为考虑实验室的区间（混合模型差值除以"
+            "其总标准差），结论来自考虑实验室的检验。"
+        ),
+        "forest_lab_interval": "考虑实验室的 95% CI",
+        "status": "状态",
+        "few_labs_tag": "实验室较少",
     },
 }
 
 #: Reference list, keyed by a short name; always given in English (as papers cite them).
 REFERENCES: dict[str, str] = {
+    "baumgartner2001": "Baumgartner, H., & Steenkamp, J.-B. E. M. (2001). Response styles in "
+                       "marketing research: A cross-national investigation. Journal of "
+                       "Marketing Research, 38(2), 143–156.",
+    "bliese2000": "Bliese, P. D. (2000). Within-group agreement, non-independence, and "
+                  "reliability: Implications for data aggregation and analysis. In K. J. "
+                  "Klein & S. W. J. Kozlowski (Eds.), Multilevel theory, research, and "
+                  "methods in organizations (pp. 349–381). San Francisco: Jossey-Bass.",
+    "chen2007": "Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of "
+                "measurement invariance. Structural Equation Modeling, 14(3), 464–504.",
+    "james1984": "James, L. R., Demaree, R. G., & Wolf, G. (1984). Estimating within-group "
+                 "interrater reliability with and without response bias. Journal of Applied "
+                 "Psychology, 69(1), 85–98.",
+    "kish1965": "Kish, L. (1965). Survey sampling. New York: Wiley.",
+    "lebreton2008": "LeBreton, J. M., & Senter, J. L. (2008). Answers to 20 questions about "
+                    "interrater reliability and interrater agreement. Organizational Research "
+                    "Methods, 11(4), 815–852.",
+    "pinheiro2000": "Pinheiro, J. C., & Bates, D. M. (2000). Mixed-effects models in S and "
+                    "S-PLUS. New York: Springer.",
+    "vandenberg2000": "Vandenberg, R. J., & Lance, C. E. (2000). A review and synthesis of the "
+                      "measurement invariance literature: Suggestions, practices, and "
+                      "recommendations for organizational research. Organizational Research "
+                      "Methods, 3(1), 4–70.",
     "benjamini1995": "Benjamini, Y., & Hochberg, Y. (1995). Controlling the false discovery "
                      "rate: A practical and powerful approach to multiple testing. Journal of "
                      "the Royal Statistical Society: Series B, 57(1), 289–300.",
@@ -264,6 +534,39 @@ def label(key: str, lang: str) -> str:
     return LABELS[lang][key]
 
 
+#: Phrases of ``comparison_support`` in Chinese, longest first.
+_SUPPORT_ZH = (
+    ("labs not checked (no lab column)", "未检查实验室嵌套（无实验室列）"),
+    ("configural invariance not supported", "形态等值不成立"),
+    ("scalar invariance not supported", "标量等值不成立"),
+    ("metric invariance not supported", "度量等值不成立"),
+    ("respondent-level test only", "仅受访者层面检验"),
+    ("invariance not tested", "未检验测量等值"),
+    ("fewer than 3 items", "题目少于 3 道"),
+    ("groups too small", "组样本过小"),
+    ("not tested", "未检验"),
+    ("few labs", "实验室较少"),
+    (" and ", " 与 "),
+)
+
+
+def support_text(value: str, lang: str) -> str:
+    """A ``comparison_support`` value in the report's language.
+
+    Examples
+    --------
+    >>> support_text("ok", "zh"), support_text("scalar invariance not supported: bb5", "zh")
+    ('无问题', '标量等值不成立: bb5')
+    """
+    if lang != "zh":
+        return value
+    if value == "ok":
+        return "无问题"
+    for en, zh in _SUPPORT_ZH:
+        value = value.replace(en, zh)
+    return value
+
+
 def software_versions() -> list[tuple[str, str]]:
     """Python and the analysis packages with their installed versions, in order."""
     import platform
@@ -281,7 +584,10 @@ def software_versions() -> list[tuple[str, str]]:
 def references(data: ReportData) -> list[str]:
     """The references the methods text cites, in alphabetical order."""
     keys = ["cronbach1951", "feldt1987", "games1976", "hedges1981", "heiberger2014",
-            "kruskal1952", "mcdonald1999", "welch1951"]
+            "kruskal1952", "mcdonald1999", "welch1951", "baumgartner2001", "chen2007",
+            "vandenberg2000"]
+    if data.checks is not None and data.checks.labs:
+        keys += ["bliese2000", "james1984", "kish1965", "lebreton2008", "pinheiro2000"]
     if data.adjust == "holm":
         keys.append("holm1979")
     elif data.adjust == "fdr_bh":
@@ -399,12 +705,47 @@ def _methods_en(data: ReportData) -> list[str]:
     suppressed = _suppressed_groups(data)
     p3 += (": " + ", ".join(suppressed) + ".") if suppressed else "; none was."
     plural = "" if hyp_n == 1 else "es"
-    p4 = (
-        f"Each of the {hyp_n} hypothes{plural} of the instrument was tested with a "
-        "two-sided Welch t-test between the two groups it names; the p-values of the "
-        f"{testable} testable hypotheses were adjusted with {adj}{adj_ref}. The "
-        "difference and Hedges' g are taken as the group predicted higher minus the "
-        "other, so positive values are in the predicted direction. A hypothesis is "
+    hyp = data.tables["hypotheses"]
+    mixed = hyp[hyp["test"] == "mixed"]
+    if len(mixed):
+        within = mixed["p_method"].str.contains("N - labs").any()
+        between = (~mixed["p_method"].str.contains("N - labs")).any()
+        df_text = " and ".join(t for t, on in (
+            ("labs − 2 when the two groups are lab-level (every lab in one group)", between),
+            ("N − labs − 1 when the grouping varies within labs", within)) if on)
+        fallback = hyp[(hyp["test"] == "welch") & (hyp["verdict_welch"] != "not testable")]
+        p4 = (
+            f"Each of the {hyp_n} hypothes{plural} of the instrument was tested with a "
+            "linear mixed model with a random intercept for lab (score ~ group + (1 | lab)), "
+            "fitted by restricted maximum likelihood, so that labs rather than respondents "
+            "are the units compared; the difference was tested with a two-sided t-test on "
+            f"the degrees of freedom nlme::lme uses ({df_text}; Pinheiro & Bates, 2000) "
+            "instead of the normal approximation. "
+        )
+        if len(fallback):
+            p4 += (
+                "For " + ", ".join(fallback["hypothesis"]) + ", whose groups have too few "
+                "labs for that model, the two-sided Welch t-test between respondents was "
+                "used. "
+            )
+        p4 += (
+            f"The p-values of the {testable} testable hypotheses were adjusted with "
+            f"{adj}{adj_ref}, and the verdicts rest on these lab-aware tests; the "
+            "respondent-level two-sided Welch t-test, which treats respondents as "
+            "independent, is reported beside them with its own adjusted p and verdict. The "
+            "effect size is Hedges' g between respondents with its 95% confidence interval "
+            "(which does not allow for the clustering in labs); the model's difference in "
+            "units of its total standard deviation is given in the hypotheses table. "
+        )
+    else:
+        p4 = (
+            f"Each of the {hyp_n} hypothes{plural} of the instrument was tested with a "
+            "two-sided Welch t-test between the two groups it names; the p-values of the "
+            f"{testable} testable hypotheses were adjusted with {adj}{adj_ref}. "
+        )
+    p4 += (
+        "The difference and the effect sizes are taken as the group predicted higher minus "
+        "the other, so positive values are in the predicted direction. A hypothesis is "
         f"supported when the difference is in the predicted direction and the adjusted "
         f"p is below {data.alpha:g}, contrary when it is significant in the opposite "
         "direction, not supported when the adjusted p is not below "
@@ -412,13 +753,85 @@ def _methods_en(data: ReportData) -> list[str]:
         "directional predictions were thus evaluated with a two-sided test and the "
         "sign of the difference, not with one-sided tests."
     )
+    p_checks = _checks_en(data)
     versions = software_versions()
     p5 = (
         "Analyses were run with "
         + ", ".join(f"{name} {version}" for name, version in versions)
         + ". Item answers are shown as diverging stacked bars (Heiberger & Robbins, 2014)."
     )
-    return [p1, p2, p3, p4, p5]
+    return [p1, p2, p3, p4, *p_checks, p5]
+
+
+def _checks_en(data: ReportData) -> list[str]:
+    """The methods of the comparability checks (English)."""
+    from analysis.report.comparability import (
+        DELTA_CFI,
+        DELTA_RMSEA,
+        DELTA_SRMR,
+        INVARIANCE_MIN_N,
+        MIN_CFI,
+        MIN_LABS,
+    )
+
+    checks = data.checks
+    labs = checks is not None and checks.labs
+    adj, adj_ref = _adjust_en(data.adjust)
+    if labs:
+        nesting = (
+            "Nesting in labs: for each construct, ICC(1) and ICC(2) were estimated from the "
+            "one-way analysis of variance of the scale scores on lab (Bliese, 2000), and the "
+            "design effect as 1 + (m − 1) × ICC(1), with m the mean number of respondents "
+            "per lab (Kish, 1965), with the effective sample size n / design effect. "
+            "Within-lab agreement was summarised as r_wg(j) against a uniform null "
+            "distribution (James, Demaree & Wolf, 1984) for labs with at least "
+            f"{data.min_group_n} respondents; .70 or more is the usual threshold for "
+            "aggregating to lab means (LeBreton & Senter, 2008). Every pair of groups was "
+            "also compared with the random-intercept mixed model (REML; t on the degrees "
+            "of freedom of nlme::lme), beside the respondent-level Welch test; a "
+            "comparison with fewer than "
+            f"{MIN_LABS} labs in a group is reported as resting on few labs."
+        )
+    else:
+        nesting = (
+            "The data have no lab column, so nesting in labs was not checked and every "
+            "test treats respondents as independent."
+        )
+    invariance = (
+        "Measurement invariance: for each construct, a one-factor model of its items was "
+        "fitted by multi-group confirmatory factor analysis with maximum likelihood (items "
+        "treated as continuous; the first item's loading fixed to 1; respondents who "
+        "answered every item of the construct; groups with at least "
+        f"{INVARIANCE_MIN_N} such respondents) at three levels: configural, metric (equal "
+        "loadings) and scalar (equal loadings and intercepts) (Vandenberg & Lance, 2000). "
+        f"Configural invariance required CFI ≥ {MIN_CFI:.2f}; a step to metric or scalar "
+        f"invariance was taken to fail when CFI fell by {abs(DELTA_CFI):.3f} or more "
+        f"together with a rise in RMSEA of {DELTA_RMSEA:.3f} or more or in SRMR of "
+        f"{DELTA_SRMR[0]:.3f} (metric) or {DELTA_SRMR[1]:.3f} (scalar) or more (Chen, "
+        "2007). Group means are compared meaningfully only under scalar invariance; where "
+        "a step failed, the items whose intercepts (or loadings) differ were found by "
+        "releasing each equality constraint in turn (likelihood-ratio tests, Holm-adjusted)."
+    )
+    styles = (
+        "Response styles: acquiescence (ARS), disacquiescence (DARS), extreme (ERS) and "
+        "midpoint (MRS) response style indices were computed for each respondent over all "
+        "items, on the answers as given (Baumgartner & Steenkamp, 2001), and compared "
+        "between groups with Welch's t-test and Hedges' g, with p-values adjusted with "
+        f"{adj}{adj_ref} across styles and pairs. As a sensitivity analysis, the hypotheses "
+        "were re-tested with the respondent-level Welch test on scores corrected for "
+        "acquiescence by within-person centring on the balanced item set (each answer "
+        "minus the mean of the respondent's average distance from the midpoint on the "
+        "positively and on the reverse-keyed items)."
+    )
+    if checks is not None and checks.styles_note:
+        styles += f" The corrected scores were not computed: {checks.styles_note}."
+    elif checks is not None and not checks.unbalanced:
+        styles += (
+            " Because every construct has as many reverse-keyed as positively keyed items, "
+            "the correction cancels within each score and changes only the scores of "
+            "respondents who skipped items."
+        )
+    return [nesting, invariance, styles]
 
 
 def _methods_zh(data: ReportData) -> list[str]:
@@ -466,15 +879,92 @@ def _methods_zh(data: ReportData) -> list[str]:
     )
     suppressed = _suppressed_groups(data)
     p3 += ("：" + "、".join(suppressed) + "。") if suppressed else "；本次没有。"
-    p4 = (
-        f"问卷的 {hyp_n} 个假设均以两组间的双侧 Welch t 检验进行检验；{testable} "
-        f"个可检验假设的 p 值采用 {adj}。差值与 Hedges' g 均为预测较高的组减去另一组，"
+    hyp = data.tables["hypotheses"]
+    mixed = hyp[hyp["test"] == "mixed"]
+    if len(mixed):
+        within = mixed["p_method"].str.contains("N - labs").any()
+        between = (~mixed["p_method"].str.contains("N - labs")).any()
+        df_text = "；".join(t for t, on in (
+            ("两组为实验室层面变量时为 实验室数 − 2", between),
+            ("分组在实验室内部变化时为 N − 实验室数 − 1", within)) if on)
+        fallback = hyp[(hyp["test"] == "welch") & (hyp["verdict_welch"] != "not testable")]
+        p4 = (
+            f"问卷的 {hyp_n} 个假设均以含实验室随机截距的线性混合模型（得分 ~ 组 + (1 | 实验室)，"
+            "限制性最大似然估计）进行检验，使比较的单位是实验室而非受访者；差值采用双侧 t 检验，"
+            f"自由度与 nlme::lme 相同（{df_text}；Pinheiro & Bates, 2000），而非正态近似。"
+        )
+        if len(fallback):
+            p4 += ("、".join(fallback["hypothesis"])
+                   + " 的两组实验室过少，无法拟合该模型，改用受访者之间的双侧 Welch t 检验。")
+        p4 += (
+            f"{testable} 个可检验假设的 p 值采用 {adj}，结论以这些考虑实验室的检验为准；"
+            "将受访者视为相互独立的双侧 Welch t 检验及其校正 p 值与结论并列报告。效应量为受访者"
+            "之间的 Hedges' g 及其 95% 置信区间（未考虑实验室聚类）；模型差值按其总标准差标准化"
+            "后的结果列于假设表中。"
+        )
+    else:
+        p4 = (
+            f"问卷的 {hyp_n} 个假设均以两组间的双侧 Welch t 检验进行检验；{testable} "
+            f"个可检验假设的 p 值采用 {adj}。"
+        )
+    p4 += (
+        "差值与效应量均为预测较高的组减去另一组，"
         "因此正值表示与预测方向一致。差值方向与预测一致且校正后 p 小于 "
         f"{data.alpha:g} 时判为“得到支持”；显著但方向相反时判为“方向相反”；校正后 p 不小于 "
         f"{data.alpha:g} 时判为“未得到支持”；某组缺失或被隐去时判为“无法检验”。"
         "方向性预测由双侧检验加差值符号判断，而非单侧检验。"
     )
+    p_checks = _checks_zh(data, adj)
     versions = software_versions()
     p5 = ("分析所用软件：" + "，".join(f"{name} {version}" for name, version in versions)
           + "。各题回答以发散堆积条形图展示（Heiberger & Robbins, 2014）。")
-    return [p1, p2, p3, p4, p5]
+    return [p1, p2, p3, p4, *p_checks, p5]
+
+
+def _checks_zh(data: ReportData, adj: str) -> list[str]:
+    """The methods of the comparability checks (Chinese)."""
+    from analysis.report.comparability import (
+        DELTA_CFI,
+        DELTA_RMSEA,
+        DELTA_SRMR,
+        INVARIANCE_MIN_N,
+        MIN_CFI,
+        MIN_LABS,
+    )
+
+    checks = data.checks
+    if checks is not None and checks.labs:
+        nesting = (
+            "实验室嵌套：对每个构念，由量表得分对实验室的单因素方差分析估计 ICC(1) 与 ICC(2)"
+            "（Bliese, 2000），设计效应为 1 + (m − 1) × ICC(1)，m 为各实验室平均受访者人数"
+            "（Kish, 1965），有效样本量为 n / 设计效应。实验室内部一致性以相对于均匀分布零假设的 "
+            f"r_wg(j) 概括（James, Demaree & Wolf, 1984），仅计受访者不少于 {data.min_group_n} "
+            "人的实验室；通常以 .70 及以上作为汇总为实验室均值的标准（LeBreton & Senter, 2008）。"
+            "每对组还以实验室随机截距混合模型（REML；自由度同 nlme::lme 的 t 检验）进行比较，"
+            "与受访者层面的 Welch 检验并列；某组实验室少于 "
+            f"{MIN_LABS} 个的比较注明其依据的实验室较少。"
+        )
+    else:
+        nesting = "数据中没有实验室列，因此未检查实验室嵌套，所有检验均将受访者视为相互独立。"
+    invariance = (
+        "测量等值性：对每个构念，以最大似然多组验证性因子分析拟合其题目的单因子模型（题目视为"
+        "连续变量；第一题载荷固定为 1；仅纳入作答该构念全部题目的受访者；每组至少 "
+        f"{INVARIANCE_MIN_N} 人），检验形态、度量（载荷相等）与标量（载荷与截距均相等）三个"
+        f"层级（Vandenberg & Lance, 2000）。形态等值要求 CFI ≥ {MIN_CFI:.2f}；当 CFI 下降 "
+        f"{abs(DELTA_CFI):.3f} 或以上，且 RMSEA 上升 {DELTA_RMSEA:.3f} 或以上或 SRMR 上升 "
+        f"{DELTA_SRMR[0]:.3f}（度量）/ {DELTA_SRMR[1]:.3f}（标量）或以上时，判定该步不成立"
+        "（Chen, 2007）。只有在标量等值成立时比较组均值才有意义；某步不成立时，逐一释放各题的"
+        "等值约束（似然比检验，Holm 校正）以找出截距（或载荷）不同的题目。"
+    )
+    styles = (
+        "作答风格：按每位受访者在全部题目上的原始作答计算默认同意（ARS）、默认反对（DARS）、"
+        "极端作答（ERS）与中点作答（MRS）指数（Baumgartner & Steenkamp, 2001），组间以 Welch "
+        f"t 检验与 Hedges' g 比较，p 值在各风格与组对之间采用 {adj}。作为敏感性分析，在以平衡"
+        "题目组进行个体内中心化校正默认同意后的得分上，以受访者层面的 Welch 检验重新检验各假设。"
+    )
+    if checks is not None and checks.styles_note:
+        styles += f"未计算校正得分：{checks.styles_note}。"
+    elif checks is not None and not checks.unbalanced:
+        styles += ("由于每个构念的正向题与反向题数量相同，校正在每个得分内部相互抵消，"
+                   "只改变跳过题目的受访者的得分。")
+    return [nesting, invariance, styles]

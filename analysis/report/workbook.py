@@ -2,10 +2,13 @@
 
 Sheets: ``about`` (what was analysed, the settings and the methods text), then one per
 table of :data:`~analysis.report.tables.TABLE_NAMES` with the same columns as the CSV
-files. Cells keep every digit; number formats round for display only. Headers are bold
-on a dark fill, frozen, filterable, and columns are sized to their content. Text cells
-that a spreadsheet would run as a formula are neutralised (prefixed with ``'``), and the
-file's bytes do not depend on the clock (:func:`survey.outputs.workbook_bytes`).
+files (the comparability checks included: ``icc``, ``nested``, ``rwg``, ``rwg_labs``,
+``invariance_fits``, ``invariance_summary``, ``invariance_items``, ``styles``,
+``style_differences``, ``acquiescence_sensitivity``). Cells keep every digit; number
+formats round for display only. Headers are bold on a dark fill, frozen, filterable, and
+columns are sized to their content. Text cells that a spreadsheet would run as a formula
+are neutralised (prefixed with ``'``), and the file's bytes do not depend on the clock
+(:func:`survey.outputs.workbook_bytes`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["number_format", "workbook"]
 
-_INT_COLUMNS = {"n", "k", "n_a", "n_b", "n_higher", "n_lower", "row", "df1"}
+_INT_COLUMNS = {"n", "k", "n_a", "n_b", "n_higher", "n_lower", "row", "df1", "labs", "labs_a",
+                "labs_b", "labs_higher", "labs_lower", "n_groups", "items", "n_items"}
+#: Columns holding p-values (four decimals).
+_P_COLUMNS = {"p", "p_unc", "p_adj", "p_f", "p_z", "welch_p", "delta_p", "p_adj_welch",
+              "p_unc_welch", "plain_p_adj", "corrected_p_adj"}
 _SHARE = re.compile(r"^p_m?\d+$")
 _HEADER_FILL = "1F4E79"
 
@@ -35,12 +42,16 @@ def number_format(table: str, column: str) -> str | None:
     --------
     >>> number_format("hypotheses", "p_adj"), number_format("items", "p_3")
     ('0.0000', '0.0%')
+    >>> number_format("invariance_fits", "df"), number_format("pairwise", "df")
+    ('0', '0.000')
     """
     if column in _INT_COLUMNS:
         return "0"
     if table == "items" and _SHARE.match(column):
         return "0.0%"
-    if column in ("p_unc", "p_adj"):
+    if table.startswith("invariance") and column in ("df", "delta_df"):
+        return "0"
+    if column in _P_COLUMNS:
         return "0.0000"
     return "0.000"
 

@@ -72,7 +72,18 @@ def report(
     DIR/report.xlsx   the same tables, one sheet each, with the import log and scores
     DIR/figures/      each figure as PNG and SVG
     DIR/tables/       scores, reliability, descriptives, omnibus, pairwise,
-                      hypotheses, items, suppressed, import_log (CSV, unrounded)
+                      hypotheses, items, suppressed, import_log, and the
+                      comparability checks: icc, nested, rwg, rwg_labs,
+                      invariance_fits, invariance_summary, invariance_items,
+                      styles, style_differences, acquiescence_sensitivity
+                      (CSV, unrounded)
+
+    The report checks whether the groups are comparable: clustering in labs
+    (ICC, design effect, r_wg(j)), with the hypotheses tested by a mixed model
+    with a random intercept for lab when there is a lab column; measurement
+    invariance across the groups of --by (multi-group CFA, Chen 2007 cut-offs);
+    and response styles (ARS, DARS, ERS, MRS) with an acquiescence-corrected
+    sensitivity analysis.
 
     Two runs on the same input give the same bytes (unless --stamp).
 
@@ -117,8 +128,11 @@ def report(
     for h in data.tables["hypotheses"].itertuples(index=False):
         g = "" if h.hedges_g != h.hedges_g else (
             f"g = {h.hedges_g:.2f} [{h.g_ci_low:.2f}, {h.g_ci_high:.2f}], ")
-        p = "" if h.p_adj != h.p_adj else f"p_adj = {h.p_adj:.3g}, "
-        click.echo(f"{h.hypothesis} {h.construct} ({h.predicted}): {g}{p}{h.verdict}")
+        test = " (lab-aware)" if h.test == "mixed" else ""
+        p = "" if h.p_adj != h.p_adj else f"p_adj = {h.p_adj:.3g}{test}, "
+        flag = "" if h.comparison_support in ("ok", "not tested") \
+            else f" [{h.comparison_support}]"
+        click.echo(f"{h.hypothesis} {h.construct} ({h.predicted}): {g}{p}{h.verdict}{flag}")
     figures = sum(1 for rel in files if rel.startswith("figures/"))
     tables = sum(1 for rel in files if rel.startswith("tables/"))
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
