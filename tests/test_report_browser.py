@@ -45,12 +45,17 @@ def test_report_opens_offline_and_shows_the_tables(tmp_path, lang):
         # every figure is decoded and drawn (an image that failed has no natural width)
         widths = run.page.eval_on_selector_all("figure img", "els => els.map(e => e.naturalWidth)")
         title = run.page.title()
+        comparability = run.page.locator("#comparability h2").inner_text()
+        support = {h: run.page.locator(f"#hyp-{h} [data-col=comparison_support]")
+                   .get_attribute("data-value") for h in hyp["hypothesis"]}
 
     assert run.console_errors == []
     assert run.external_requests == []
     assert shot.stat().st_size > 10_000
     assert len(widths) == 3 and all(w > 100 for w in widths)
     assert title.startswith("组间比较报告" if lang == "zh" else "Group comparison report")
+    assert comparability == ("可比性检验" if lang == "zh" else "Comparability")
+    assert support == dict(zip(hyp["hypothesis"], hyp["comparison_support"], strict=True))
     for h in hyp.itertuples():
         cells = shown[h.hypothesis]
         assert cells["verdict"] == h.verdict
