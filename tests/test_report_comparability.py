@@ -297,7 +297,10 @@ def test_few_labs_are_said(small_instrument):
     assert hyp["test"].tolist() == ["mixed", "mixed"]
     assert hyp["comparison_support"].tolist() == [
         "few labs (3 and 3); invariance not tested (groups too small)"] * 2
+    # said once, in comparison_support; the other note of the model stays
+    assert hyp["note"].tolist() == ["lab variance estimated at 0"] * 2
     html = unescape(files["report.html"].decode())
+    assert "treat it as indicative" not in html.split('id="nested-table"', 1)[1]
     assert ("These comparisons rest on few labs (fewer than 5 labs in a group), so the "
             "lab-aware result is indicative only: China − United States; China − Other; "
             "United States − Other.") in html

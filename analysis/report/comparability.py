@@ -51,9 +51,12 @@ __all__ = [
     "INVARIANCE_MIN_N",
     "MIN_CFI",
     "MIN_LABS",
+    "CHECK_TABLES",
     "Checks",
+    "has_labs",
     "hypotheses_table",
     "run_checks",
+    "without_few_labs",
 ]
 
 #: A group with fewer labs makes a lab-aware comparison rest on few labs.
@@ -112,6 +115,23 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(columns=list(columns))
+
+
+def without_few_labs(note: object) -> str:
+    """A note of :mod:`analysis.multilevel` without its sentence about few labs.
+
+    Examples
+    --------
+    >>> without_few_labs("the comparison rests on few labs (3 and 3; fewer than 5 in a "
+    ...                  "group): treat it as indicative; lab variance estimated at 0")
+    'lab variance estimated at 0'
+    """
+    import re
+
+    text = note if isinstance(note, str) else ""
+    text = re.sub(r"the comparison rests on few labs \([^)]*\): treat it as indicative(; )?",
+                  "", text)
+    return text.strip().removesuffix(";").strip()
 
 
 def has_labs(frame: pd.DataFrame) -> bool:
@@ -300,9 +320,8 @@ def hypotheses_table(
                 if m["status"] == "few labs":
                     reasons.append(f"few labs ({m['labs_higher']} and {m['labs_lower']})")
                 # the few-labs sentence is in comparison_support; other notes are kept
-                extra = [n for n in str(m["note"]).split("; ")
-                         if n and not n.startswith("the comparison rests on few labs")]
-                row["note"] = "; ".join(n for n in (row["note"], *extra) if n)
+                row["note"] = "; ".join(n for n in (row["note"], without_few_labs(m["note"]))
+                                        if n)
             elif w["verdict"] != "not testable":
                 reasons.append("respondent-level test only (" + (m["note"] or "no lab-aware "
                                "test") + ")")

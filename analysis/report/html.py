@@ -230,7 +230,7 @@ def _groups_sentence(data: ReportData, groups: object) -> str:
 
 
 def _nesting(data: ReportData) -> dict[str, Any]:
-    from analysis.report.comparability import MIN_LABS
+    from analysis.report.comparability import MIN_LABS, without_few_labs
 
     L = LABELS[data.lang]
     t = data.tables
@@ -254,11 +254,8 @@ def _nesting(data: ReportData) -> dict[str, Any]:
     previous = None
     for i, r in enumerate(t["nested"].itertuples(index=False)):
         first, previous = r.construct != previous, r.construct
-        note = r.note
-        if r.status == "few labs":
-            # the statement above the table says it once; the row gets a tag
-            note = "; ".join(part for part in str(note).split("; ")
-                             if not part.startswith("the comparison rests on few labs"))
+        # the statement above the table says it once; the row gets a tag
+        note = without_few_labs(r.note) if r.status == "few labs" else r.note
         pair = f"{data.group_label(data.by, r.group_a)} − {data.group_label(data.by, r.group_b)}"
         name = data.text(inst.construct(r.construct).name)
         nested.append({

@@ -155,7 +155,8 @@ LABELS: dict[str, dict[str, str]] = {
         "rwg_share": "share ≥ .70",
         "nested_caption": (
             "Group differences with labs taken into account (random intercept for lab, "
-            "REML, t on labs − 2 df as nlme) beside the respondent-level Welch test"
+            "REML, t on the degrees of freedom of nlme: labs − 2 for lab-level groups) "
+            "beside the respondent-level Welch test"
         ),
         "respondent_level": "Respondent level (Welch)",
         "lab_aware": "Lab-aware (mixed model)",
@@ -370,12 +371,12 @@ LABELS: dict[str, dict[str, str]] = {
         "icc2": "ICC(2)",
         "design_effect": "设计效应",
         "n_effective": "有效样本量",
-        "labs": "个实验室",
+        "labs": "实验室数",
         "rwg_median": "r_wg(j) 中位数 [范围]",
         "rwg_share": "≥ .70 的比例",
         "nested_caption": (
-            "考虑实验室的组间差异（实验室随机截距，REML，按 nlme 以 实验室数 − 2 为自由度的 t "
-            "检验），与受访者层面的 Welch 检验并列"
+            "考虑实验室的组间差异（实验室随机截距，REML，t 检验自由度同 nlme：实验室层面的分组为 "
+            "实验室数 − 2），与受访者层面的 Welch 检验并列"
         ),
         "respondent_level": "受访者层面（Welch）",
         "lab_aware": "考虑实验室（混合模型）",
