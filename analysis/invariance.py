@@ -88,8 +88,8 @@ non-marker item's loading is released the same way. ``items_differing`` lists th
 whose Holm-adjusted p is below .05, largest chi-square first; when none is, the single
 largest is named.
 
-Data. Items are reverse-keyed first (``min + max - x`` on the construct's scale; this
-changes signs only, not the fit). Missing answers: listwise within each construct (a
+Data. Items are reverse-keyed first (``min + max - x`` on the item's scale, by
+:func:`analysis.scoring.keyed_matrix`; this changes signs only, not the fit). Missing answers: listwise within each construct (a
 respondent counts for a construct when every item of it is answered), as lavaan's
 default ``missing = "listwise"``. A group with fewer than ``min_group_n`` complete
 respondents (default 100) is left out of that construct and named in the note; with
@@ -737,6 +737,8 @@ def measurement_invariance(
     import numpy as np
     import pandas as pd
 
+    from analysis.scoring import keyed_matrix
+
     if instrument is None:
         instrument = getattr(responses, "instrument", None)
         if instrument is None:
@@ -780,15 +782,8 @@ def measurement_invariance(
 
     for construct in (c for c in instrument.constructs if c.id in wanted):
         items = list(construct.item_ids)
-        scale = instrument.scales[construct.scale]
-        block = pd.DataFrame(index=frame.index)
-        for item in construct.items:
-            if item.id not in frame.columns:
-                raise SurveyError(f"no item column '{item.id}' in the responses (construct "
-                                  f"'{construct.id}')", column=item.id)
-            x = pd.to_numeric(frame[item.id]).astype("Float64").to_numpy(
-                dtype=float, na_value=np.nan)
-            block[item.id] = (scale.min + scale.max - x) if item.reverse else x
+        block = pd.DataFrame(keyed_matrix(frame, instrument, construct, on_scale=False),
+                             index=frame.index, columns=items)
         complete = block.notna().all(axis=1) & labels.isin(order)
         counts = {g: int((complete & (labels == g)).sum()) for g in order}
         need = max(int(min_group_n), len(items) + 2)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from survey.instrument import Construct, Instrument
     from survey.responses.model import ResponseSet
 
-__all__ = ["SCORE_METHODS", "keyed_matrix", "reverse_key", "score_scales"]
+__all__ = ["SCORE_METHODS", "construct_means", "keyed_matrix", "reverse_key", "score_scales"]
 
 #: Accepted values of ``score_scales(method=...)``.
 SCORE_METHODS = ("mean", "sum")
@@ -171,27 +171,63 @@ def score_scales(
     front = [c for c in front if c in data.columns]
     out = data[front].copy()
 
-    item_ids = list(inst.item_ids)
-    x = keyed_matrix(data, inst, item_ids)
+    x = keyed_matrix(data, inst, list(inst.item_ids))
+    means = construct_means(x, inst, min_answered)
+    if method == "sum":
+        means = means * np.array([len(c.items) for c in inst.constructs])
+    scores = pd.DataFrame(means, index=data.index, columns=[c.id for c in inst.constructs])
+    return pd.concat([out, scores], axis=1)
+
+
+def construct_means(x: np.ndarray, instrument: Instrument, min_answered: float) -> np.ndarray:
+    """Mean of each construct's answered items under the ``min_answered`` rule.
+
+    The one implementation of the missing-data rule, shared by :func:`score_scales` and
+    the acquiescence-corrected scores of :mod:`analysis.styles`.
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Keyed answers, respondents x items, the columns in ``instrument.item_ids`` order
+        (construct by construct, as :func:`keyed_matrix` returns them); ``NaN`` missing.
+    instrument : Instrument
+        Gives the constructs and their number of items.
+    min_answered : float
+        Share of a construct's items that must be answered, ``0 < share <= 1``: a
+        respondent needs ``ceil(share * k)`` answers, else the mean is ``NaN``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Respondents x constructs, in instrument order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from survey.instrument import load
+    >>> inst = load("lab-culture")
+    >>> x = np.full((1, len(inst.item_ids)), 3.0)
+    >>> construct_means(x, inst, 0.5).shape == (1, len(inst.constructs))
+    True
+    """
+    import numpy as np
+
+    sizes = np.array([len(c.items) for c in instrument.constructs])
     answered = ~np.isnan(x)
     filled = np.where(answered, x, 0.0)
     # Items are stored construct by construct, so each construct is a contiguous slice
     # and one reduceat sums all of them at once.
-    sizes = np.array([len(c.items) for c in inst.constructs])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-    if len(item_ids):
+    if x.shape[1]:
         totals = np.add.reduceat(filled, starts, axis=1)
         counts = np.add.reduceat(answered.astype(np.float64), starts, axis=1)
     else:
-        totals = counts = np.empty((len(data), 0))
+        totals = counts = np.empty((len(x), 0))
     need = np.ceil(min_answered * sizes - 1e-9)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = totals / counts
     means[(counts < need) | (counts == 0)] = np.nan
-    if method == "sum":
-        means = means * sizes
-    scores = pd.DataFrame(means, index=data.index, columns=[c.id for c in inst.constructs])
-    return pd.concat([out, scores], axis=1)
+    return means
 
 
 # ---- shared with analysis.reliability ---------------------------------------------------
@@ -218,18 +254,49 @@ def keyed_matrix(
     data: pd.DataFrame,
     instrument: Instrument,
     items: Sequence[str] | Construct,
+    *,
+    on_scale: bool = True,
 ) -> np.ndarray:
     """Answers to ``items`` as a float array (respondents x items), reverse keyed.
 
     Missing answers are ``NaN``. Conversion is column by column (nullable integer
     columns convert without copying through objects); the keying is one vectorised
-    ``where``.
+    ``where``: ``min + max - x`` with the item's declared scale.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Answers in the template layout (item columns named by item id). Not modified.
+    instrument : Instrument
+        Gives each item's scale and keying.
+    items : sequence of str or Construct
+        The item ids, in the order of the columns returned (a Construct: its items).
+    on_scale : bool, default True
+        Refuse a number that is not a point of the item's scale. ``False`` accepts any
+        number (continuous indicators, as in a factor-analysis reference data set).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float64``, respondents x items, keyed; ``NaN`` for a missing answer.
 
     Raises
     ------
     SurveyError
         When an item column is missing from ``data``, holds text that is not a number,
-        or holds a number that is not a point of the item's scale.
+        or (with ``on_scale``) holds a number that is not a point of the item's scale.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from survey.instrument import load
+    >>> inst = load("lab-culture")
+    >>> c = inst.constructs[0]
+    >>> [item.reverse for item in c.items][:2]
+    [False, True]
+    >>> frame = pd.DataFrame({i: [4] for i in c.item_ids})
+    >>> keyed_matrix(frame, inst, c)[0, :2].tolist()   # 4 and 1 + 5 - 4
+    [4.0, 2.0]
     """
     import numpy as np
     import pandas as pd
@@ -262,7 +329,7 @@ def keyed_matrix(
         x[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
         values = x[:, j]
         off = ~np.isnan(values) & ~np.isin(values, scale.points)
-        if off.any():
+        if on_scale and off.any():
             where = off.nonzero()[0][0]
             raise SurveyError(
                 f"answer {values[where]:g} is not on the scale '{scale.id}' "

@@ -267,27 +267,27 @@ def _score(
     min_answered: float,
     shift: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Scale scores: reverse key ``min + max - x``, mean of the answered items, at least
-    ``min_answered`` of a construct's items; ``shift`` (per respondent) is subtracted
-    from every raw answer first."""
+    """Scale scores as :func:`analysis.scoring.score_scales` makes them, with ``shift``
+    (per respondent) subtracted from every raw answer before keying.
+
+    Keying is linear, so ``min + max - (x - s)`` is the keyed answer plus ``s``: the shift
+    is applied to the keyed matrix with a minus sign on positive and a plus sign on
+    reverse-keyed items, and keying and the missing-data rule stay in
+    :mod:`analysis.scoring`."""
     import numpy as np
     import pandas as pd
 
+    from analysis.scoring import construct_means, keyed_matrix
+
+    x = keyed_matrix(data, instrument, list(instrument.item_ids))
+    if shift is not None:
+        sign = np.array([-1.0 if item.reverse else 1.0 for item in instrument.items])
+        x = x - shift[:, None] * sign[None, :]
+    means = construct_means(x, instrument, min_answered)
     out = _front(data, instrument)
-    for construct in instrument.constructs:
-        scale = instrument.scales[construct.scale]
-        lo, hi = min(scale.points), max(scale.points)
-        cols = list(construct.item_ids)
-        x = data[cols].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float,
-                                                                      na_value=np.nan)
-        if shift is not None:
-            x = x - shift[:, None]
-        reverse = np.array([item.reverse for item in construct.items])
-        keyed = np.where(reverse[None, :], lo + hi - x, x)
-        answered = (~np.isnan(keyed)).sum(axis=1)
-        enough = answered >= min_answered * len(cols) - 1e-12
-        out[construct.id] = np.where(enough & (answered > 0), _row_nanmean(keyed), np.nan)
-    return out
+    scores = pd.DataFrame(means, index=data.index,
+                          columns=[c.id for c in instrument.constructs])
+    return pd.concat([out, scores], axis=1)
 
 
 def acquiescence_corrected_scores(
