@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from survey.commands._common import instrument_option, load_instrument, write_output
-from survey.errors import SurveyError
+from survey.errors import SurveyError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -79,6 +79,12 @@ def compare(
     from survey.responses import read_responses
 
     inst = load_instrument(instrument)
+    if by in inst.columns and by not in inst.group_ids:
+        # an id, item or check column: the library would make one "group" per answer
+        raise SurveyError(
+            f"'{by}' is not a grouping question to compare by; grouping columns: "
+            f"{', '.join(inst.group_ids) or 'none'}." + did_you_mean(by, inst.group_ids)
+        )
     out_dir = Path(output)
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the tables", file=output)
@@ -116,6 +122,13 @@ def compare(
     for _, row in result.suppressed.iterrows():
         where = "" if not isinstance(row["construct"], str) else f" on {row['construct']}"
         click.echo(f"suppressed: {row['group']}{where} ({row['reason']})")
+    blanked = [r for r in rs.log.records
+               if r.action == "blanked" and r.reason == "unknown_choice" and r.column == by]
+    if blanked:
+        values = sorted({str(r.value) for r in blanked})
+        click.echo(f"note: {len(blanked)} answer(s) to '{by}' that are not among its choices "
+                   "were left blank at import and those respondents left out: "
+                   + ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else ""))
     for note in result.notes:
         click.echo(f"note: {note}")
     if len(hypotheses):
