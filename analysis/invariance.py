@@ -89,16 +89,17 @@ whose Holm-adjusted p is below .05, largest chi-square first; when none is, the 
 largest is named.
 
 Data. Items are reverse-keyed first (``min + max - x`` on the item's scale, by
-:func:`analysis.scoring.keyed_matrix`; this changes signs only, not the fit). Missing answers: listwise within each construct (a
-respondent counts for a construct when every item of it is answered), as lavaan's
-default ``missing = "listwise"``. A group with fewer than ``min_group_n`` complete
-respondents (default 100) is left out of that construct and named in the note; with
-fewer than two groups left the construct is reported with ``status`` ``too_few`` (not
-tested) instead of failing. ML multi-group CFA needs about 100-200 respondents per
-group to be stable, and the cut-offs above misfire in small groups: on clean simulated
-data (``survey simulate``, two regions, graded-response items, the instrument's
-planted mean differences) the share of constructs not reaching scalar invariance was
-3 % (4 of 140) with about 300 per group, 9 % with 155, 16 % with 105 and 31 % with 67.
+:func:`analysis.scoring.keyed_matrix`; this changes signs only, not the fit). Missing
+answers: listwise within each construct (a respondent counts for a construct when every
+item of it is answered), as lavaan's default ``missing = "listwise"``. A group with
+fewer than ``min_group_n`` complete respondents (default 100) is left out of that
+construct and named in the note; with fewer than two groups left the construct is
+reported with ``status`` ``too_few`` (not tested) instead of failing. ML multi-group CFA
+needs about 100-200 respondents per group to be stable, and the cut-offs above misfire
+in small groups: on clean simulated data (``survey simulate``, two regions,
+graded-response items, the instrument's planted mean differences) the share of
+constructs not reaching scalar invariance was 3 % (4 of 140) with about 300 per group,
+9 % with 155, 16 % with 105 and 31 % with 67.
 
 What is not modelled. Items are treated as continuous and normal (ML, as lavaan's
 default), not as ordered categories (WLSMV with thresholds); respondents are treated
