@@ -133,6 +133,19 @@ def test_pairwise_matches_r(inst, data, by, adjust, ref_col):
     _close(got["mean_a"] - got["mean_b"], got["diff"])
 
 
+@pytest.mark.parametrize("by", ["lab_region", "lab_type"])
+def test_pairwise_means_and_se_match_r(inst, data, by):
+    """mean_a, mean_b against R's group means; se is the Welch standard error, which R's
+    reference gives as diff / t (t.test's statistic)."""
+    got = compare_groups(data, inst, by).pairwise
+    ref = _ref("compare_pairwise.csv").query("by == @by").reset_index(drop=True)
+    means = _ref("compare_descriptives.csv").query("by == @by").set_index(
+        ["construct", "group"])["mean"]
+    _close(got["mean_a"], [means[(c, g)] for c, g in zip(ref.construct, ref.group_a, strict=True)])
+    _close(got["mean_b"], [means[(c, g)] for c, g in zip(ref.construct, ref.group_b, strict=True)])
+    _close(got["se"], ref["diff"] / ref["statistic"])
+
+
 def test_no_adjustment_reports_p_unc(inst, data):
     res = compare_groups(data, inst, "lab_type", adjust="none")
     _close(res.pairwise["p_adj"], res.pairwise["p_unc"], rtol=0)

@@ -415,3 +415,46 @@ def test_response_set_input_and_small_group_note(lab_culture):
     assert summary["status"] == "ok" and summary["groups"] == "china|united_states"
     assert "fit indices are unstable" in summary["note"]
     assert "N <= 300" in summary["note"]
+
+
+def test_table_columns_agree_with_lavaan(sim_result, ref_fits):
+    """Every number of the fits and items tables against lavaan's fits of the same data:
+    p, RMSEA, SRMR per level; the changes (Δχ², Δdf, its chi-square p, ΔSRMR) as
+    differences of lavaan's values; the per-item tests' p from chi-square on 2 df and
+    Holm's adjustment written out."""
+    from scipy.stats import chi2
+
+    ref = ref_fits[(ref_fits["dataset"] == "sim") & (ref_fits["free_intercepts"] == "")]
+    ref = ref.set_index("level").astype({c: float for c in ("chisq", "pvalue", "rmsea",
+                                                            "srmr", "df")})
+    fits = sim_result.fits.set_index("level")
+    assert fits["n"].tolist() == [int(ref_fits.loc[ref_fits.dataset == "sim", "ntotal"]
+                                      .iloc[0])] * 3
+    for level in ("configural", "metric", "scalar"):
+        assert fits.loc[level, "df"] == ref.loc[level, "df"]
+        assert fits.loc[level, "p"] == pytest.approx(ref.loc[level, "pvalue"], abs=1e-6)
+        assert fits.loc[level, "rmsea"] == pytest.approx(ref.loc[level, "rmsea"], abs=1e-5)
+        assert fits.loc[level, "srmr"] == pytest.approx(ref.loc[level, "srmr"], abs=1e-5)
+    for level, before in (("metric", "configural"), ("scalar", "metric")):
+        d_chisq = ref.loc[level, "chisq"] - ref.loc[before, "chisq"]
+        d_df = ref.loc[level, "df"] - ref.loc[before, "df"]
+        assert fits.loc[level, "delta_chisq"] == pytest.approx(d_chisq, abs=1e-3)
+        assert fits.loc[level, "delta_df"] == d_df
+        assert fits.loc[level, "delta_p"] == pytest.approx(chi2.sf(d_chisq, d_df), abs=1e-5)
+        assert fits.loc[level, "delta_srmr"] == pytest.approx(
+            ref.loc[level, "srmr"] - ref.loc[before, "srmr"], abs=1e-5)
+    assert np.isnan(fits.loc["configural", "delta_chisq"])
+
+    partial = ref_fits[ref_fits["dataset"] == "sim"].set_index("free_intercepts")
+    scalar = ref.loc["scalar", "chisq"]
+    items = sim_result.items.set_index("item")
+    lr = {item: scalar - float(partial.loc[item, "chisq"]) for item in SIM_ITEMS}
+    p = {item: chi2.sf(v, 2) for item, v in lr.items()}
+    for item in SIM_ITEMS:
+        assert items.loc[item, "p_unc"] == pytest.approx(p[item], rel=1e-4, abs=1e-12)
+    # Holm by hand: sort ascending, multiply by (m - rank), running maximum, cap at 1
+    ordered = sorted(SIM_ITEMS, key=p.get)
+    running = 0.0
+    for rank, item in enumerate(ordered):
+        running = max(running, min(1.0, (len(ordered) - rank) * p[item]))
+        assert items.loc[item, "p_adj"] == pytest.approx(running, rel=1e-4, abs=1e-12)

@@ -330,3 +330,44 @@ def test_lab_aware_test_holds_its_level_where_welch_does_not():
         hits_welch += row["welch_p"] < 0.05
     assert hits_lab / reps <= 0.12
     assert hits_welch / reps >= 0.20
+
+
+def test_remaining_nested_columns_against_nlme_and_by_hand(inst, data):
+    """Columns the tests above leave out: icc_model, p_z and welch_se of compare_nested,
+    std_ci_high of the nested hypotheses, items/null_var of lab_agreement, min/max of
+    agreement_summary. Each from nlme's values (multilevel_lme.csv) or written out."""
+    from scipy.stats import norm
+    from scipy.stats import t as t_dist
+
+    ref = _ref("multilevel_lme.csv")
+    got = compare_nested(data, inst, "lab_region", constructs=["self_promotion"])
+    row = got[(got.group_a == "china") & (got.group_b == "united_states")].iloc[0]
+    r = _pair(ref, "self_promotion", "lab_region", "china", "united_states")
+    # icc_model = tau2 / (tau2 + sigma2) with nlme's variance components
+    assert row["icc_model"] == pytest.approx(r["tau2"] / (r["tau2"] + r["sigma2"]), rel=1e-4)
+    # p_z: the normal (Wald z) p-value of nlme's estimate / se
+    assert row["p_z"] == pytest.approx(2 * norm.sf(abs(r["estimate"] / r["se"])), rel=1e-3)
+    # welch_se: sqrt(s_a^2 / n_a + s_b^2 / n_b) on the respondents of the pair
+    d = data.dropna(subset=["self_promotion"])
+    a = d.loc[d.lab_region == "china", "self_promotion"]
+    b = d.loc[d.lab_region == "united_states", "self_promotion"]
+    assert row["welch_se"] == pytest.approx(np.sqrt(a.var() / a.size + b.var() / b.size),
+                                            rel=1e-12)
+
+    h1 = evaluate_hypotheses_nested(data, inst).set_index("hypothesis").loc["H1"]
+    sd1 = np.sqrt(r["tau2"] + r["sigma2"])
+    crit = t_dist.ppf(0.975, 11)
+    assert h1["std_ci_high"] == pytest.approx((-r["estimate"] + crit * r["se"]) / sd1,
+                                              rel=1e-4)
+
+    agreement = lab_agreement(data, inst, constructs=CONSTRUCTS)
+    rwg = _ref("multilevel_rwg.csv")
+    # 6 items per construct; uniform null on 5 points: (A^2 - 1) / 12 = 2
+    assert set(agreement["items"]) == {6}
+    assert set(agreement["null_var"]) == {2.0}
+    summary = agreement_summary(agreement).set_index("construct")
+    for construct, part in rwg.groupby("construct", sort=False):
+        assert summary.loc[construct, "min_rwg_j"] == pytest.approx(part["rwg_j"].min(),
+                                                                    rel=1e-9)
+        assert summary.loc[construct, "max_rwg_j"] == pytest.approx(part["rwg_j"].max(),
+                                                                    rel=1e-9)

@@ -213,3 +213,19 @@ def test_cli_bad_input_is_one_line(args, message):
 def test_cli_help():
     result = _invoke(["--help"])
     assert result.exit_code == 0 and "--per-lab" in result.output
+
+
+def test_plan_columns_of_the_second_group_and_the_unclustered_sizes():
+    """The plan's own copies of the sizes against statsmodels and arithmetic written out."""
+    plan = plan_study(0.5, icc=0.10, per_lab=10, ratio=2.0)
+    n = TTestIndPower().solve_power(0.5, nobs1=None, alpha=0.05, power=0.8, ratio=2.0)
+    assert plan.n_unclustered_a == pytest.approx(n, rel=1e-6)
+    assert plan.n_unclustered_b == pytest.approx(2 * n, rel=1e-6)
+    assert plan.n_b == plan.labs_b * 10
+    assert plan.n_effective_b == pytest.approx(plan.labs_b * 10 / 1.9)   # DE = 1 + 9 * .1
+    assert plan.df == plan.labs_a + plan.labs_b - 2
+    # fewest labs (infinitely many respondents each): a lab counts for 1 / ICC = 10
+    cap = TTestIndPower()
+    assert cap.power(0.5 / math.sqrt(0.1), plan.min_labs_a, 0.05, ratio=2.0) >= 0.8
+    assert cap.power(0.5 / math.sqrt(0.1), plan.min_labs_a - 1, 0.05, ratio=2.0) < 0.8
+    assert plan.min_labs_b == 2 * plan.min_labs_a

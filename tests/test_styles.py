@@ -280,3 +280,37 @@ def test_clean_data_give_the_nominal_rate():
     """
     hits = sum(_mrs_test(seed, effect=0.0, icc=0.0)["p_unc"] < 0.05 for seed in range(1, 41))
     assert hits <= 6
+
+
+def test_compare_styles_remaining_columns_by_hand(inst):
+    """df (scipy's Welch df), means and sd, Hedges' g interval written out, Holm by hand."""
+    from scipy.stats import t as t_dist
+    from scipy.stats import ttest_ind
+
+    rng = np.random.default_rng(3)
+    rows = [[f"R{k}", "china" if k < 22 else "united_states", "L",
+             *rng.integers(1, 6, 4).tolist(), *rng.integers(1, 8, 2).tolist()]
+            for k in range(40)]
+    styles = style_indices(_frame(rows), inst)
+    res = compare_styles(styles, inst, "lab_region")
+    desc = res.descriptives.set_index(["style", "group"])
+    p_unc = []
+    for _, row in res.pairwise.iterrows():
+        a = styles.loc[styles.lab_region == "china", row["style"]]
+        b = styles.loc[styles.lab_region == "united_states", row["style"]]
+        assert row["df"] == pytest.approx(ttest_ind(a, b, equal_var=False).df, rel=1e-9)
+        assert (row["mean_a"], row["mean_b"]) == pytest.approx((a.mean(), b.mean()), rel=1e-12)
+        assert row["diff"] == pytest.approx(a.mean() - b.mean(), rel=1e-12, abs=1e-15)
+        assert desc.loc[(row["style"], "china"), "sd"] == pytest.approx(a.std(), rel=1e-12)
+        n = a.size + b.size
+        se = np.sqrt(n / (a.size * b.size) + row["hedges_g"] ** 2 / (2 * n))
+        crit = t_dist.ppf(0.975, n - 2)
+        assert row["g_ci_low"] == pytest.approx(row["hedges_g"] - crit * se, rel=1e-9)
+        assert row["g_ci_high"] == pytest.approx(row["hedges_g"] + crit * se, rel=1e-9)
+        p_unc.append(row["p_unc"])
+    order = np.argsort(p_unc)
+    running, holm = 0.0, np.empty(len(p_unc))
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_unc) - rank) * p_unc[i]))
+        holm[i] = running
+    np.testing.assert_allclose(res.pairwise["p_adj"], holm, rtol=1e-12)
