@@ -276,6 +276,26 @@ def compare_responses(
 
     The scale scores come from :func:`analysis.scoring.score_scales` with
     ``min_answered``; the other parameters are those of :func:`compare_groups`.
+
+    Parameters
+    ----------
+    responses : ResponseSet
+        Validated responses; brings its instrument. Not modified.
+    by : str
+        Grouping column.
+    groups : sequence of str, optional
+        Only these groups, in this order.
+    min_group_n : int, default 5
+        Smaller groups are suppressed.
+    adjust : {"holm", "fdr_bh", "none"}, default "holm"
+        Adjustment across the constructs.
+    min_answered : float, default 0.5
+        Share of a construct's items needed for a score.
+
+    Returns
+    -------
+    Comparison
+        As :func:`compare_groups` returns it.
     """
     from analysis.scoring import score_scales
 

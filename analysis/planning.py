@@ -34,8 +34,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from survey.errors import SurveyError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "PLAN_COLUMNS",
@@ -117,7 +121,14 @@ class Plan:
     feasible: bool
 
     def as_dict(self) -> dict[str, object]:
-        """The plan as a mapping in :data:`PLAN_COLUMNS` order."""
+        """The plan as a mapping in :data:`PLAN_COLUMNS` order.
+
+        Returns
+        -------
+        dict
+            Field name to value, keys in :data:`PLAN_COLUMNS` order (one row of
+            :func:`plan_table`).
+        """
         return {k: getattr(self, k) for k in PLAN_COLUMNS}
 
 
@@ -127,6 +138,22 @@ def ttest_power(effect: float, n_eff_a: float, n_eff_b: float, df: float,
 
     ``P(|T| > t_{1-alpha/2, df})`` for ``T`` noncentral t with noncentrality
     ``effect * sqrt(n_a n_b / (n_a + n_b))``.
+
+    Parameters
+    ----------
+    effect : float
+        Standardised difference (Cohen's d); its sign does not matter.
+    n_eff_a, n_eff_b : float
+        Effective sizes of the two groups (respondents divided by the design effect).
+    df : float
+        Degrees of freedom of the test.
+    alpha : float, default 0.05
+        Two-sided significance level.
+
+    Returns
+    -------
+    float
+        Power; ``nan`` when ``df <= 0``.
 
     Examples
     --------
@@ -152,6 +179,26 @@ def clustered_power(effect: float, labs_a: int, labs_b: int, per_lab: float, icc
 
     ``per_lab`` may be ``math.inf`` for the cap with unlimited respondents per lab.
 
+    Parameters
+    ----------
+    effect : float
+        Standardised difference between the groups.
+    labs_a, labs_b : int
+        Labs in each group.
+    per_lab : float
+        Respondents per lab, or ``math.inf``.
+    icc : float
+        Intraclass correlation of the labs, ``0 <= icc < 1``.
+    alpha : float, default 0.05
+        Two-sided significance level.
+
+    Returns
+    -------
+    float
+        Power of the t-test on ``labs_a * m_eff`` and ``labs_b * m_eff`` effective
+        respondents, ``m_eff = per_lab / (1 + (per_lab - 1) icc)``, with
+        ``labs_a + labs_b - 2`` df.
+
     Examples
     --------
     >>> # methods reference: 12 labs x 8 per group, d = .4, ICC .15 -> power .46
@@ -173,6 +220,27 @@ def unclustered_n(effect: float, power: float = 0.8, alpha: float = 0.05,
     Group b has ``ratio`` times as many; the same as statsmodels'
     ``TTestIndPower().solve_power(effect, nobs1=None, alpha=alpha, power=power,
     ratio=ratio)``.
+
+    Parameters
+    ----------
+    effect : float
+        Standardised difference, above 0.
+    power : float, default 0.8
+        Target power.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    ratio : float, default 1.0
+        Size of group b relative to group a.
+
+    Returns
+    -------
+    float
+        Respondents in group a, not rounded up.
+
+    Raises
+    ------
+    SurveyError
+        For an option out of range.
 
     Examples
     --------
@@ -320,8 +388,25 @@ def plan_table(
     icc: float = 0.10,
     per_lab_values: tuple[int, ...] = (5, 10, 15, 20, 30, 50),
     ratio: float = 1.0,
-):
+) -> pd.DataFrame:
     """Plans for several lab sizes, one row each (:data:`PLAN_COLUMNS`).
+
+    Parameters
+    ----------
+    effect : float
+        Standardised difference to detect.
+    power, alpha, icc, ratio : float
+        As :func:`plan_study`.
+    per_lab_values : tuple of int
+        Respondents per lab, one plan each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per lab size, columns :data:`PLAN_COLUMNS`: ``effect, power, alpha, icc,
+        ratio, n_unclustered_a, n_unclustered_b, per_lab, design_effect, labs_a, labs_b,
+        n_a, n_b, n_effective_a, n_effective_b, df, achieved_power, max_power,
+        min_labs_a, min_labs_b, binding, feasible``.
 
     Examples
     --------

@@ -376,6 +376,18 @@ def omega_total(items: np.ndarray | pd.DataFrame, *, missing: str = "pairwise") 
     (fewer than 3 items, an item without variance, a matrix that is not positive
     definite); :func:`assess_reliability` says why in its ``note`` column.
 
+    Parameters
+    ----------
+    items : numpy.ndarray or pandas.DataFrame
+        Keyed answers, respondents x items, ``NaN`` missing.
+    missing : {"pairwise", "listwise"}, default "pairwise"
+        How missing answers enter the covariance matrix.
+
+    Returns
+    -------
+    float
+        Omega total, or ``nan``.
+
     Examples
     --------
     >>> import numpy as np

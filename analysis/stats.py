@@ -269,6 +269,20 @@ def omega_squared_welch(f: float, df1: float, n_total: float) -> float:
 
     Not truncated at zero (Kroes & Finley 2023, *Psychological Methods*).
 
+    Parameters
+    ----------
+    f : float
+        Welch's F.
+    df1 : float
+        Its numerator degrees of freedom, ``k - 1``.
+    n_total : float
+        Respondents over all groups.
+
+    Returns
+    -------
+    float
+        Omega squared; negative when F < 1.
+
     Examples
     --------
     >>> round(omega_squared_welch(3.1322714531, 2, 30), 6)
