@@ -266,6 +266,7 @@ def lab_icc(
     import pandas as pd
     from scipy.stats import f as f_dist
 
+    from analysis import stats
     from analysis.compare import _construct_ids
 
     labs = _lab_column(scores, lab)
@@ -303,7 +304,7 @@ def lab_icc(
             continue
         f = msb / msw
         icc1 = (msb - msw) / (msb + (n0 - 1.0) * msw)
-        de = 1.0 + (n_total / n_labs - 1.0) * max(icc1, 0.0)
+        de = stats.design_effect(n_total / n_labs, max(icc1, 0.0))
         row.update(f=f, p_f=float(f_dist.sf(f, df1, df2)), icc1=icc1,
                    icc2=(msb - msw) / msb if msb > 0 else np.nan, design_effect=de,
                    n_effective=n_total / de)

@@ -36,6 +36,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analysis.stats import design_effect
 from survey.errors import SurveyError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -206,7 +207,7 @@ def clustered_power(effect: float, labs_a: int, labs_b: int, per_lab: float, icc
     0.46
     """
     per_lab_eff = (1.0 / icc if icc > 0 else math.inf) if math.isinf(per_lab) else (
-        per_lab / (1.0 + (per_lab - 1.0) * icc))
+        per_lab / design_effect(per_lab, icc))
     if math.isinf(per_lab_eff):
         return 1.0
     return ttest_power(effect, labs_a * per_lab_eff, labs_b * per_lab_eff,
@@ -372,7 +373,7 @@ def plan_study(
                     n_a=None, n_b=None, n_effective_a=None, n_effective_b=None,
                     df=labs_a + labs_b - 2, achieved_power=None, max_power=max_power,
                     binding="labs", feasible=False)
-    de = 1.0 + (m - 1.0) * icc
+    de = design_effect(m, icc)
     return Plan(**base, per_lab=int(m), design_effect=de, labs_a=labs_a, labs_b=labs_b,
                 n_a=labs_a * m, n_b=labs_b * m, n_effective_a=labs_a * m / de,
                 n_effective_b=labs_b * m / de, df=labs_a + labs_b - 2,

@@ -35,6 +35,9 @@ Kruskal-Wallis, R ``kruskal.test``
     :math:`H` on mid-ranks with the tie correction
     :math:`1 - \\sum(t^3-t)/(N^3-N)`, ``df = k - 1``, chi-squared p-value; effect size
     :math:`\\varepsilon^2 = H/(N-1)` (Tomczak & Tomczak 2014).
+Design effect of respondents nested in labs (Kish)
+    :math:`DE = 1 + (m - 1) ICC` with ``m`` respondents per lab; used by the ICC table
+    of :mod:`analysis.multilevel` and by :mod:`analysis.planning`.
 p-value adjustment, R ``p.adjust(method = "holm" | "BH")``
     via :func:`pingouin.multicomp`, which leaves ``nan`` entries out of the family.
 """
@@ -54,6 +57,7 @@ __all__ = [
     "WelchAnova",
     "WelchT",
     "adjust_p",
+    "design_effect",
     "games_howell_p",
     "hedges_g",
     "kruskal_wallis",
@@ -290,6 +294,30 @@ def omega_squared_welch(f: float, df1: float, n_total: float) -> float:
     """
     a = df1 * (f - 1)
     return float(a / (a + n_total))
+
+
+def design_effect(m: float, icc: float) -> float:
+    """Kish's design effect ``1 + (m - 1) icc`` of clusters of ``m`` respondents.
+
+    Parameters
+    ----------
+    m : float
+        Respondents per cluster (lab); the mean size for unequal clusters.
+    icc : float
+        Intraclass correlation of the clusters.
+
+    Returns
+    -------
+    float
+        The factor by which clustering inflates the variance of a mean; the effective
+        sample size is ``N / DE``.
+
+    Examples
+    --------
+    >>> design_effect(10, 0.1)   # 1 + 9 * 0.1
+    1.9
+    """
+    return 1.0 + (m - 1.0) * icc
 
 
 def kruskal_wallis(samples: Sequence[ArrayLike]) -> KruskalResult:
