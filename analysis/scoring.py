@@ -163,10 +163,7 @@ def score_scales(
             f"method must be one of {', '.join(SCORE_METHODS)}, got '{method}'."
             + did_you_mean(str(method), SCORE_METHODS)
         )
-    if not 0 < min_answered <= 1:
-        raise SurveyError(
-            f"min_answered is a share of a construct's items, 0 < share <= 1; got {min_answered}"
-        )
+    _check_min_answered(min_answered)
     front = ["respondent_id", *[g for g in inst.group_ids if g in data.columns]]
     front = [c for c in front if c in data.columns]
     out = data[front].copy()
@@ -230,7 +227,15 @@ def construct_means(x: np.ndarray, instrument: Instrument, min_answered: float) 
     return means
 
 
-# ---- shared with analysis.reliability ---------------------------------------------------
+# ---- shared with analysis.reliability and analysis.styles ---------------------------------
+
+def _check_min_answered(min_answered: float) -> None:
+    """Refuse a share of answered items outside (0, 1]."""
+    if not 0 < min_answered <= 1:
+        raise SurveyError(
+            f"min_answered is a share of a construct's items, 0 < share <= 1; got {min_answered}"
+        )
+
 
 def _unpack(
     responses: ResponseSet | pd.DataFrame, instrument: Instrument | None

@@ -484,5 +484,6 @@ def acquiescence_sensitivity(
 
 
 def _check_share(min_answered: float) -> None:
-    if not 0 < min_answered <= 1:
-        raise SurveyError(f"min_answered must be in (0, 1], got {min_answered!r}")
+    from analysis.scoring import _check_min_answered
+
+    _check_min_answered(min_answered)

@@ -213,3 +213,16 @@ def test_score_off_scale_answer_is_one_line(tmp_path, tiny):
     scores = pd.read_csv(tmp_path / "s.csv")
     # E2 keeps m2, m3 (keyed 3, 3): mean 3
     assert scores.loc[2, "multi"] == 3
+
+
+@pytest.mark.parametrize("share", [0, 1.5])
+def test_one_message_for_a_share_out_of_range(share):
+    from analysis.scoring import score_scales
+    from analysis.styles import acquiescence_corrected_scores
+
+    inst = loads(TINY)
+    frame = pd.DataFrame(EAST, columns=HEADER)
+    message = f"min_answered is a share of a construct's items, 0 < share <= 1; got {share}"
+    for call in (score_scales, acquiescence_corrected_scores):
+        with pytest.raises(SurveyError, match=message.replace("(", r"\(")):
+            call(frame, inst, min_answered=share)
