@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: Packages whose versions the methods text names, in order.
-SOFTWARE = ("pandas", "numpy", "scipy", "pingouin", "statsmodels", "matplotlib")
+SOFTWARE = ("pandas", "numpy", "scipy", "pingouin", "matplotlib")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
