@@ -370,6 +370,18 @@ def test_chinese_report(small_rs, small_instrument):
     assert "敢于发声" in files["figures/hypotheses_forest.svg"].decode()
 
 
+def test_chinese_figures_without_a_chinese_font(small_rs, monkeypatch):
+    """A machine with no CJK font draws ids and codes, with no missing-glyph warning."""
+    from analysis.report import figures
+
+    monkeypatch.setattr(figures, "_cjk_font", lambda: None)
+    files = build_report(small_rs, lang="zh")  # filterwarnings=error: a glyph warning fails
+    svg = files["figures/hypotheses_forest.svg"].decode()
+    assert "敢于发声" not in svg
+    assert "H1" in svg
+    assert "敢于发声" in files["report.html"].decode()  # the page itself stays Chinese
+
+
 def test_not_simulated_has_no_banner(small_instrument):
     rs = _responses(small_instrument)
     data = rs.data.copy()
