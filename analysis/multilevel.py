@@ -643,11 +643,7 @@ def evaluate_hypotheses_nested(
 
     table = pd.DataFrame(rows, columns=NESTED_HYPOTHESES_COLUMNS)
     table["p_adj"] = stats.adjust_p(table["p_unc"].to_numpy(dtype=float), adjust)
-    tested = table["p_adj"].notna()
-    significant = tested & (table["p_adj"] < alpha)
-    table.loc[tested, "verdict"] = "not supported"
-    table.loc[significant & (table["estimate"] > 0), "verdict"] = "supported"
-    table.loc[significant & (table["estimate"] < 0), "verdict"] = "contrary"
+    table["verdict"] = stats.verdicts(table["estimate"], table["p_adj"], alpha)
     for col in ("n_higher", "n_lower", "labs_higher", "labs_lower"):
         table[col] = table[col].astype("int64")
     return table

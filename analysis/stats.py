@@ -62,6 +62,7 @@ __all__ = [
     "hedges_g",
     "kruskal_wallis",
     "omega_squared_welch",
+    "verdicts",
     "welch_anova",
     "welch_t",
 ]
@@ -398,3 +399,42 @@ def adjust_p(p: ArrayLike, method: str = "holm") -> np.ndarray:
 
     _, adjusted = multicomp(arr, method=method)
     return np.asarray(adjusted, dtype=float)
+
+
+def verdicts(effect: ArrayLike, p_adj: ArrayLike, alpha: float = 0.05) -> np.ndarray:
+    """The verdict of each directional hypothesis from its signed effect and adjusted p.
+
+    ``effect`` is signed so that positive means as predicted. A hypothesis whose
+    ``p_adj`` is ``nan`` was not tested.
+
+    Parameters
+    ----------
+    effect : array_like
+        Predicted-higher group minus the other (difference, estimate or g).
+    p_adj : array_like
+        Adjusted two-sided p-values.
+    alpha : float, default 0.05
+        Significance level after adjustment.
+
+    Returns
+    -------
+    numpy.ndarray of str
+        ``supported`` (as predicted, significant), ``contrary`` (opposite, significant),
+        ``not supported`` (not significant) or ``not testable``.
+
+    Examples
+    --------
+    >>> verdicts([0.4, -0.5, 0.1, 0.3], [0.01, 0.02, 0.40, float("nan")]).tolist()
+    ['supported', 'contrary', 'not supported', 'not testable']
+    """
+    import numpy as np
+
+    eff = np.asarray(effect, dtype=float)
+    p = np.asarray(p_adj, dtype=float)
+    out = np.full(p.shape, "not testable", dtype=object)
+    tested = ~np.isnan(p)
+    significant = tested & (p < alpha)
+    out[tested] = "not supported"
+    out[significant & (eff > 0)] = "supported"
+    out[significant & (eff < 0)] = "contrary"
+    return out
