@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from survey.responses.model import RawResponses
-from survey.responses.tables import normalise_name, unique_names
+from survey.responses.tables import elapsed_seconds, normalise_name, unique_names
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -89,7 +89,6 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
         kept as metadata; durations from ``start``/``end`` where both are present.
     """
     import numpy as np
-    import pandas as pd
 
     names = unique_names(table.header)
     by_name = {normalise_name(c): c for c in instrument.columns}
@@ -142,9 +141,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     duration = None
     lookup = {normalise_name(c): c for c in frame.columns}
     if "start" in lookup and "end" in lookup:
-        start = _times(frame[lookup["start"]])
-        end = _times(frame[lookup["end"]])
-        duration = pd.Series((end - start).dt.total_seconds().to_numpy(), index=frame.index)
+        duration = elapsed_seconds(frame[lookup["start"]], frame[lookup["end"]])
     return RawResponses(
         frame=frame,
         file=table.file,
@@ -172,13 +169,6 @@ def _match(header: str, by_name: dict[str, str], by_label: dict[str, str]) -> st
         if last in by_label:
             return by_label[last]
     return None
-
-
-def _times(s):
-    import pandas as pd
-
-    text = s.astype(object).where(s.notna(), None)
-    return pd.to_datetime(text, errors="coerce", utc=True, format="ISO8601")
 
 
 def write_layout(

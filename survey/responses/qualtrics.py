@@ -62,6 +62,7 @@ from survey.responses.model import RawResponses
 from survey.responses.tables import (
     alnum,
     as_text,
+    elapsed_seconds,
     final_names,
     find_column,
     normalise_name,
@@ -233,9 +234,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
         start = find_column(final, names, ("StartDate",))
         end = find_column(final, names, ("EndDate",))
         if start is not None and end is not None:
-            t0 = _times(frame[start])
-            t1 = _times(frame[end])
-            duration = pd.Series((t1 - t0).dt.total_seconds().to_numpy(), index=frame.index)
+            duration = elapsed_seconds(frame[start], frame[end])
             notes.append("duration: EndDate - StartDate (the file has no Duration column)")
 
     return RawResponses(
@@ -392,9 +391,3 @@ def _booleans(s: pd.Series) -> pd.Series:
                         else None, na_action="ignore")
     return pd.Series(vals.astype(object).where(vals.notna(), None), index=s.index,
                      dtype="boolean")
-
-
-def _times(s: pd.Series) -> pd.Series:
-    import pandas as pd
-
-    return pd.to_datetime(as_text(s), errors="coerce", format="ISO8601")

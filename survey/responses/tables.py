@@ -63,6 +63,7 @@ __all__ = [
     "as_text",
     "column_letter",
     "decode",
+    "elapsed_seconds",
     "find_column",
     "final_names",
     "normalise_name",
@@ -690,3 +691,36 @@ def as_text(s: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s.dtype):
         return as_text(s.astype("float64"))
     return s.astype(object).where(s.notna(), None)
+
+
+def elapsed_seconds(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Seconds from ``start`` to ``end``, two columns of ISO 8601 timestamps.
+
+    Timestamps with a zone are compared in UTC; those without one are taken as being in
+    the same (unknown) zone, which leaves their difference unchanged. A cell that is not
+    a timestamp gives ``NaN``.
+
+    Parameters
+    ----------
+    start, end : pandas.Series
+        Columns of a :class:`Table` (text, or numbers that are not times).
+
+    Returns
+    -------
+    pandas.Series
+        ``float64`` seconds, same index as ``start``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> elapsed_seconds(pd.Series(["2024-05-01T10:00:00+08:00", "2024-05-01 09:00:00", None]),
+    ...                 pd.Series(["2024-05-01T02:05:00Z", "2024-05-01 09:00:30", "x"])).tolist()
+    [300.0, 30.0, nan]
+    """
+    import pandas as pd
+
+    def parse(s: pd.Series) -> pd.Series:
+        return pd.to_datetime(as_text(s), errors="coerce", utc=True, format="ISO8601")
+
+    delta = parse(end) - parse(start)
+    return pd.Series(delta.dt.total_seconds().to_numpy(dtype=float), index=start.index)
