@@ -28,11 +28,18 @@ from typing import TYPE_CHECKING
 from survey.errors import SurveyError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
-    from survey.instrument import Instrument
+    from survey.instrument import Hypothesis, Instrument
 
-__all__ = ["HYPOTHESES_COLUMNS", "VERDICTS", "evaluate_hypotheses"]
+__all__ = [
+    "HYPOTHESES_COLUMNS",
+    "VERDICTS",
+    "evaluate_hypotheses",
+    "group_problem",
+    "hypothesis_inputs",
+]
 
 #: Columns of the table :func:`evaluate_hypotheses` returns, in order (the first ten as in
 #: ARCHITECTURE.md).
@@ -101,7 +108,7 @@ def evaluate_hypotheses(
     import pandas as pd
 
     from analysis import stats
-    from analysis.compare import _check_options, _group_column
+    from analysis.compare import _check_options
 
     _check_options(min_group_n, adjust)
     if not 0 < alpha < 1:
@@ -118,18 +125,10 @@ def evaluate_hypotheses(
             "df": np.nan, "p_unc": np.nan, "note": "",
         }
         rows.append(row)
-        if h.by not in scores.columns:
-            row["note"] = f"no column '{h.by}' in the scores"
+        column, values, missing = hypothesis_inputs(scores, instrument, h, columns)
+        if missing:
+            row["note"] = missing
             continue
-        if h.construct not in scores.columns:
-            row["note"] = f"no score column for construct '{h.construct}'"
-            continue
-        if h.by not in columns:
-            columns[h.by] = _group_column(scores, instrument, h.by)
-        column = columns[h.by]
-        values = pd.to_numeric(scores[h.construct], errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan
-        )
         cells = {}
         problems = []
         for role, g in (("higher", h.higher), ("lower", h.lower)):
@@ -138,12 +137,9 @@ def evaluate_hypotheses(
             x = x[~np.isnan(x)]
             n_people = int(in_group.sum())
             row[f"n_{role}"] = int(x.size)
-            if n_people == 0:
-                problems.append(f"no respondents in '{g}'")
-            elif n_people < min_group_n:
-                problems.append(f"'{g}' suppressed (fewer than {min_group_n} respondents)")
-            elif x.size < min_group_n:
-                problems.append(f"'{g}' suppressed (fewer than {min_group_n} scores)")
+            problem = group_problem(g, n_people, int(x.size), min_group_n)
+            if problem:
+                problems.append(problem)
             cells[role] = x
         if problems:
             row["note"] = "; ".join(problems)
@@ -163,3 +159,86 @@ def evaluate_hypotheses(
     for col in ("n_higher", "n_lower"):
         table[col] = table[col].astype("int64")
     return table
+
+
+def hypothesis_inputs(
+    scores: pd.DataFrame,
+    instrument: Instrument,
+    hypothesis: Hypothesis,
+    cache: dict[str, pd.Series],
+) -> tuple[pd.Series | None, np.ndarray | None, str]:
+    """The grouping column and scores a hypothesis is tested on, or why it cannot be.
+
+    Shared by the respondent-level and the lab-aware hypothesis tables.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Scale scores with the grouping columns.
+    instrument : Instrument
+        Gives the grouping question's codes.
+    hypothesis : Hypothesis
+        The hypothesis to test.
+    cache : dict
+        Grouping columns already checked, by id (filled in here).
+
+    Returns
+    -------
+    tuple
+        ``(column, values, note)``: the grouping column, the construct's scores as
+        ``float`` (``nan`` when missing) and an empty note; or ``(None, None, note)``
+        saying what is missing.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from analysis.compare import _group_column
+
+    h = hypothesis
+    if h.by not in scores.columns:
+        return None, None, f"no column '{h.by}' in the scores"
+    if h.construct not in scores.columns:
+        return None, None, f"no score column for construct '{h.construct}'"
+    if h.by not in cache:
+        cache[h.by] = _group_column(scores, instrument, h.by)
+    values = pd.to_numeric(scores[h.construct], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    return cache[h.by], values, ""
+
+
+def group_problem(group: str, n_people: int, n_scores: int, min_group_n: int,
+                  scores: str = "scores") -> str:
+    """Why one side of a hypothesis cannot be tested (``""`` when it can).
+
+    Parameters
+    ----------
+    group : str
+        The group's code.
+    n_people : int
+        Respondents in the group.
+    n_scores : int
+        Of those, respondents with a usable score.
+    min_group_n : int
+        Smallest group (and number of scores) that is described.
+    scores : str, default "scores"
+        How the usable scores are named in the message.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> group_problem("other", 3, 3, 5)
+    "'other' suppressed (fewer than 5 respondents)"
+    >>> group_problem("china", 40, 38, 5)
+    ''
+    """
+    if n_people == 0:
+        return f"no respondents in '{group}'"
+    if n_people < min_group_n:
+        return f"'{group}' suppressed (fewer than {min_group_n} respondents)"
+    if n_scores < min_group_n:
+        return f"'{group}' suppressed (fewer than {min_group_n} {scores})"
+    return ""

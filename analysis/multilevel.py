@@ -579,7 +579,8 @@ def evaluate_hypotheses_nested(
     from scipy.stats import t as t_dist
 
     from analysis import stats
-    from analysis.compare import _check_options, _group_column
+    from analysis.compare import _check_options
+    from analysis.hypotheses import group_problem, hypothesis_inputs
 
     _check_options(min_group_n, adjust)
     _check_min_labs(min_labs)
@@ -596,17 +597,10 @@ def evaluate_hypotheses_nested(
                    p_method="", verdict="not testable", n_higher=0, n_lower=0,
                    labs_higher=0, labs_lower=0, status="not computed", note="")
         rows.append(row)
-        if h.by not in scores.columns:
-            row["note"] = f"no column '{h.by}' in the scores"
+        column, y, missing = hypothesis_inputs(scores, instrument, h, columns)
+        if missing:
+            row["note"] = missing
             continue
-        if h.construct not in scores.columns:
-            row["note"] = f"no score column for construct '{h.construct}'"
-            continue
-        if h.by not in columns:
-            columns[h.by] = _group_column(scores, instrument, h.by)
-        column = columns[h.by]
-        y = pd.to_numeric(scores[h.construct], errors="coerce").to_numpy(
-            dtype=float, na_value=np.nan)
         ok = ~np.isnan(y) & has_lab
         masks = {}
         problems = []
@@ -616,13 +610,10 @@ def evaluate_hypotheses_nested(
             masks[role] = mask
             row[f"n_{role}"] = int(mask.sum())
             row[f"labs_{role}"] = len(set(lab_values[mask].tolist()))
-            if not in_group.any():
-                problems.append(f"no respondents in '{g}'")
-            elif int(in_group.sum()) < min_group_n:
-                problems.append(f"'{g}' suppressed (fewer than {min_group_n} respondents)")
-            elif int(mask.sum()) < min_group_n:
-                problems.append(f"'{g}' suppressed (fewer than {min_group_n} scores "
-                                "with a lab)")
+            problem = group_problem(g, int(in_group.sum()), int(mask.sum()), min_group_n,
+                                    scores="scores with a lab")
+            if problem:
+                problems.append(problem)
         if problems:
             row["note"] = "; ".join(problems)
             continue
