@@ -273,7 +273,7 @@ def _make_response_file(kind: str, folder: Path) -> str:
          "rename the other"),
         ("no-known-layout", "r.csv: row 1: cannot tell which platform wrote this file "
          "(header: name, age); looked for kobo: "),
-        ("missing-items", "r.csv: 50 columns of instrument 'lab-culture' missing: "),
+        ("missing-items", "r.csv: row 1: 50 columns of instrument 'lab-culture' missing: "),
     ],
 )
 def test_response_files_that_cannot_be_used(tmp_path, kind, expected):
@@ -779,7 +779,7 @@ def test_unreadable_response_file(work, monkeypatch):
 @pytest.mark.parametrize(
     ("instrument", "expected"),
     [
-        ("tiny.yaml", "kobo.csv: 2 columns of instrument 'tiny' missing: a1, a2; the header "
+        ("tiny.yaml", "kobo.csv: row 1: 2 columns of instrument 'tiny' missing: a1, a2; the header "
          "row must name every item (or use --map to rename columns)."),
     ],
 )

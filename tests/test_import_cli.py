@@ -161,7 +161,7 @@ def test_missing_columns_exit_2_one_line(files):
     bad.write_text("respondent_id,lab_region,lab,attn1\nR1,china,CN-01,4\n", encoding="utf-8")
     r = CliRunner().invoke(cli, ["import", str(bad), "-i", str(inst)])
     assert r.exit_code == 2
-    assert r.output == (f"error: {bad}: 2 columns of instrument 'tiny' missing: a1, a2; the "
+    assert r.output == (f"error: {bad}: row 1: 2 columns of instrument 'tiny' missing: a1, a2; the "
                         "header row must name every item (or use --map to rename columns).\n")
 
 

@@ -240,9 +240,18 @@ def test_missing_item_columns_refuse_the_file(tmp_path, tiny_instrument):
     with pytest.raises(ResponseFileError) as exc:
         read_responses(p, tiny_instrument)
     assert str(exc.value) == (
-        f"{p}: 2 columns of instrument 'tiny' missing: a1, a2; the header row must name "
+        f"{p}: row 1: 2 columns of instrument 'tiny' missing: a1, a2; the header row must name "
         "every item (or use --map to rename columns)."
     )
+
+
+def test_missing_columns_name_the_header_row_below_title_rows(tmp_path, tiny_instrument):
+    p = tmp_path / "r.csv"
+    p.write_text("Lab survey export\n\nrespondent_id,lab_region,lab,a1,attn1\n"
+                 "R1,china,CN-01,4,4\n", encoding="utf-8")
+    with pytest.raises(ResponseFileError) as exc:
+        read_responses(p, tiny_instrument)
+    assert str(exc.value).startswith(f"{p}: row 3, column a2: 1 column of instrument 'tiny'")
 
 
 def test_one_missing_column_is_named_with_a_suggestion(tmp_path, tiny_instrument):
@@ -253,7 +262,7 @@ def test_one_missing_column_is_named_with_a_suggestion(tmp_path, tiny_instrument
         read_responses(p, tiny_instrument)
     assert exc.value.column == "a2"
     assert str(exc.value).endswith("did you mean 'a_2'?")
-    assert "column a2: 1 column of instrument 'tiny' missing: a2;" in str(exc.value)
+    assert "row 1, column a2: 1 column of instrument 'tiny' missing: a2;" in str(exc.value)
 
 
 def test_ids_are_text_and_keep_leading_zeros(tmp_path, tiny_instrument):

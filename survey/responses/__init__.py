@@ -218,6 +218,8 @@ def read_responses(
         how = "as asked"
     module = platform_module(chosen)
     raw = module.read(table, instrument)
+    if raw.header_row is None:
+        raw.header_row = table.header_row
     if raw.frame.empty:
         after = int(table.frame.index[-1]) + 1 if table.n_rows else table.header_row + 1
         raise ResponseFileError(

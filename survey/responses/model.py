@@ -260,6 +260,8 @@ class RawResponses:
         Per row, seconds spent, where the platform records it.
     notes : list[str]
         File-level remarks for the import log (encoding, delimiter, header row, ...).
+    header_row : int or None
+        Row number of the (first) header row in the file, for messages about columns.
     """
 
     frame: pd.DataFrame
@@ -270,3 +272,4 @@ class RawResponses:
     finished: pd.Series | None = None
     duration: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
+    header_row: int | None = None

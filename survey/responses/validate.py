@@ -220,6 +220,7 @@ def validate(
             f"'{instrument.id}' missing: {shown}; the header row must name every item "
             f"(or use --map to rename columns).{hint}",
             file=file,
+            row=raw.header_row,
             column=missing_hard[0] if len(missing_hard) == 1 else None,
         )
     for c in instrument.columns:
