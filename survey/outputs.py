@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from openpyxl import Workbook
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "neutralise_frame", "workbook_bytes"]
+__all__ = ["FORMULA_PREFIXES", "csv_bytes", "neutralise", "neutralise_frame", "workbook_bytes"]
 
 #: A text cell starting with one of these is run as a formula by Excel, LibreOffice, Sheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -49,6 +49,29 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if s.dtype == object or str(s.dtype) in ("string", "str"):
             out[col] = s.map(neutralise, na_action="ignore")
     return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as unrounded UTF-8 CSV with ``\\n`` line ends; text cells neutralised.
+
+    The one writer of tidy result tables (scores, comparison and report tables).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; its index is not written.
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"lab": ["=1+1"], "x": [0.1 + 0.2]})).decode()
+    "lab,x\\n'=1+1,0.30000000000000004\\n"
+    """
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

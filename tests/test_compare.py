@@ -511,7 +511,7 @@ def test_cli_adjust_choices_match_the_library():
 
 
 def test_cli_csv_neutralises_formula_like_group_names():
-    from survey.commands.compare import _csv_bytes
+    from survey.outputs import csv_bytes as _csv_bytes
 
     frame = pd.DataFrame({"group": ["=HYPERLINK(1)", "CN-03", "-1"], "mean": [-1.5, 2.0, 3.0]})
     assert _csv_bytes(frame).decode().splitlines() == [

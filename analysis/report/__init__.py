@@ -25,10 +25,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from analysis.report.tables import LANGUAGES, TABLE_NAMES, ReportData, prepare_report
+from survey.outputs import csv_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
-
     from survey.responses.model import ResponseSet
 
 __all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "build_report", "csv_bytes",
@@ -39,20 +38,6 @@ CSV_TABLES = ("scores", "reliability", "descriptives", "omnibus", "pairwise", "h
               "items", "suppressed", "import_log", "icc", "nested", "rwg", "rwg_labs",
               "invariance_fits", "invariance_summary", "invariance_items", "styles",
               "style_differences", "acquiescence_sensitivity")
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A table as unrounded UTF-8 CSV with ``\\n`` line ends; text cells neutralised.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> csv_bytes(pd.DataFrame({"lab": ["=1+1"], "x": [0.1 + 0.2]})).decode()
-    "lab,x\\n'=1+1,0.30000000000000004\\n"
-    """
-    from survey.outputs import neutralise_frame
-
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def render_report(

@@ -76,6 +76,7 @@ def compare(
     from analysis.compare import compare_groups
     from analysis.hypotheses import evaluate_hypotheses
     from analysis.reliability import analyse_items, assess_reliability
+    from survey.outputs import csv_bytes
     from survey.responses import read_responses
 
     inst = load_instrument(instrument)
@@ -113,7 +114,7 @@ def compare(
         "hypotheses": hypotheses,
     }
     for name, frame in tables.items():
-        write_output(out_dir / f"{name}.csv", _csv_bytes(frame))
+        write_output(out_dir / f"{name}.csv", csv_bytes(frame))
 
     if rs.simulated:
         click.echo("note: simulated data (every respondent id starts with SIM-)")
@@ -136,13 +137,6 @@ def compare(
         click.echo(_verdict_table(hypotheses))
     click.echo(f"\nwrote {len(tables)} tables to {out_dir}: "
                + ", ".join(f"{name}.csv" for name in tables))
-
-
-def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """Unrounded CSV; text cells that a spreadsheet would run as formulas are neutralised."""
-    from survey.outputs import neutralise_frame
-
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def _p(value: float) -> str:

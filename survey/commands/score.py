@@ -73,6 +73,6 @@ def _table_bytes(scores, output: str) -> bytes:
         from survey.responses.writers import write_frame
 
         return write_frame(scores, ".xlsx", sheet="scores")
-    from survey.outputs import neutralise_frame
+    from survey.outputs import csv_bytes
 
-    return neutralise_frame(scores).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return csv_bytes(scores)
