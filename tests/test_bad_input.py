@@ -561,12 +561,25 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 def _cells_of(path: Path) -> list[str]:
-    """Every text cell of a .csv or every sheet of an .xlsx we wrote."""
+    """Every text cell of a .csv, or every cell of an .xlsx we wrote that a spreadsheet
+    would run as a formula (a formula cell, or text starting with = + - @ in a cell whose
+    type is not text)."""
     import csv
 
     if path.suffix == ".csv":
         with path.open(encoding="utf-8", newline="") as fh:
             return [c for row in csv.reader(fh) for c in row]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+           if isinstance(c.value, str) and c.data_type != "s"]
+    wb.close()
+    return out
+
+
+def _texts_of(path: Path) -> list[str]:
+    """Every text cell of an .xlsx, as stored."""
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
@@ -608,8 +621,29 @@ def test_import_outputs_neutralise_formulas(tmp_path, tiny_yaml):
         assert _dangerous(cells) == [], name
     clean = _cells_of(tmp_path / "clean.csv")
     assert "'=1+1" in clean and "'@SUM(A1)" in clean and "'+R2" in clean
-    assert "'=HYPERLINK(\"http://x\")" in _cells_of(tmp_path / "log.xlsx")
     assert "'+R2" in _cells_of(tmp_path / "rejected.csv")
+    # workbooks hold the text as it was, in text cells that no spreadsheet runs
+    assert {"=1+1", "@SUM(A1)", "+R2"} <= set(_texts_of(tmp_path / "clean.xlsx"))
+    assert "=HYPERLINK(\"http://x\")" in _texts_of(tmp_path / "log.xlsx")
+
+
+def test_numbers_are_never_neutralised_and_verbatim_csv_keeps_text(tmp_path, tiny_yaml):
+    inst = tmp_path / "tiny.yaml"
+    inst.write_text(tiny_yaml, encoding="utf-8")
+    resp = tmp_path / "r.csv"
+    resp.write_text("respondent_id,lab_region,lab,a1,a2,attn1,comment\n"
+                    "-12,china,=1+1,4,2,4,+3.5\n", encoding="utf-8")
+    out = tmp_path / "clean.csv"
+    result = CliRunner().invoke(cli, ["import", str(resp), "-i", str(inst), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "-12,china,'=1+1,4,2,4"
+    assert ("  1 text cell starting with = + - @ written with a leading ' in "
+            f"{out} (--verbatim-text writes text as read)") in result.output.splitlines()
+    result = CliRunner().invoke(cli, ["import", str(resp), "-i", str(inst), "-o", str(out),
+                                      "--verbatim-text"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "-12,china,=1+1,4,2,4"
+    assert "leading '" not in result.output
 
 
 def test_simulated_files_and_template_neutralise_formulas(tmp_path, tiny_yaml):
@@ -631,7 +665,7 @@ def test_simulated_files_and_template_neutralise_formulas(tmp_path, tiny_yaml):
         out = Path(args[-1])
         cells = _cells_of(out)
         assert _dangerous(cells) == [], out.name
-    template = _cells_of(tmp_path / "template.xlsx")
+    template = _texts_of(tmp_path / "template.xlsx")
     assert "'=Lab code" in template
 
 
@@ -714,7 +748,7 @@ def test_control_characters_reach_a_workbook_as_replacement_marks(tmp_path, tiny
     result = CliRunner().invoke(cli, ["import", str(tmp_path / "r.csv"), "-i",
                                       str(tmp_path / "tiny.yaml"), flag, str(out)])
     assert result.exit_code == 0, result.output
-    cells = _cells_of(out)
+    cells = _texts_of(out)
     assert not [c for c in cells if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in c)]
     assert "R\ufffd" in cells
 

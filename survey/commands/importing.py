@@ -69,6 +69,10 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
               help="Reject unfinished responses instead of flagging them.")
 @click.option("--reject-speeders", is_flag=True,
               help="Reject speeders (see --min-duration) instead of flagging them.")
+@click.option("--verbatim-text", is_flag=True,
+              help="Write text starting with = + - @ to .csv outputs as read; by default it "
+                   "gets a leading ' so that a spreadsheet does not run it as a formula "
+                   "(.xlsx outputs keep text as read, in text cells).")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any row was rejected.")
 def import_(
@@ -83,6 +87,7 @@ def import_(
     reject_failed_checks: bool,
     reject_unfinished: bool,
     reject_speeders: bool,
+    verbatim_text: bool,
     strict: bool,
 ) -> None:
     """Import RESPONSES exported by a survey platform and validate them.
@@ -95,7 +100,13 @@ def import_(
     from survey.errors import SurveyError
     from survey.responses import read_responses
     from survey.responses.validate import Policy
-    from survey.responses.writers import SUFFIXES, log_table, write_frame, write_responses
+    from survey.responses.writers import (
+        SUFFIXES,
+        formula_cells,
+        log_table,
+        write_frame,
+        write_responses,
+    )
 
     if output is not None and Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
@@ -133,15 +144,31 @@ def import_(
             top = Counter(r.reason for r in recs).most_common(3)
             click.echo(f"  {action}: {len(recs)} (" + ", ".join(f"{r} {n}" for r, n in top)
                        + ")")
+    def neutralised(path: str, frame) -> None:
+        if verbatim_text or Path(path).suffix.lower() != ".csv":
+            return
+        n = formula_cells(frame)
+        if n:
+            note = (f"{n} text cell{'s' if n > 1 else ''} starting with = + - @ written with "
+                    f"a leading ' in {path} (--verbatim-text writes text as read)")
+            log.notes.append(note)
+            click.echo("  " + note)
+
     if output is not None:
-        p = write_output(output, write_responses(rs, output))
+        p = write_output(output, write_responses(rs, output, verbatim=verbatim_text))
         click.echo(f"wrote {p} ({rs.n} respondents)")
+        neutralised(output, rs.data)
     if rejected_path is not None:
         table = log.rejected_rows
-        p = write_output(rejected_path, write_frame(table, rejected_path, sheet="rejected"))
+        p = write_output(rejected_path, write_frame(table, rejected_path, sheet="rejected",
+                                                    verbatim=verbatim_text))
         click.echo(f"wrote {p} ({len(table)} rejected rows)")
+        neutralised(rejected_path, table)
     if log_path is not None:
-        p = write_output(log_path, write_frame(log_table(log), log_path, sheet="log"))
+        table = log_table(log)
+        p = write_output(log_path, write_frame(table, log_path, sheet="log",
+                                               verbatim=verbatim_text))
         click.echo(f"wrote {p} ({len(log.records)} records)")
+        neutralised(log_path, table)
     if strict and log.rows_rejected:
         raise SystemExit(1)
