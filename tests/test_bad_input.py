@@ -247,9 +247,8 @@ def _make_response_file(kind: str, folder: Path) -> str:
         ("empty", "r.csv: the file is empty; export the responses again"),
         ("blank", "r.csv: the file is empty; export the responses again"),
         ("empty-xlsx", "r.xlsx: the file is empty; export the responses again"),
-        ("garbage-csv", "r.csv: row 1: cannot decode the file: byte 0xff is not valid UTF-8 "
-         "and the file is not GB18030/GBK either; save it as 'CSV UTF-8' (or UTF-16) and "
-         "try again"),
+        ("garbage-csv", "r.csv: row 2: not a text file: it holds binary data (byte 0x00 at "
+         "offset 213); export the responses as CSV or .xlsx"),
         ("garbage-xlsx", "r.xlsx: not an .xlsx workbook (it is not a zip archive) nor a text "
          "file; save it again from the spreadsheet program as .xlsx or CSV UTF-8"),
         ("broken-zip-xlsx", "r.xlsx: cannot open as an .xlsx workbook ("),
@@ -439,21 +438,32 @@ def test_workbook_named_csv_is_read_as_a_workbook(tmp_path):
     assert _summary(out) == (585, 585, 0)
 
 
-def test_ragged_rows_are_read_and_named(tmp_path):
+def test_rows_with_too_many_or_too_few_cells_are_rejected(tmp_path):
+    """A cell too many (an unquoted comma in a lab name) once shifted every later answer
+    one column right; now such a row is rejected with its row number, as is a short one."""
     lines = [x.decode() for x in _lf_lines()]
     short = lines[2].rsplit(";", 12)[0]  # loses the metadata cells and ba5, ba6
-    rows = [lines[0], lines[1] + ';"extra";"x"', short, *lines[3:6]]
+    rows = [lines[0], lines[1] + ';"extra";"x"', short, *lines[3:6],
+            lines[6] + ";;"]  # empty cells past the header are harmless
     path = tmp_path / "r.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "log.csv"
-    code, text = _import(path, "--log", str(out))
+    rejected = tmp_path / "rejected.csv"
+    code, text = _import(path, "--log", str(out), "--rejected", str(rejected))
     assert code == 0, text
-    assert "row 3: fewer cells than the header (a line break inside an unquoted cell?); " \
-        "the missing cells read as blank" in text
-    assert _summary(text) == (5, 5, 0)
+    assert _summary(text) == (6, 4, 2)
+    assert "  rejected: cell_count 2" in text
     log = out.read_text(encoding="utf-8").splitlines()
-    assert [x.split(",")[1:4:2] for x in log[1:]] == [
-        ["column_BY", "unknown_column"], ["column_BZ", "unknown_column"]]
+    assert [x.split(",")[0:4:3] for x in log[1:]] == [["2", "cell_count"], ["3", "cell_count"]]
+    assert "the row has 78 cells, the header 76 (an unquoted comma or delimiter inside a " \
+        "cell?); row rejected so that no answer is read from the wrong column" in log[1]
+    assert "the row has 64 cells, the header 76 (cut short, or a line break inside an " \
+        "unquoted cell?); row rejected" in log[2]
+    import pandas as pd
+
+    back = pd.read_csv(rejected, dtype=str, keep_default_na=False)
+    assert back["row"].tolist() == ["2", "3"]
+    assert back[["column_BY", "column_BZ"]].values.tolist()[0] == ["extra", "x"]
 
 
 def test_merged_cells_take_their_first_value(tmp_path):

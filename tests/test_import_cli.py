@@ -182,7 +182,7 @@ def test_unknown_platform_exit_2(files):
     ("content", "expected"),
     [
         (b"", "the file is empty; export the responses again"),
-        (b"respondent_id\nR\xff\xff\n", "row 2: cannot decode the file"),
+        (b"respondent_id\nR\x81\xff\n", "row 2: cannot decode the file"),
     ],
 )
 def test_bad_files_exit_2(files, content, expected):

@@ -64,8 +64,13 @@ def test_formpack_exports_import_to_the_same_data(inst, name):
     assert [None if pd.isna(v) else v for v in d["lab"]] == EXPECTED["lab"]
     for item in ("sp1", "sp2", "sp3", "sp4"):
         assert [None if pd.isna(v) else int(v) for v in d[item]] == EXPECTED[item], item
-    # the two questions the instrument does not have are kept and warned about
-    assert [r[1] for r in rs.log.flatten(["row", "reason"])] == ["unknown_column"] * 2
+    # the two questions the instrument does not have are kept and warned about; the
+    # respondent who left the required region unanswered is flagged
+    assert [r[1:] for r in rs.log.flatten(["row", "reason", "action"])] == [
+        ["unknown_column", "warning"], ["unknown_column", "warning"],
+        ["missing_group_answer", "flagged"]]
+    assert rs.log.flatten(["row", "reason"])[2] == [12, "missing_group_answer"]
+    assert rs.meta["flags"].tolist()[10] == "missing_group_answer"
     assert "respondent_id taken from '_id'" in rs.log.notes
 
 
@@ -82,7 +87,8 @@ def test_metadata_kept_and_durations(inst):
     assert m["duration_seconds"].iloc[0] == pytest.approx(275.788)
     assert m["comment"].iloc[2] == "Great survey, but sp3 is ambiguous.\nDo awards include grants?"
     # metadata columns are not warned about
-    assert {r.column for r in rs.log.records} == {"years_in_field", "comment"}
+    assert {r.column for r in rs.log.records if r.reason == "unknown_column"} == {
+        "years_in_field", "comment"}
 
 
 def test_xlsx_numbers_in_metadata_read_as_text(inst):
@@ -100,6 +106,7 @@ def test_speeders_from_start_and_end(inst):
         [3, "speeder", "flagged"],
         [7, "speeder", "flagged"],
         [11, "speeder", "flagged"],
+        [12, "missing_group_answer", "flagged"],
     ]
 
 

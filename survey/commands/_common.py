@@ -48,12 +48,27 @@ class OneLineCommand(click.Command):
         """
         from survey.errors import SurveyError
 
+        given = list(args)  # click consumes the list as it parses
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
-            raise SurveyError(
-                f"{exc.format_message()} (see survey {ctx.info_name} --help)"
-            ) from None
+            hint = _dash_file_hint(ctx, given, exc)
+            message = exc.format_message().rstrip(".") + hint if hint else \
+                exc.format_message()
+            raise SurveyError(f"{message} (see survey {ctx.info_name} --help)") from None
+
+
+def _dash_file_hint(ctx: click.Context, args: list[str], exc: click.UsageError) -> str:
+    """Advice when an unknown "option" is a file whose name starts with ``-``."""
+    if not isinstance(exc, click.NoSuchOption) or "--" in args:
+        return ""
+    for arg in args:
+        if arg.startswith("-") and arg != "-" and (
+                Path(arg).exists() or Path(arg).suffix.lower() in (
+                    ".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".yaml", ".yml")):
+            return (f"; '{arg}' looks like a file: a name starting with - goes after --, "
+                    f"as in survey {ctx.info_name} -- {arg}")
+    return ""
 
 
 instrument_argument = click.argument("instrument", required=False, metavar="[INSTRUMENT]")

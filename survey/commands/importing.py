@@ -24,6 +24,10 @@ Row policies (each rejected row is counted with its row number and reason):
   answer out of range, not a      blank the cell, warn (the rest of the row is kept)
   number, or an unknown label
   group answer not a choice       blank the cell, warn
+  row with more or fewer cells    reject the row (text files: its answers would
+  than the header                 land in the wrong columns)
+  row repeating the header        reject the row
+  required group answer missing   keep and flag   (--reject-missing-groups: reject)
   attention check failed          keep and flag   (--reject-failed-checks: reject)
   unfinished response             keep and flag   (--reject-unfinished: reject)
   faster than --min-duration      keep and flag   (--reject-speeders: reject)
@@ -32,9 +36,12 @@ Row policies (each rejected row is counted with its row number and reason):
 
 \b
 Answers may be codes or labels in any of the instrument's languages ("4", "Agree",
-"同意"). Encodings: UTF-8 with or without BOM, UTF-16, GB18030/GBK; delimiters , ; tab;
-.xlsx workbooks (not .xls). Title rows above the header are skipped. The source file is
-never changed.
+"同意"). Encodings, decided from the bytes: UTF-8 with or without BOM, UTF-16,
+GB18030/GBK, Windows-1252 (--encoding names another); delimiters , ; tab; .xlsx
+workbooks (not .xls): the visible sheet whose header names the instrument's variables
+(--sheet names another). Title rows above the header are skipped. A file whose name
+starts with - goes after --: survey import -- -resp.csv. The source file is never
+changed.
 
 \b
 Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given;
@@ -69,6 +76,15 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
               help="Reject unfinished responses instead of flagging them.")
 @click.option("--reject-speeders", is_flag=True,
               help="Reject speeders (see --min-duration) instead of flagging them.")
+@click.option("--reject-missing-groups", is_flag=True,
+              help="Reject rows that leave a required group question (e.g. lab_region) "
+                   "unanswered instead of flagging them.")
+@click.option("--encoding", default=None, metavar="NAME",
+              help="Encoding of a text file (utf-8, gb18030, cp1252, ...), when the one "
+                   "decided from its bytes is wrong.")
+@click.option("--sheet", default=None, metavar="NAME",
+              help="Sheet of a workbook to read (hidden ones too) instead of the visible "
+                   "sheet whose header names the instrument's variables.")
 @click.option("--verbatim-text", is_flag=True,
               help="Write text starting with = + - @ to .csv outputs as read; by default it "
                    "gets a leading ' so that a spreadsheet does not run it as a formula "
@@ -87,6 +103,9 @@ def import_(
     reject_failed_checks: bool,
     reject_unfinished: bool,
     reject_speeders: bool,
+    reject_missing_groups: bool,
+    encoding: str | None,
+    sheet: str | None,
     verbatim_text: bool,
     strict: bool,
 ) -> None:
@@ -125,8 +144,10 @@ def import_(
         reject_unfinished=reject_unfinished,
         min_duration=min_duration,
         reject_speeders=reject_speeders,
+        reject_missing_groups=reject_missing_groups,
     )
-    rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy)
+    rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy,
+                        encoding=encoding, sheet=sheet)
     log = rs.log
     click.echo(f"{responses}: platform {log.platform}"
                + ("" if platform != "auto" else " (recognised from the header)"))
@@ -142,8 +163,11 @@ def import_(
         recs = [r for r in log.records if r.action == action]
         if recs:
             top = Counter(r.reason for r in recs).most_common(3)
-            click.echo(f"  {action}: {len(recs)} (" + ", ".join(f"{r} {n}" for r, n in top)
-                       + ")")
+            click.echo(f"  {action}: {len(recs)} ("
+                       + ", ".join(f"{r} {n}{_top_values(recs, r)}" for r, n in top) + ")")
+    for rec in log.records:
+        if rec.reason == "similar_codes":
+            click.echo(f"  warning: {rec.message}")
     def neutralised(path: str, frame) -> None:
         if verbatim_text or Path(path).suffix.lower() != ".csv":
             return
@@ -172,3 +196,29 @@ def import_(
         neutralised(log_path, table)
     if strict and log.rows_rejected:
         raise SystemExit(1)
+
+
+#: Reasons whose values the summary names: what the file holds that the instrument lacks.
+_NAMED_VALUES = ("unknown_choice", "unknown_label")
+
+
+def _top_values(records: list, reason: str, limit: int = 3) -> str:
+    """`` (lab_region: 'USA' 214, 'Cn' 3)``: the commonest values behind an unknown_*
+    reason, per column, so a systematic mistake is seen without opening the log."""
+    if reason not in _NAMED_VALUES:
+        return ""
+    by_column: dict[str, Counter] = {}
+    for r in records:
+        if r.reason == reason:
+            by_column.setdefault(r.column or "?", Counter())[r.value] += 1
+    parts = []
+    for column, counts in sorted(by_column.items(), key=lambda kv: -sum(kv[1].values()))[:3]:
+        shown = ", ".join(f"{_short(v)} {n}" for v, n in counts.most_common(limit))
+        more = len(counts) - limit
+        parts.append(f"{column}: {shown}" + (f", {more} more" if more > 0 else ""))
+    return " (" + "; ".join(parts) + ")"
+
+
+def _short(value: object, limit: int = 30) -> str:
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "...")

@@ -128,7 +128,8 @@ def detect(header: list[str], *, file: str | None = None) -> str:
         f"{name}: {getattr(mod, 'SIGNATURE', (mod.sniff.__doc__ or '').strip())}"
         for name, mod in modules.items()
     )
-    shown = ", ".join(h for h in header[:6] if h) + (" ..." if len(header) > 6 else "")
+    cells = [h if len(h) <= 40 else h[:37] + "..." for h in header[:6] if h]
+    shown = ", ".join(cells) + (" ..." if len(header) > 6 else "")
     raise ResponseFileError(
         f"cannot tell which platform wrote this file (header: {shown}); looked for {looked}. "
         "Name it with --platform, or rename columns with --map",
@@ -144,6 +145,8 @@ def read_responses(
     platform: str = "auto",
     mapping: str | Path | Mapping[str, Any] | None = None,
     policy: Policy | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> ResponseSet:
     """Read and validate a response file from any supported platform.
 
@@ -162,6 +165,12 @@ def read_responses(
     policy : Policy, optional
         What to do with unfinished responses, failed attention checks and speeders
         (default: keep and flag; see :class:`~survey.responses.validate.Policy`).
+    encoding : str, optional
+        The encoding of a text file, instead of deciding it from the bytes
+        (see :func:`~survey.responses.tables.decode`).
+    sheet : str, optional
+        The sheet of a workbook to read (hidden ones included), instead of the visible
+        sheet whose header names the instrument's variables.
 
     Returns
     -------
@@ -206,7 +215,29 @@ def read_responses(
     if platform != "auto":
         platform_module(platform)  # unknown names fail before the file is parsed
 
-    table = read_table(data, file, expected=_expected_headers(instrument, cmap))
+    table = read_table(data, file, expected=_expected_headers(instrument, cmap),
+                       encoding=encoding, sheet=sheet)
+    try:
+        chosen, how, raw = _read_raw(table, instrument, platform, cmap)
+        log = ImportLog(file=file, platform=chosen)
+        log.notes.append(f"platform: {chosen} ({how})")
+        for row, col, value, reason, message in table.cell_notes:
+            log.add(reason, "blanked", message, row=row, column=_header_name(table, col),
+                    value=value)
+        rs = validate(raw, instrument, policy, log=log)
+    except ResponseFileError as exc:
+        if table.sheet_hint and exc.row is not None and exc.row <= table.header_row:
+            raise ResponseFileError(f"{exc.message}; {table.sheet_hint}", file=exc.file,
+                                    row=exc.row, column=exc.column, path=exc.path) from None
+        raise
+    log.rejected_rows = _rejected_rows(table, log)
+    return rs
+
+
+def _read_raw(table: Any, instrument: Instrument, platform: str,
+              cmap: Any) -> tuple[str, str, RawResponses]:
+    """Pick the reader, let it find the columns, mark the rows the structure spoils."""
+    file = table.file
     if cmap is not None:
         cmap.check_header(table.header, file)
         table.header = cmap.apply_header(table.header)
@@ -231,11 +262,71 @@ def read_responses(
     _refuse_repeated_columns(table, raw)
     if cmap is not None:
         cmap.apply_values(raw)
-    log = ImportLog(file=file, platform=chosen)
-    log.notes.append(f"platform: {chosen} ({how})")
-    rs = validate(raw, instrument, policy, log=log)
-    log.rejected_rows = _rejected_rows(table, log)
-    return rs
+    present = set(raw.frame.index)
+    bad = {r: v for r, v in table.bad_rows.items() if r in present}
+    bad.update({r: v for r, v in _repeated_headers(table, raw).items() if r not in bad})
+    raw.bad_rows = bad
+    return chosen, how, raw
+
+
+def _header_name(table: Any, position: int) -> str:
+    from survey.responses.tables import column_letter
+
+    name = table.header[position] if position < len(table.header) else ""
+    return name or f"column_{column_letter(position)}"
+
+
+def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str]]:
+    """Data rows that repeat a header row (exports joined with their headers).
+
+    A row is a header repeat when at least two of its cells, and at least half of its
+    non-empty ones, equal the header row's cell in the same column (or, for platforms
+    with several header rows, the cell of one of the rows the reader took as headers).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from survey.responses.tables import as_text
+
+    frame = table.frame
+    rows = raw.frame.index
+    if not len(rows) or not len(frame.columns):
+        return {}
+    dropped = [r for r in frame.index if r < rows[0]]  # extra header rows the reader took
+    heads = [[(h or "").strip() for h in table.header]]
+    for r in dropped:
+        heads.append([("" if pd.isna(v) else str(v).strip()) for v in frame.loc[r]])
+    sub = frame.loc[frame.index.isin(rows)]
+    best = np.zeros(len(sub), dtype=np.int64)
+    filled = np.zeros(len(sub), dtype=np.int64)
+    equal = [np.zeros(len(sub), dtype=np.int64) for _ in heads]
+    for j in sub.columns:
+        col = sub[j]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            filled += col.notna().to_numpy()
+            continue
+        text = as_text(col)
+        vals = text.to_numpy(dtype=object)
+        present = text.notna().to_numpy()
+        filled += present
+        if not present.any():
+            continue
+        stripped = None
+        for k, head in enumerate(heads):
+            h = head[j] if j < len(head) else ""
+            if not h:
+                continue
+            if stripped is None:
+                stripped = np.array([v.strip() if isinstance(v, str) else "" for v in vals],
+                                    dtype=object)
+            equal[k] += stripped == h
+    for eq in equal:
+        best = np.maximum(best, eq)
+    hit = (best >= 2) & (2 * best >= filled)
+    return {int(r): ("repeated_header",
+                     "the row repeats the file's header (exports joined together with their "
+                     "headers?); row rejected")
+            for r in sub.index[hit]}
 
 
 def _refuse_repeated_columns(table: Any, raw: RawResponses) -> None:
@@ -260,7 +351,7 @@ def _rejected_rows(table: Any, log: ImportLog) -> Any:
     """Rejected rows with their original header and cell text, plus row and reason."""
     import pandas as pd
 
-    from survey.responses.tables import unique_names
+    from survey.responses.tables import column_letter, unique_names
 
     rows = sorted(log.rejected)
     reasons = {}
@@ -278,6 +369,12 @@ def _rejected_rows(table: Any, log: ImportLog) -> Any:
         key = name if name not in cols else f"{name} (file)"
         text = table.__class__(header=table.header, frame=sub, file=table.file).text(j)
         cols[key] = text.reset_index(drop=True)
+    # cells beyond the header of rows rejected for their cell count, in their own columns
+    extra = [table.extra_cells.get(r, []) for r in rows]
+    for k in range(max((len(e) for e in extra), default=0)):
+        key = f"column_{column_letter(len(names) + k)}"
+        cols[key] = pd.Series([e[k] if k < len(e) and e[k] != "" else None for e in extra],
+                              dtype=object)
     return pd.DataFrame(cols)
 
 

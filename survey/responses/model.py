@@ -49,6 +49,12 @@ REASONS = (
     "missing_column",
     "recoded",
     "other",
+    "cell_count",
+    "repeated_header",
+    "missing_group_answer",
+    "similar_codes",
+    "formula_no_value",
+    "error_value",
 )
 
 
@@ -262,6 +268,8 @@ class RawResponses:
         File-level remarks for the import log (encoding, delimiter, header row, ...).
     header_row : int or None
         Row number of the (first) header row in the file, for messages about columns.
+    bad_rows : dict of int to (str, str)
+        Rows to reject whatever they hold, with reason and message.
     """
 
     frame: pd.DataFrame
@@ -273,3 +281,7 @@ class RawResponses:
     duration: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
     header_row: int | None = None
+    #: Row -> (reason, message) of rows the file's structure makes unusable (a row with
+    #: more or fewer cells than the header, a repeated header row); filled by
+    #: ``read_responses`` and rejected by validation before any other check.
+    bad_rows: dict[int, tuple[str, str]] = field(default_factory=dict)

@@ -104,6 +104,17 @@ class Table:
     file: str
     header_row: int = 1
     notes: list[str] = field(default_factory=list)
+    #: Row -> (reason, message) for rows the file's structure makes unusable (a row of a
+    #: text file with more or fewer cells than the header); validation rejects them.
+    bad_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Row -> the cells beyond the header's width, kept for the rejected-rows output.
+    extra_cells: dict[int, list[str]] = field(default_factory=dict)
+    #: (row, column position, value, reason, message) for cells read as blank that held
+    #: something (a formula without a saved result, a spreadsheet error).
+    cell_notes: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    #: For a workbook whose sheet was not chosen by its header: which sheet was read and
+    #: which others there are, to add to a refusal about the content.
+    sheet_hint: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -133,6 +144,10 @@ class Table:
             file=self.file,
             header_row=self.header_row,
             notes=list(self.notes),
+            bad_rows=dict(self.bad_rows),
+            extra_cells=dict(self.extra_cells),
+            cell_notes=list(self.cell_notes),
+            sheet_hint=self.sheet_hint,
         )
 
     def named(self) -> pd.DataFrame:
@@ -265,11 +280,40 @@ def column_letter(position: int) -> str:
 
 # ---- text ----------------------------------------------------------------------------
 
-def decode(data: bytes, file: str) -> tuple[str, str]:
+#: Encodings ``--encoding`` accepts besides any name Python's codecs know.
+_ENCODING_NOTES = {"cp1252": "cp1252 (Windows Western European)"}
+#: A valid UTF-8 multi-byte sequence.
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                       rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+#: A GB18030 character of two or four bytes.
+_GB_SEQ = re.compile(rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe][\x30-\x39]|[\x40-\x7e\x80-\xfe])")
+#: cp1252 leaves these five bytes undefined.
+_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _where(data: bytes, offset: int) -> tuple[int, str]:
+    """Row (lines counted as a text editor counts them) and a description of a byte."""
+    row = data[:offset].count(b"\n") + 1
+    return row, f"byte 0x{data[offset]:02x} at offset {offset:,}"
+
+
+def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode the bytes of a text file; return ``(text, description of the encoding)``.
 
-    A byte-order mark decides (UTF-8, UTF-16 LE/BE); otherwise UTF-8, then GB18030 (a
-    superset of GBK, what Chinese-language Excel writes as "CSV"), are tried in turn.
+    The encoding is decided by evidence, never by trying codecs until one does not fail
+    (any byte string is valid Latin-1, and most are valid GB18030):
+
+    1. a byte-order mark decides (UTF-8, UTF-16 LE/BE);
+    2. text that is valid UTF-8 is UTF-8;
+    3. text that is UTF-8 but for a few stray bytes (two in three of its bytes above 127
+       form valid UTF-8 sequences; GBK and Windows-1252 text rarely reach one in three)
+       is refused, naming the first stray byte: reading it in another encoding would
+       garble every other non-ASCII character ("Zürich" as "Z眉rich");
+    4. GB18030/GBK (what Chinese-language Excel writes as "CSV") when it decodes and four
+       in five of its two-byte characters are GB2312 hanzi or punctuation (both bytes from
+       0xA1), which Western text read as GBK never is;
+    5. Windows-1252 (Western European Excel) when it decodes;
+    6. otherwise the file is refused.
 
     Parameters
     ----------
@@ -277,6 +321,8 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         The whole file.
     file : str
         The file's name, for messages.
+    encoding : str, optional
+        Decode with this encoding (``--encoding``), strictly, instead of deciding.
 
     Returns
     -------
@@ -286,8 +332,36 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     Raises
     ------
     ResponseFileError
-        When none of them decodes the file.
+        When the evidence is mixed or no encoding fits; the message names the first byte
+        at fault, its offset and row.
+
+    Examples
+    --------
+    >>> decode("Zürich".encode("cp1252"), "r.csv")
+    ('Zürich', 'cp1252 (Windows Western European)')
+    >>> decode("中国".encode("gbk"), "r.csv")
+    ('中国', 'gb18030')
     """
+    import codecs
+
+    if encoding is not None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise ResponseFileError(
+                f"--encoding: unknown encoding '{encoding}'; give one such as utf-8, "
+                "gb18030, cp1252, utf-16 or latin-1", file=file) from None
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError as exc:
+            row, what = _where(data, exc.start)
+            raise ResponseFileError(
+                f"cannot decode the file as {name} (--encoding): {what} is not valid "
+                f"{name}; give the encoding the file was saved in", file=file, row=row,
+            ) from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return text, f"{_ENCODING_NOTES.get(name, name)} (as asked)"
     if data.startswith(b"\xef\xbb\xbf"):
         return _decode_strict(data[3:], "utf-8", file), "utf-8 with BOM"
     if data.startswith(b"\xff\xfe"):
@@ -297,19 +371,40 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        utf8_error = exc
+        first_bad = exc.start
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        row, what = _where(data, nul)
+        raise ResponseFileError(
+            f"not a text file: it holds binary data ({what}); export the responses as "
+            "CSV or .xlsx", file=file, row=row)
+    high = sum(1 for b in data if b > 127) if len(data) < 4096 else \
+        len(data) - len(data.translate(None, bytes(range(128, 256))))
+    in_utf8 = sum(len(m) for m in _UTF8_SEQ.findall(data))
+    if in_utf8 >= 2 * (high - in_utf8):
+        row, what = _where(data, first_bad)
+        raise ResponseFileError(
+            f"cannot decode the file: it is UTF-8 except for {what}, which is not; fix or "
+            "delete that byte (reading the file in another encoding would garble every "
+            "accented or Chinese character), or name the encoding with --encoding",
+            file=file, row=row)
     try:
-        return data.decode("gb18030"), "gb18030"
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
-        pass
-    row = data[: utf8_error.start].count(b"\n") + 1
+        text = None
+    if text is not None:
+        chars = _GB_SEQ.findall(data)
+        gb2312 = sum(1 for c in chars if len(c) == 2 and 0xA1 <= c[0] <= 0xF7 and c[1] >= 0xA1)
+        if chars and gb2312 >= 0.8 * len(chars):
+            return text, "gb18030"
+    hole = next((i for i, b in enumerate(data) if b in _CP1252_HOLES), None)
+    if hole is None:
+        return data.decode("cp1252"), _ENCODING_NOTES["cp1252"]
+    row, what = _where(data, first_bad)
     raise ResponseFileError(
-        f"cannot decode the file: byte 0x{data[utf8_error.start]:02x} is not valid UTF-8 "
-        "and the file is not GB18030/GBK either; save it as 'CSV UTF-8' (or UTF-16) and "
-        "try again",
-        file=file,
-        row=row,
-    )
+        f"cannot decode the file: {what} is not valid UTF-8, and the file is not GB18030/GBK "
+        "or Windows-1252 text either; save it as 'CSV UTF-8' (or UTF-16), or name the "
+        "encoding with --encoding", file=file, row=row)
 
 
 def _decode_strict(data: bytes, encoding: str, file: str) -> str:
@@ -361,8 +456,9 @@ def sniff_delimiter(text: str) -> str:
     return best[2]
 
 
-def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
-    text, enc = decode(data, file)
+def _read_text_table(data: bytes, file: str,
+                     encoding: str | None = None) -> tuple[list[list[Any]], list[str]]:
+    text, enc = decode(data, file, encoding)
     notes = [f"encoding: {enc}"]
     if not text.strip():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
@@ -370,52 +466,298 @@ def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]
         text = text.replace("\r\r\n", "\r\n")
         notes.append("line ends \\r\\r\\n read as one")
     delim = sniff_delimiter(text)
-    notes.append("delimiter: " + {"\t": "tab"}.get(delim, delim))
+    shown = {"\t": "tab"}.get(delim, delim)
+    notes.append("delimiter: " + shown)
     # A free-text answer may be longer than the csv module's default limit (128 KiB);
     # no cell can be longer than the file.
     if csv.field_size_limit() < len(text):
         csv.field_size_limit(len(text) + 1)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    rows: list[list[Any]] = []
     try:
-        for rec in reader:
-            rows.append(rec)
-    except csv.Error as exc:
-        raise ResponseFileError(
-            f"cannot read the file as text separated by {notes[-1].split(': ')[1]}: {exc}",
-            file=file, row=len(rows) + 1,
-        ) from None
+        # strict first: it stops at a quote that is never closed; anything else it
+        # dislikes (a quote inside a cell) is read leniently, as spreadsheets do
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error:
+        rows = []
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        try:
+            for rec in reader:
+                rows.append(rec)
+        except csv.Error as exc:
+            raise ResponseFileError(
+                f"cannot read the file as text separated by {shown}: {exc}",
+                file=file, row=len(rows) + 1,
+            ) from None
+        _refuse_open_quote(text, rows, delim, file)
+    _refuse_swallowed_rows(rows, delim, file)
     return rows, notes
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _refuse_open_quote(text: str, rows: list[list[str]], delim: str, file: str) -> None:
+    """A quote still open at the end of the file swallowed everything after it."""
+    if not rows:
+        return
+    check = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    done = 0
+    try:
+        for _ in check:
+            done += 1
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return
+    else:
+        return
+    where = min(done, len(rows) - 1)
+    cells = rows[where]
+    col = next((j for j, c in enumerate(cells) if _LINE_BREAK.search(c)), len(cells) - 1)
+    lines = len(_LINE_BREAK.findall(cells[col])) if cells else 0
+    raise ResponseFileError(
+        f'a quote (") opens in this row and is never closed, so the rest of the file '
+        f"({lines} more line{'s' if lines != 1 else ''}) reads as one cell; add the closing "
+        "quote or remove the opening one",
+        file=file, row=where + 1, column=column_letter(col))
+
+
+def _refuse_swallowed_rows(rows: list[list[str]], delim: str, file: str) -> None:
+    """A cell holding whole rows of the file: a quote opened where it should not be.
+
+    A quote opened by mistake (``"CN-01,,3,...``) runs on to the next quote in the file,
+    taking the rows between into one cell. A cell with line breaks is ordinary (a long
+    answer); a cell with a line that splits into exactly as many cells as the header has
+    is rows of the file, and reading on would give their answers to the wrong person.
+    """
+    if not rows:
+        return
+    width = len(rows[0])
+    if width < 3:
+        return
+    for i, rec in enumerate(rows):
+        for j, cell in enumerate(rec):
+            if ("\n" not in cell and "\r" not in cell) or cell.count(delim) < width - 1:
+                continue
+            inner = _LINE_BREAK.split(cell)
+            swallowed = [line for line in inner[1:]
+                         if len(next(csv.reader([line], delimiter=delim), [])) == width]
+            if swallowed:
+                raise ResponseFileError(
+                    f'a quote (") opens in column {column_letter(j)} of this row and runs '
+                    f"over {len(inner) - 1} line break{'s' if len(inner) > 2 else ''}, taking "
+                    f"{len(swallowed)} more row{'s' if len(swallowed) > 1 else ''} of the "
+                    "file into one cell; remove that quote or close it where the cell ends",
+                    file=file, row=i + 1, column=column_letter(j))
 
 
 # ---- workbooks -------------------------------------------------------------------------
 
-def _read_workbook(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
+@dataclass
+class _Sheet:
+    """What :func:`_read_workbook` found: the rows of the chosen sheet and about it."""
+
+    rows: list[list[Any]]
+    notes: list[str]
+    name: str
+    #: (row index, column index, value, reason, message) of cells read as blank
+    cells: list[tuple[int, int, str, str, str]]
+    #: Appended to refusals about the content when the sheet was not chosen by its header.
+    hint: str | None
+
+
+def _calamine_problem(exc: Exception) -> str:
+    """calamine's message, one line, cut short (it may quote a whole XML fragment)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
+                   sheet: str | None = None) -> _Sheet:
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
         raise ResponseFileError(
-            f"cannot open as an .xlsx workbook ({str(exc).splitlines()[0]}); save it again "
+            f"cannot open as an .xlsx workbook ({_calamine_problem(exc)}); save it again "
             "from the spreadsheet program",
             file=file,
         ) from None
-    names = wb.sheet_names
+    names = list(wb.sheet_names)
     if not names:
         raise ResponseFileError("the workbook has no sheets", file=file)
-    # the first sheet with anything in it (platform exports put the data first)
-    for name in names:
-        sheet = wb.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        if any(any(c not in ("", None) for c in r) for r in rows[:HEADER_SCAN_ROWS]):
-            notes = [f"sheet: {name}"]
-            filled = _fill_merged(rows, getattr(sheet, "merged_cell_ranges", None) or ())
-            if filled:
-                shown = ", ".join(filled[:5]) + (" ..." if len(filled) > 5 else "")
-                notes.append(f"merged cells {shown} read as their first cell's value")
-            return rows, notes
-    raise ResponseFileError("the workbook has no data in any sheet", file=file)
+    hidden = set()
+    try:
+        for meta in wb.sheets_metadata:
+            if "visible" not in str(meta.visible).lower().rsplit(".", 1)[-1]:
+                hidden.add(meta.name)
+    except Exception:  # noqa: BLE001, S110 - visibility is a nicety; all count as visible
+        pass
+
+    def load(name: str, limit: int | None = None) -> list[list[Any]]:
+        try:
+            got = wb.get_sheet_by_name(name)
+            if limit is None:
+                return got.to_python(skip_empty_area=False)
+            out = []
+            for row in got.iter_rows():
+                out.append(list(row))
+                if len(out) >= limit:
+                    break
+            return out
+        except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+            raise ResponseFileError(
+                f"sheet '{name}' is damaged and cannot be read ({_calamine_problem(exc)}); "
+                "open the workbook in Excel or LibreOffice and save it again",
+                file=file,
+            ) from None
+
+    def merged(name: str) -> list[Any]:
+        try:
+            return list(getattr(wb.get_sheet_by_name(name), "merged_cell_ranges", None) or ())
+        except Exception:  # noqa: BLE001 - merged ranges are optional
+            return []
+
+    notes: list[str] = []
+    hint = None
+    if sheet is not None:
+        if sheet not in names:
+            shown = ", ".join(f"'{n}'" for n in names)
+            raise ResponseFileError(
+                f"--sheet: no sheet named '{sheet}'; the workbook has {shown}."
+                + _did_you_mean(sheet, names), file=file)
+        chosen = sheet
+        rows = load(chosen)
+        notes.append(f"sheet: {chosen}" + (" (hidden; as asked)" if chosen in hidden else ""))
+    else:
+        visible = [n for n in names if n not in hidden]
+        want = _wanted(expected)
+        scored = []
+        first_filled = None
+        for name in visible:
+            head = load(name, HEADER_SCAN_ROWS)
+            if not any(any(c not in ("", None) for c in r) for r in head):
+                continue
+            if first_filled is None:
+                first_filled = name
+            scored.append((_header_hits(head, want)[1], name))
+        if not scored:
+            if hidden:
+                raise ResponseFileError(
+                    "the workbook has no data in any visible sheet; hidden sheets ("
+                    + ", ".join(f"'{n}'" for n in sorted(hidden))
+                    + ") are read only when named with --sheet", file=file)
+            raise ResponseFileError("the workbook has no data in any sheet", file=file)
+        need = min(2, len(want)) if want else 1
+        best = max(h for h, _ in scored)
+        if want and best >= need:
+            chosen = next(n for h, n in scored if h == best)
+        else:
+            chosen = first_filled
+            if len(names) > 1:
+                hint = (f"read sheet '{chosen}' (no sheet has a header naming the "
+                        "instrument's variables; the workbook has "
+                        + ", ".join(f"'{n}'" + (" (hidden)" if n in hidden else "")
+                                    for n in names)
+                        + "); name the sheet with --sheet")
+        rows = load(chosen)
+        notes.append(f"sheet: {chosen}")
+        if chosen != names[0]:
+            notes.append(f"sheet '{chosen}' read: its header names the instrument's "
+                         "variables" if hint is None else f"sheet '{chosen}' read")
+        if hidden:
+            notes.append("hidden sheet" + ("s " if len(hidden) > 1 else " ")
+                         + ", ".join(f"'{n}'" for n in sorted(hidden))
+                         + " not read (name one with --sheet to read it)")
+    filled = _fill_merged(rows, merged(chosen))
+    if filled:
+        shown = ", ".join(filled[:5]) + (" ..." if len(filled) > 5 else "")
+        notes.append(f"merged cells {shown} read as their first cell's value")
+    return _Sheet(rows=rows, notes=notes, name=chosen, cells=_blank_cells(data, chosen),
+                  hint=hint)
+
+
+def _did_you_mean(value: str, known: list[str]) -> str:
+    from survey.errors import did_you_mean
+
+    return did_you_mean(value, known)
+
+
+_XML_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_XML_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_XML_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_XML_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_XML_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _blank_cells(data: bytes, sheet: str) -> list[tuple[int, int, str, str, str]]:
+    """Cells of ``sheet`` that calamine reads as blank but that hold something.
+
+    A formula saved without its result (files written by programs that do not calculate)
+    and a cell holding a spreadsheet error (``#N/A``, ``#DIV/0!``) both read as empty; the
+    import log should say so rather than let an answer vanish. Best effort: a workbook
+    laid out in a way this scan does not follow gives no records.
+    """
+    import html
+    import zipfile
+    import zlib
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+        rid = None
+        for m in _XML_SHEET.finditer(workbook):
+            attrs = {k.split(b":")[-1]: v for k, v in _XML_ATTR.findall(m.group(1))}
+            if html.unescape(attrs.get(b"name", b"").decode("utf-8")) == sheet:
+                rid = attrs.get(b"id")
+                break
+        if rid is None:
+            return []
+        target = None
+        for m in re.finditer(rb"<Relationship\b([^>]*)/?>", rels):
+            attrs = dict(_XML_ATTR.findall(m.group(1)))
+            if attrs.get(b"Id") == rid:
+                target = attrs.get(b"Target", b"").decode("utf-8")
+        if not target:
+            return []
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        xml = zf.read(path)
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, zlib.error, RuntimeError):
+        return []
+    if b"<f" not in xml and b't="e"' not in xml and b"<x:f" not in xml:
+        return []
+    out = []
+    for m in _XML_CELL.finditer(xml):
+        attrs = dict(_XML_ATTR.findall(m.group(1)))
+        ref = _CELL_REF.fullmatch(attrs.get(b"r", b"").decode("ascii", "replace"))
+        inner = m.group(2) or b""
+        if ref is None:
+            continue
+        row = int(ref.group(2)) - 1
+        col = _column_index(ref.group(1))
+        value = _XML_VALUE.search(inner)
+        if attrs.get(b"t") == b"e":
+            err = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#N/A"
+            out.append((row, col, err, "error_value",
+                        f"the cell holds the spreadsheet error {err}; cell read as blank"))
+            continue
+        formula = _XML_FORMULA.search(inner)
+        if formula is not None and (value is None or not value.group(1).strip()):
+            text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
+            shown = f"={text}" if text else "a shared formula"
+            out.append((row, col, shown, "formula_no_value",
+                        f"{shown!r} is a formula saved without its result (the program that "
+                        "wrote the file does not calculate); open and save the workbook in "
+                        "Excel or LibreOffice to keep the result; cell read as blank"))
+    return out
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
 
 
 def _fill_merged(rows: list[list[Any]], ranges: Iterable[Any]) -> list[str]:
@@ -445,11 +787,18 @@ def _looks_like_workbook(data: bytes) -> bool:
 
 # ---- the table ------------------------------------------------------------------------
 
+#: A run of more wholly empty rows than this inside the data is skipped, not counted (a
+#: stray cell far below the data would otherwise make a million empty rows).
+EMPTY_RUN_LIMIT = 100
+
+
 def read_table(
     data: bytes,
     file: str,
     *,
     expected: Iterable[str] = (),
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> Table:
     """Decode the bytes of a response file into a :class:`Table`.
 
@@ -464,7 +813,12 @@ def read_table(
         Header names (variable names, labels, platform column names) that mark the
         header row. The header is the first of the first 30 rows holding at least
         ``min(2, len(expected))`` of them (compared with :func:`normalise_name`, also
-        after the last ``/``); when no row qualifies, row 1 is the header.
+        after the last ``/``); when no row qualifies, row 1 is the header. In a workbook
+        the visible sheet whose header holds most of them is read.
+    encoding : str, optional
+        Decode a text file with this encoding instead of deciding (see :func:`decode`).
+    sheet : str, optional
+        Read this sheet of a workbook (hidden ones included) instead of choosing.
 
     Returns
     -------
@@ -473,7 +827,8 @@ def read_table(
     Raises
     ------
     ResponseFileError
-        Empty file, ``.xls``, undecodable text, unreadable workbook.
+        Empty file, ``.xls``, undecodable text, a quote that swallows rows, unreadable
+        workbook or sheet.
     """
     import pandas as pd
 
@@ -491,15 +846,18 @@ def read_table(
             "LibreOffice and save it as .xlsx or CSV UTF-8",
             file=file,
         )
+    hint = None
+    blank_cells: list[tuple[int, int, str, str, str]] = []
     if _looks_like_workbook(data):
-        rows, notes = _read_workbook(data, file)
+        book = _read_workbook(data, file, expected, sheet)
+        rows, notes, hint, blank_cells = book.rows, book.notes, book.hint, book.cells
         if str(file).lower().endswith((".csv", ".tsv", ".txt")):
             notes.insert(0, "named like a text file but is an .xlsx workbook, read as such")
         from_workbook = True
     else:
         named_workbook = str(file).lower().endswith((".xlsx", ".xlsm"))
         try:
-            rows, notes = _read_text_table(data, file)
+            rows, notes = _read_text_table(data, file, encoding)
         except ResponseFileError as exc:
             if not named_workbook:
                 raise
@@ -524,33 +882,118 @@ def read_table(
     if h > 0:
         notes.append(f"header row: {h + 1} (rows above it skipped)")
     header = [_header_text(c) for c in rows[h]]
-    named = len(header)
     body = rows[h + 1:]
+    numbers = list(range(h + 2, h + 2 + len(body)))
+    body, numbers = _skip_empty_runs(body, numbers, notes)
+    bad_rows: dict[int, tuple[str, str]] = {}
+    extra_cells: dict[int, list[str]] = {}
+    if not from_workbook:
+        body = _check_cell_counts(header, body, numbers, notes, bad_rows, extra_cells)
     width = max([len(header), *(len(r) for r in body)]) if body else len(header)
     header += [""] * (width - len(header))
-    # trim wholly blank trailing header columns with no data under them
     if from_workbook:
-        frame = _workbook_frame(body, width, h + 2)
+        frame = _workbook_frame(body, width, numbers)
     else:
-        short = [h + 2 + i for i, r in enumerate(body)
-                 if len(r) < named and not _row_empty(r)]
-        if short:
-            shown = ", ".join(map(str, short[:5])) + (" ..." if len(short) > 5 else "")
-            notes.append(f"row{'s' if len(short) > 1 else ''} {shown}: fewer cells than the "
-                         "header (a line break inside an unquoted cell?); the missing cells "
-                         "read as blank")
         if any(len(r) != width for r in body):
             body = [r + [""] * (width - len(r)) for r in body]
         frame = pd.DataFrame(body, columns=range(width) if body else None, dtype=object)
         if not body:
             frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
-        frame.index = pd.RangeIndex(h + 2, h + 2 + len(body))
+        frame.index = pd.Index(numbers, dtype="int64")
         frame = frame.mask(frame == "")
+    # trim wholly blank trailing header columns with no data under them
     while width and header[-1] == "" and frame[width - 1].isna().all():
         frame = frame.drop(columns=width - 1)
         header.pop()
         width -= 1
-    return Table(header=header, frame=frame, file=file, header_row=h + 1, notes=notes)
+    kept = set(numbers)
+    cell_notes = [(r + 1, c, v, reason, msg) for r, c, v, reason, msg in blank_cells
+                  if r + 1 in kept and c < width]
+    return Table(header=header, frame=frame, file=file, header_row=h + 1, notes=notes,
+                 bad_rows=bad_rows, extra_cells=extra_cells, cell_notes=cell_notes,
+                 sheet_hint=hint)
+
+
+def _skip_empty_runs(body: list[list[Any]], numbers: list[int],
+                     notes: list[str]) -> tuple[list[list[Any]], list[int]]:
+    """Leave out runs of more than :data:`EMPTY_RUN_LIMIT` wholly empty rows (noted)."""
+    if len(body) <= EMPTY_RUN_LIMIT:
+        return body, numbers
+    keep = [True] * len(body)
+    i = 0
+    skipped = []
+    while i < len(body):
+        if not _row_empty(body[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(body) and _row_empty(body[j]):
+            j += 1
+        if j - i > EMPTY_RUN_LIMIT:
+            keep[i:j] = [False] * (j - i)
+            skipped.append((numbers[i], numbers[j - 1]))
+        i = j
+    if not skipped:
+        return body, numbers
+    for a, b in skipped:
+        notes.append(f"rows {a}-{b} are empty ({b - a + 1:,} rows) and were skipped, not "
+                     "counted as responses")
+    return ([r for r, k in zip(body, keep, strict=True) if k],
+            [n for n, k in zip(numbers, keep, strict=True) if k])
+
+
+def _check_cell_counts(header: list[str], body: list[list[Any]], numbers: list[int],
+                       notes: list[str], bad_rows: dict[int, tuple[str, str]],
+                       extra_cells: dict[int, list[str]]) -> list[list[Any]]:
+    """Rows of a text file whose cell count is not the header's: rejected, not shifted.
+
+    A row with a cell too many (an unquoted comma in a lab name) would hand every later
+    answer to the next column; one with too few (cut short, a line break in an unquoted
+    cell) would leave answers in the wrong place too. Both are marked in ``bad_rows``
+    (and validation rejects them); the cells beyond the header are kept in
+    ``extra_cells`` for the rejected-rows output and cut from the row. Empty cells past
+    the header (a trailing delimiter) are not a problem, and when most rows agree on a
+    width other than the header's, that width is the file's (named columns missing from
+    the header, or never-filled trailing columns) and only a note is made.
+    """
+    named = len(header)
+    last = max((j for j, h in enumerate(header) if h), default=-1) + 1
+    long_rows, short_rows = [], []
+    for i, r in enumerate(body):
+        if _row_empty(r):
+            continue
+        if len(r) > named and any(c.strip() for c in r[named:]):
+            long_rows.append(i)
+        elif len(r) < last:
+            short_rows.append(i)
+    filled = sum(1 for r in body if not _row_empty(r))
+    if short_rows and 2 * len(short_rows) > filled:
+        shown = ", ".join(str(numbers[i]) for i in short_rows[:5]) + (
+            " ..." if len(short_rows) > 5 else "")
+        notes.append(f"row{'s' if len(short_rows) > 1 else ''} {shown}: fewer cells than the "
+                     "header (a line break inside an unquoted cell?); the missing cells "
+                     "read as blank")
+        short_rows = []
+    if long_rows and 2 * len(long_rows) > filled:
+        long_rows = []
+    for i in short_rows:
+        n = len(body[i])
+        bad_rows[numbers[i]] = ("cell_count", (
+            f"the row has {n} cell{'s' if n != 1 else ''}, the header {last} (cut short, or a "
+            "line break inside an unquoted cell?); row rejected so that no answer is read "
+            "from the wrong column"))
+    if not long_rows:
+        return body
+    body = list(body)
+    for i in long_rows:
+        r = body[i]
+        n = len(r)
+        bad_rows[numbers[i]] = ("cell_count", (
+            f"the row has {n} cells, the header {named} (an unquoted comma or delimiter "
+            "inside a cell?); row rejected so that no answer is read from the wrong column"))
+        extra_cells[numbers[i]] = list(r[named:])
+        body[i] = list(r[:named])
+    return body
 
 
 def _row_empty(row: list[Any]) -> bool:
@@ -565,14 +1008,13 @@ def _header_text(cell: Any) -> str:
     return str(cell).strip()
 
 
-def _find_header(rows: list[list[Any]], expected: Iterable[str]) -> int:
-    want: set[str] = set()
-    for e in expected:
-        if e:
-            want.add(normalise_name(e))
-    if not want:
-        return 0
-    need = min(2, len(want))
+def _wanted(expected: Iterable[str]) -> set[str]:
+    return {normalise_name(e) for e in expected if e}
+
+
+def _header_hits(rows: list[list[Any]], want: set[str]) -> tuple[int, int]:
+    """(index of the first row with the most expected names, how many it has)."""
+    best = (0, 0)
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         hits = 0
         for c in row:
@@ -581,7 +1023,18 @@ def _find_header(rows: list[list[Any]], expected: Iterable[str]) -> int:
             n = normalise_name(c)
             if n in want or n.rsplit("/", 1)[-1] in want:
                 hits += 1
-        if hits >= need:
+        if hits > best[1]:
+            best = (i, hits)
+    return best
+
+
+def _find_header(rows: list[list[Any]], expected: Iterable[str]) -> int:
+    want = _wanted(expected)
+    if not want:
+        return 0
+    need = min(2, len(want))
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if _header_hits([row], want)[1] >= need:
             return i
     return 0
 
@@ -611,13 +1064,13 @@ def _float_text(v: float) -> str:
     return str(int(v)) if v.is_integer() else repr(v)
 
 
-def _workbook_frame(body: list[list[Any]], width: int, start_row: int) -> pd.DataFrame:
+def _workbook_frame(body: list[list[Any]], width: int, numbers: list[int]) -> pd.DataFrame:
     """Workbook rows to a frame: empty -> missing, all-number columns -> float64,
     dates and other cells -> text (one pass per column, vectorised where it counts)."""
     import numpy as np
     import pandas as pd
 
-    index = pd.RangeIndex(start_row, start_row + len(body))
+    index = pd.Index(numbers, dtype="int64")
     if not body:
         return pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
     if any(len(r) != width for r in body):
