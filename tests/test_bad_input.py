@@ -170,7 +170,9 @@ def test_real_console_script_gives_one_line(work):
     out = subprocess.run([str(exe), "import", "folder.csv"], cwd=work, capture_output=True,
                          text=True, check=False)
     assert out.returncode == 2
-    assert out.stderr == "error: folder.csv: is a folder; give the response file\n"
+    assert out.stderr == ("error: folder.csv: the folder holds no response files (.csv, .tsv, "
+                          ".txt, .xlsx, .xlsm); give the files, a folder holding them or a "
+                          "pattern such as answers/*.csv\n")
     assert _digest(work) == before
 
 
@@ -257,7 +259,8 @@ def _make_response_file(kind: str, folder: Path) -> str:
         ("encrypted-xlsx", "r.xlsx: the workbook is password-protected (or an old .xls "
          "renamed .xlsx); open it in Excel or LibreOffice, remove the password and save it "
          "as .xlsx"),
-        ("folder", "r.csv: is a folder; give the response file"),
+        ("folder", "r.csv: the folder holds no response files (.csv, .tsv, .txt, .xlsx, "
+         ".xlsm); give the files, a folder holding them or a pattern such as answers/*.csv"),
         ("missing", "r.csv: no such file"),
         ("header-only", "r.csv: row 2: no responses: the file ends after its header rows; "
          "export it again once responses have come in"),
@@ -699,7 +702,7 @@ def test_html_form_escapes_instrument_text(tmp_path, tiny_yaml):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["import"], "Missing argument 'RESPONSES'. (see survey import --help)"),
+        (["import"], "Missing argument 'RESPONSES...'. (see survey import --help)"),
         (["import", "kobo.csv", "--platform", "qualtrix"],
          "Invalid value for '--platform': 'qualtrix' is not one of 'auto', 'kobo', "
          "'qualtrics', 'limesurvey', 'redcap', 'template'. (see survey import --help)"),

@@ -253,5 +253,5 @@ def test_broken_workbook(tmp_path, tiny_instrument):
 def test_missing_file_and_folder(tmp_path, tiny_instrument):
     with pytest.raises(ResponseFileError, match="no such file"):
         read_responses(tmp_path / "nope.csv", tiny_instrument)
-    with pytest.raises(ResponseFileError, match="is a folder"):
+    with pytest.raises(ResponseFileError, match="the folder holds no response files"):
         read_responses(tmp_path, tiny_instrument)

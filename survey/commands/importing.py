@@ -50,7 +50,7 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 
 
 @click.command(cls=OneLineCommand, epilog=_EPILOG)
-@click.argument("responses")
+@click.argument("responses", nargs=-1, required=True)
 @instrument_option
 @click.option("--platform", type=click.Choice(_PLATFORM_CHOICES), default="auto",
               show_default=True, help="Which platform wrote the file; auto recognises it "
@@ -92,7 +92,7 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any row was rejected.")
 def import_(
-    responses: str,
+    responses: tuple[str, ...],
     instrument: str | None,
     platform: str,
     output: str | None,
@@ -111,13 +111,16 @@ def import_(
 ) -> None:
     """Import RESPONSES exported by a survey platform and validate them.
 
+    RESPONSES is one file, or several: files, a folder or a pattern (answers/*.csv, as
+    the HTML form downloads one file per respondent). Several files must share one
+    layout and instrument; they are merged, and the log names each record's file.
     Prints which platform was recognised and how many rows were read, accepted and
     rejected (with the most common reasons).
     """
     from pathlib import Path
 
     from survey.errors import SurveyError
-    from survey.responses import read_responses
+    from survey.responses import read_responses, response_files
     from survey.responses.validate import Policy
     from survey.responses.writers import (
         SUFFIXES,
@@ -135,9 +138,11 @@ def import_(
             raise SurveyError(f"{flag} writes .csv or .xlsx; end the name in one of them",
                               file=out)
     inst = load_instrument(instrument)
+    source = responses[0] if len(responses) == 1 else list(responses)
+    files = response_files(source)
     check_outputs(
         (("-o", output), ("--rejected", rejected_path), ("--log", log_path)),
-        (responses, mapping, inst.source),
+        (*files, mapping, inst.source),
     )
     policy = Policy(
         reject_failed_checks=reject_failed_checks,
@@ -146,16 +151,26 @@ def import_(
         reject_speeders=reject_speeders,
         reject_missing_groups=reject_missing_groups,
     )
-    rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy,
+    rs = read_responses(source, inst, platform=platform, mapping=mapping, policy=policy,
                         encoding=encoding, sheet=sheet)
     log = rs.log
-    click.echo(f"{responses}: platform {log.platform}"
+    many = f", {len(log.files)} files" if log.files else ""
+    click.echo(f"{log.file}{many}: platform {log.platform}"
                + ("" if platform != "auto" else " (recognised from the header)"))
-    details = [n for n in log.notes if not n.startswith("platform:")]
+    details = [n for n in log.notes if not n.startswith(("platform:", "files:"))]
+    if len(details) > 6:
+        details = [*details[:6], f"... {len(details) - 6} more notes (--log keeps them)"]
     if details:
         click.echo("  " + "; ".join(details))
     click.echo(f"rows read {log.rows_read}, accepted {log.rows_accepted}, "
                f"rejected {log.rows_rejected}")
+    if log.files:
+        spoiled = [(f, n, r) for f, n, _, r in log.per_file() if r]
+        for f, n, r in spoiled[:5]:
+            click.echo(f"  {f}: rows read {n}, rejected {r}")
+        if len(spoiled) > 5:
+            click.echo(f"  ... {len(spoiled) - 5} more files with rejected rows "
+                       "(--rejected lists them)")
     if log.rows_rejected:
         top = Counter(log.rejected.values()).most_common(3)
         click.echo("  rejected: " + ", ".join(f"{r} {n}" for r, n in top))

@@ -67,7 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from survey.instrument import Instrument, Scale
 
-__all__ = ["Policy", "cluster_question", "label_map", "validate"]
+__all__ = ["Policy", "cluster_question", "label_map", "refuse_missing_columns", "validate"]
 
 #: Rejection reasons in the order they are decided (the first applying one is recorded).
 _REJECT_ORDER = ("empty_row", "cell_count", "repeated_header", "missing_id", "duplicate_id",
@@ -220,7 +220,7 @@ def validate(
 
     # ---- whole-file checks ----------------------------------------------------------
     present = set(frame.columns)
-    _refuse_missing_columns(raw, instrument)
+    refuse_missing_columns(raw, instrument)
     for c in instrument.columns:
         if c not in present:
             log.add("missing_column", "warning",
@@ -299,8 +299,8 @@ def validate(
             first_row.setdefault(v, r)
         for r, v in zip(idv.index[dup_sub], idv[dup_sub], strict=True):
             reject_col[r] = ("respondent_id", v,
-                             f"respondent_id '{v}' already used in row {first_row[v]}; the "
-                             "first occurrence is kept")
+                             f"respondent_id '{v}' already used in {_row_name(raw, first_row[v])}"
+                             "; the first occurrence is kept")
     _mark(reject, dup, "duplicate_id")
 
     unfinished = np.zeros(n, dtype=bool)
@@ -515,11 +515,23 @@ def _warn_similar_codes(out: dict, keep, instrument: Instrument, raw: RawRespons
                 column=column, value=variants[0])
 
 
-def _refuse_missing_columns(raw: RawResponses, instrument: Instrument) -> None:
+def refuse_missing_columns(raw: RawResponses, instrument: Instrument) -> None:
     """Refuse a file without a column the instrument needs, saying what kind it is.
 
-    Missing items name every missing column, as before; a missing required group
-    question (``lab``) is called what it is, not an item.
+    Missing items name every missing column; a missing required group question
+    (``lab``) is called what it is, not an item.
+
+    Parameters
+    ----------
+    raw : RawResponses
+        What a reader found.
+    instrument : Instrument
+        The instrument the file should answer.
+
+    Raises
+    ------
+    ResponseFileError
+        Naming the file, its header row and what is missing.
     """
     from survey.errors import did_you_mean
 
@@ -554,6 +566,13 @@ def _refuse_missing_columns(raw: RawResponses, instrument: Instrument) -> None:
                    f"(or use --map to rename a column).{hint}")
     raise ResponseFileError(message, file=raw.file, row=raw.header_row,
                             column=missing[0] if len(missing) == 1 else None)
+
+
+def _row_name(raw: RawResponses, r: object) -> str:
+    """``row 5``, or ``row 5 of b.csv`` when several files were merged."""
+    if raw.origin is None:
+        return f"row {r}"
+    return f"row {raw.origin.at[r, 'row']} of {raw.origin.at[r, 'file']}"
 
 
 def _mark(reject: pd.Series, mask, reason: str) -> None:

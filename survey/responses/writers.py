@@ -326,10 +326,12 @@ def _fix_timestamp(raw: bytes, suffix: str) -> bytes:
 
 def log_table(log: ImportLog) -> pd.DataFrame:
     """Every record of an import log as a table (row, column, value, reason, action,
-    message), for ``survey import --log``."""
+    message; preceded by file when several files were read), for ``survey import --log``."""
     import pandas as pd
 
     cols = ["row", "column", "value", "reason", "action", "message"]
+    if log.files:
+        cols = ["file", *cols]
     recs = [r.as_dict() for r in log.records]
     frame = pd.DataFrame(recs, columns=cols)
     frame["row"] = frame["row"].astype("Int64")
