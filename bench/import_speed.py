@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -196,9 +197,14 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--items", type=int, default=60)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--survey", default=None, metavar="COMMAND",
+                    help="how to run survey (default: the survey script beside this "
+                         "python), e.g. to time another checkout: "
+                         "'env PYTHONPATH=../old python -m survey.cli'")
     args = ap.parse_args()
 
     survey = shutil.which("survey", path=str(Path(sys.executable).parent)) or "survey"
+    command = shlex.split(args.survey) if args.survey else [survey]
     inst = make_instrument(args.items)
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
@@ -208,11 +214,11 @@ def main() -> None:
         (tmp / "bench.csv").write_bytes(make_csv(inst, args.rows))
         py = sys.executable
         runs = {
-            "xlsx: survey import -o clean.csv": [survey, "import", "bench.xlsx", "-i",
+            "xlsx: survey import -o clean.csv": [*command, "import", "bench.xlsx", "-i",
                                                  "bench.yaml", "-o", "clean.csv"],
             "xlsx: pandas.read_excel(calamine)": [
                 py, "-c", "import pandas; pandas.read_excel('bench.xlsx', engine='calamine')"],
-            "csv:  survey import -o clean.csv": [survey, "import", "bench.csv", "-i",
+            "csv:  survey import -o clean.csv": [*command, "import", "bench.csv", "-i",
                                                  "bench.yaml", "-o", "clean.csv"],
             "csv:  pyarrow.csv.read_csv": [
                 py, "-c", "import pyarrow.csv; pyarrow.csv.read_csv('bench.csv')"],

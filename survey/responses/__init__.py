@@ -511,7 +511,7 @@ def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str
     rows = raw.frame.index
     if not len(rows) or not len(frame.columns):
         return {}
-    dropped = [r for r in frame.index if r < rows[0]]  # extra header rows the reader took
+    dropped = frame.index[frame.index < rows[0]]  # extra header rows the reader took
     heads = [[(h or "").strip() for h in table.header]]
     for r in dropped:
         heads.append([("" if pd.isna(v) else str(v).strip()) for v in frame.loc[r]])
@@ -524,21 +524,16 @@ def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str
         if pd.api.types.is_numeric_dtype(col.dtype):
             filled += col.notna().to_numpy()
             continue
-        text = as_text(col)
-        vals = text.to_numpy(dtype=object)
-        present = text.notna().to_numpy()
-        filled += present
-        if not present.any():
-            continue
-        stripped = None
+        # through the distinct values of the column, not cell by cell
+        codes, uniques = pd.factorize(as_text(col), use_na_sentinel=True)
+        where = np.where(codes < 0, len(uniques), codes)
+        filled += codes >= 0
+        stripped = [v.strip() if isinstance(v, str) else "" for v in uniques]
         for k, head in enumerate(heads):
             h = head[j] if j < len(head) else ""
-            if not h:
-                continue
-            if stripped is None:
-                stripped = np.array([v.strip() if isinstance(v, str) else "" for v in vals],
-                                    dtype=object)
-            equal[k] += stripped == h
+            if h and h in stripped:
+                hit = np.array([v == h for v in stripped] + [False], dtype=bool)
+                equal[k] += hit[where]
     for eq in equal:
         best = np.maximum(best, eq)
     hit = (best >= 2) & (2 * best >= filled)

@@ -16,13 +16,15 @@ The Table
     number in the source file as a spreadsheet program shows it (1-based, header and
     title rows counted), so ``frame.loc[12]`` is the row a user sees as row 12. Every
     cell is the text of the cell (``str``) or missing (``None``/``NaN`` for an empty
-    cell) -- no type guessing -- with two exceptions from workbooks: an ``.xlsx`` column
-    whose every non-empty cell is a number is kept as ``float64`` (``NaN`` for empty)
-    so numbers are not printed and parsed again, and Excel dates and times are written
-    as ISO 8601 text (``2024-03-04`` or ``2024-03-04T09:12:05``). Use
-    :meth:`Table.text` when a column must be text. Rows below the header that are
-    wholly empty are kept (validation rejects them and counts them as read), except
-    trailing empty rows at the end of the file, which are dropped.
+    cell) -- no type guessing -- with these exceptions: a column whose every non-empty
+    cell is a number (an ``.xlsx`` number column, or a text column of whole numbers
+    written plainly, ``4`` not ``04``) is kept as ``float64`` (``NaN`` for empty), so
+    numbers are not printed and parsed again and its text reads back unchanged through
+    :func:`as_text`; and Excel dates and times are written as ISO 8601 text
+    (``2024-03-04`` or ``2024-03-04T09:12:05``). Use :meth:`Table.text` when a column
+    must be text. Rows below the header that are wholly empty are kept (validation
+    rejects them and counts them as read), except trailing empty rows at the end of the
+    file, which are dropped, and runs of more than 100, which are skipped and noted.
 ``header_row`` : int
     Row number of the header in the file (1 unless title rows sit above it).
 ``file`` : str
@@ -37,8 +39,8 @@ the file.
 Examples
 --------
 >>> t = read_table("respondent_id;sp1\\nR1;4\\n".encode("utf-8-sig"), "r.csv")
->>> t.header, t.frame.loc[2].tolist(), t.notes
-(['respondent_id', 'sp1'], ['R1', '4'], ['encoding: utf-8 with BOM', 'delimiter: ;'])
+>>> t.header, [t.text(j).loc[2] for j in range(2)], t.frame[1].dtype.name, t.notes
+(['respondent_id', 'sp1'], ['R1', '4'], 'float64', ['encoding: utf-8 with BOM', 'delimiter: ;'])
 """
 
 from __future__ import annotations
@@ -457,7 +459,9 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_text_table(data: bytes, file: str,
-                     encoding: str | None = None) -> tuple[list[list[Any]], list[str]]:
+                     encoding: str | None = None) -> tuple[Any, list[str]]:
+    """The records of a text file: an Arrow table when the fast parser reads it cleanly,
+    else lists of cells from the csv module (see :func:`_arrow_parse`)."""
     text, enc = decode(data, file, encoding)
     notes = [f"encoding: {enc}"]
     if not text.strip():
@@ -472,6 +476,10 @@ def _read_text_table(data: bytes, file: str,
     # no cell can be longer than the file.
     if csv.field_size_limit() < len(text):
         csv.field_size_limit(len(text) + 1)
+    fast = _arrow_parse(text, delim)
+    if fast is not None:
+        _refuse_swallowed_arrow(fast, delim, file)
+        return fast, notes
     try:
         # strict first: it stops at a quote that is never closed; anything else it
         # dislikes (a quote inside a cell) is read leniently, as spreadsheets do
@@ -520,7 +528,67 @@ def _refuse_open_quote(text: str, rows: list[list[str]], delim: str, file: str) 
         file=file, row=where + 1, column=column_letter(col))
 
 
-def _refuse_swallowed_rows(rows: list[list[str]], delim: str, file: str) -> None:
+def _arrow_parse(text: str, delim: str) -> Any:
+    """Parse delimited text with pyarrow's CSV reader, every cell as text; None when it
+    cannot read the file as a clean table.
+
+    pyarrow reads quoting exactly as the csv module's lenient mode does (doubled quotes,
+    line breaks inside quoted cells, a quote inside an unquoted cell kept as text), but
+    in C and column by column. It refuses what needs the careful reading below: rows
+    with another cell count than the first (title rows above the header, a cell too
+    many or too few), a quote never closed, a cell longer than its block; then the csv
+    module reads the file and every check applies. ``""`` comes back as null, which is
+    how the csv path's empty cells end up too.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), None)
+    except csv.Error:
+        return None
+    if not first:
+        return None
+    names = [f"c{j}" for j in range(len(first))]
+    raw = text.encode("utf-8")
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=names,
+                                           block_size=max(1 << 20, min(len(raw) + 1, 1 << 26))),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"',
+                                              double_quote=True, escape_char=False,
+                                              newlines_in_values=True,
+                                              ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in names}, strings_can_be_null=True,
+                null_values=[""], quoted_strings_can_be_null=True),
+        )
+    except pa.ArrowException:
+        return None
+
+
+def _refuse_swallowed_arrow(table: Any, delim: str, file: str) -> None:
+    """:func:`_refuse_swallowed_rows` for an Arrow table: only cells with line breaks."""
+    import pyarrow.compute as pc
+
+    width = table.num_columns
+    if width < 3:
+        return
+    rows: dict[int, list[str]] = {}
+    for j, col in enumerate(table.columns):
+        hit = pc.or_(pc.match_substring(col, "\n"), pc.match_substring(col, "\r"))
+        if not pc.any(hit).as_py():
+            continue
+        for i in pc.indices_nonzero(pc.fill_null(hit, False)).to_pylist():
+            rows.setdefault(i, [""] * width)[j] = col[i].as_py()
+    _refuse_swallowed_rows([rows.get(i, [""] * width) if i in rows else None
+                            for i in range(max(rows) + 1)] if rows else [], delim, file,
+                           width=width)
+
+
+def _refuse_swallowed_rows(rows: list[list[str]], delim: str, file: str,
+                           width: int | None = None) -> None:
     """A cell holding whole rows of the file: a quote opened where it should not be.
 
     A quote opened by mistake (``"CN-01,,3,...``) runs on to the next quote in the file,
@@ -530,11 +598,11 @@ def _refuse_swallowed_rows(rows: list[list[str]], delim: str, file: str) -> None
     """
     if not rows:
         return
-    width = len(rows[0])
+    width = len(rows[0]) if width is None else width
     if width < 3:
         return
     for i, rec in enumerate(rows):
-        for j, cell in enumerate(rec):
+        for j, cell in enumerate(rec or ()):
             if ("\n" not in cell and "\r" not in cell) or cell.count(delim) < width - 1:
                 continue
             inner = _LINE_BREAK.split(cell)
@@ -593,9 +661,13 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
     except Exception:  # noqa: BLE001, S110 - visibility is a nicety; all count as visible
         pass
 
+    opened: dict[str, Any] = {}  # calamine parses the whole sheet on opening: once each
+
     def load(name: str, limit: int | None = None) -> list[list[Any]]:
         try:
-            got = wb.get_sheet_by_name(name)
+            if name not in opened:
+                opened[name] = wb.get_sheet_by_name(name)
+            got = opened[name]
             if limit is None:
                 return got.to_python(skip_empty_area=False)
             out = []
@@ -613,7 +685,7 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
 
     def merged(name: str) -> list[Any]:
         try:
-            return list(getattr(wb.get_sheet_by_name(name), "merged_cell_ranges", None) or ())
+            return list(getattr(opened[name], "merged_cell_ranges", None) or ())
         except Exception:  # noqa: BLE001 - merged ranges are optional
             return []
 
@@ -676,6 +748,138 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
                   hint=hint)
 
 
+_FASTEXCEL_TYPES = ("double", "int64", "string", "large_string", "null")
+_FIRST_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]+\d+)\"")
+_DEDUP = re.compile(r"^(.*)_(\d+)$")
+
+
+def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
+                        sheet: str | None) -> Table | None:
+    """A workbook read column by column through fastexcel (Arrow), or None.
+
+    fastexcel parses the sheet with calamine too but hands each column over as one Arrow
+    array, so a column of numbers never becomes a million Python floats. It is used only
+    where it reads exactly what :func:`_read_workbook` would: one visible sheet (or the
+    one ``--sheet`` names) starting at A1 with its header in row 1, no merged cells,
+    every column of numbers or of text only (``strict`` types, all rows sampled), header
+    cells that fastexcel did not have to rename (blank or repeated ones). Anything else
+    (title rows, dates, booleans, mixed columns, several sheets to choose from) goes to
+    :func:`_read_workbook`, which handles every case, so the two agree on every file.
+    """
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    try:
+        import fastexcel
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - both are dependencies
+        return None
+    # fastexcel logs (to stderr, through Python's last-resort handler) when a column
+    # is all blank; the import says what it needs to in its own log
+    logging.getLogger("fastexcel").addHandler(logging.NullHandler())
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(wb.sheet_names)
+        visible = [m.name for m in wb.sheets_metadata
+                   if "visible" in str(m.visible).lower().rsplit(".", 1)[-1]]
+    except Exception:  # noqa: BLE001 - the careful path says what is wrong
+        return None
+    if sheet is not None:
+        if sheet not in names:
+            return None
+        chosen = sheet
+    elif len(visible) == 1 and len(names) == 1:
+        chosen = visible[0]
+    else:
+        return None
+    # The sheet's XML is read for what fastexcel does not tell (where the range starts,
+    # merged cells, formulas without results, error cells) in a thread, while fastexcel
+    # parses the sheet with the GIL released: on two cores the scan costs no time.
+    scan: dict[str, Any] = {}
+
+    def look() -> None:
+        xml = _sheet_xml(data, chosen)
+        if xml is None:
+            return
+        end = xml.rfind(b"</sheetData>")
+        first = _FIRST_CELL.search(xml[:65536])
+        scan["ok"] = (first is not None and first.group(1) == b"A1"
+                      and b"<mergeCell" not in xml[max(end, 0):])
+        if scan["ok"]:
+            scan["cells"] = _blank_cells(data, chosen, xml)
+
+    import threading
+
+    worker = threading.Thread(target=look, name="sheet-xml-scan", daemon=True)
+    worker.start()
+    try:
+        got = fastexcel.read_excel(data).load_sheet(
+            chosen, header_row=0, dtype_coercion="strict", schema_sample_rows=None,
+            skip_whitespace_tail_rows=False, whitespace_as_null=False).to_arrow()
+    except Exception:  # noqa: BLE001 - mixed columns, odd cells: the careful path
+        got = None
+    worker.join()
+    if got is None or not scan.get("ok"):
+        return None
+    header = [str(c) for c in got.schema.names]
+    if any(h.startswith("__UNNAMED__") for h in header):
+        return None
+    seen = set(header)
+    for h in header:
+        m = _DEDUP.match(h)
+        if m is not None and m.group(1) in seen:
+            return None
+    if any(str(t) not in _FASTEXCEL_TYPES for t in got.schema.types):
+        return None
+    if any(h != h.strip() or not h for h in header):
+        return None
+    want = _wanted(expected)
+    if want and _header_hits([header], want)[1] < min(2, len(want)):
+        return None
+    cols: dict[int, Any] = {}
+    n = got.num_rows
+    for j, col in enumerate(got.columns):
+        kind = str(col.type)
+        if kind in ("double", "int64"):
+            cols[j] = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        elif kind == "null":
+            cols[j] = np.full(n, None, dtype=object)
+        else:
+            values = col.to_numpy(zero_copy_only=False)
+            if values.dtype != object:
+                values = values.astype(object)
+            blank = values == ""
+            if blank.any():
+                values[blank] = None
+            cols[j] = values
+    # trailing empty rows, then long runs of empty rows, as the careful path does
+    empty = np.ones(n, dtype=bool)
+    for v in cols.values():
+        if v.dtype == object:
+            empty &= np.array([x is None or (isinstance(x, str) and not x.strip())
+                               for x in v], dtype=bool) if v.size else empty
+        else:
+            empty &= np.isnan(v)
+    end = n
+    while end and empty[end - 1]:
+        end -= 1
+    notes = [f"sheet: {chosen}" + (" (hidden; as asked)" if chosen not in visible else "")]
+    keep = _empty_runs(empty[:end], 2, notes)
+    numbers = np.arange(2, end + 2, dtype=np.int64)[keep]
+    index = pd.Index(numbers, dtype="int64")
+    frame = pd.DataFrame({j: pd.Series(v[:end][keep], index=index, dtype=v.dtype, copy=False)
+                          for j, v in cols.items()})
+    kept = set(numbers.tolist())
+    cells = [(r + 1, c, v, reason, msg) for r, c, v, reason, msg in scan["cells"]
+             if r + 1 in kept and c < len(header)]
+    if sheet is None and names[0] != chosen:  # pragma: no cover - one sheet only
+        notes.append(f"sheet '{chosen}' read")
+    return Table(header=header, frame=frame, file=file, header_row=1, notes=notes,
+                 cell_notes=cells)
+
+
 def _did_you_mean(value: str, known: list[str]) -> str:
     from survey.errors import did_you_mean
 
@@ -690,14 +894,8 @@ _XML_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def _blank_cells(data: bytes, sheet: str) -> list[tuple[int, int, str, str, str]]:
-    """Cells of ``sheet`` that calamine reads as blank but that hold something.
-
-    A formula saved without its result (files written by programs that do not calculate)
-    and a cell holding a spreadsheet error (``#N/A``, ``#DIV/0!``) both read as empty; the
-    import log should say so rather than let an answer vanish. Best effort: a workbook
-    laid out in a way this scan does not follow gives no records.
-    """
+def _sheet_xml(data: bytes, sheet: str) -> bytes | None:
+    """The worksheet XML of ``sheet`` (None when the workbook is laid out otherwise)."""
     import html
     import zipfile
     import zlib
@@ -713,19 +911,36 @@ def _blank_cells(data: bytes, sheet: str) -> list[tuple[int, int, str, str, str]
                 rid = attrs.get(b"id")
                 break
         if rid is None:
-            return []
+            return None
         target = None
         for m in re.finditer(rb"<Relationship\b([^>]*)/?>", rels):
             attrs = dict(_XML_ATTR.findall(m.group(1)))
             if attrs.get(b"Id") == rid:
                 target = attrs.get(b"Target", b"").decode("utf-8")
         if not target:
-            return []
+            return None
         path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        xml = zf.read(path)
+        return zf.read(path)
     except (KeyError, ValueError, OSError, zipfile.BadZipFile, zlib.error, RuntimeError):
+        return None
+
+
+def _blank_cells(data: bytes, sheet: str,
+                 xml: bytes | None = None) -> list[tuple[int, int, str, str, str]]:
+    """Cells of ``sheet`` that calamine reads as blank but that hold something.
+
+    A formula saved without its result (files written by programs that do not calculate)
+    and a cell holding a spreadsheet error (``#N/A``, ``#DIV/0!``) both read as empty; the
+    import log should say so rather than let an answer vanish. Best effort: a workbook
+    laid out in a way this scan does not follow gives no records.
+    """
+    import html
+
+    if xml is None:
+        xml = _sheet_xml(data, sheet)
+    if xml is None:
         return []
-    if b"<f" not in xml and b't="e"' not in xml and b"<x:f" not in xml:
+    if not _has_formula(xml) and b't="e"' not in xml:
         return []
     out = []
     for m in _XML_CELL.finditer(xml):
@@ -751,6 +966,18 @@ def _blank_cells(data: bytes, sheet: str) -> list[tuple[int, int, str, str, str]
                         "wrote the file does not calculate); open and save the workbook in "
                         "Excel or LibreOffice to keep the result; cell read as blank"))
     return out
+
+
+def _has_formula(xml: bytes) -> bool:
+    """True when a cell of the worksheet XML holds a formula element (``<f>``); the
+    ``<formula1>`` of a data validation does not count. Fast: ``bytes.find`` only."""
+    for tag in (b"<f", b"<x:f"):
+        i = xml.find(tag)
+        while i >= 0:
+            if xml[i + len(tag):i + len(tag) + 1] in (b" ", b">", b"/"):
+                return True
+            i = xml.find(tag, i + len(tag))
+    return False
 
 
 def _column_index(letters: str) -> int:
@@ -849,6 +1076,12 @@ def read_table(
     hint = None
     blank_cells: list[tuple[int, int, str, str, str]] = []
     if _looks_like_workbook(data):
+        fast = _read_workbook_fast(data, file, expected, sheet)
+        if fast is not None:
+            if str(file).lower().endswith((".csv", ".tsv", ".txt")):
+                fast.notes.insert(0, "named like a text file but is an .xlsx workbook, read "
+                                  "as such")
+            return fast
         book = _read_workbook(data, file, expected, sheet)
         rows, notes, hint, blank_cells = book.rows, book.notes, book.hint, book.cells
         if str(file).lower().endswith((".csv", ".tsv", ".txt")):
@@ -869,6 +1102,8 @@ def read_table(
         if named_workbook:
             notes.insert(0, "named .xlsx but holds delimited text, read as such")
         from_workbook = False
+        if not isinstance(rows, list):
+            return _table_from_arrow(rows, notes, file, expected)
 
     # drop trailing empty rows (spreadsheets and CSV writers leave them)
     end = len(rows)
@@ -914,30 +1149,114 @@ def read_table(
                  sheet_hint=hint)
 
 
+def _arrow_column(body: Any) -> Any:
+    """A column of text cells as numpy: float64 when every filled cell is a whole number
+    written plainly (so that it reads back as the same text), else objects (str, None).
+
+    Plainly: ASCII digits only (no sign, space or other script), no leading zero, at most
+    18 digits; ``04``, ``+4``, `` 4`` and ``٤`` keep the column text.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filled = len(body) - body.null_count
+    if filled and pc.all(pc.utf8_is_digit(body)).as_py() \
+            and pc.max(pc.utf8_length(body)).as_py() <= 18 \
+            and not pc.any(pc.and_(pc.starts_with(body, "0"),
+                                   pc.greater(pc.utf8_length(body), 1))).as_py():
+        try:
+            ints = pc.cast(body, pa.int64())
+        except pa.ArrowInvalid:  # digits of another script
+            return body.to_numpy(zero_copy_only=False)
+        return ints.to_numpy(zero_copy_only=False).astype(np.float64)
+    return body.to_numpy(zero_copy_only=False)
+
+
+def _empty_runs(empty: Any, first: int, notes: list[str]) -> Any:
+    """Rows to keep: all but runs of more than :data:`EMPTY_RUN_LIMIT` empty rows (noted).
+
+    ``empty`` flags each body row; ``first`` is the row number of the first.
+    """
+    import numpy as np
+
+    empty = np.asarray(empty, dtype=bool)
+    keep = np.ones(len(empty), dtype=bool)
+    if len(empty) <= EMPTY_RUN_LIMIT or empty.sum() <= EMPTY_RUN_LIMIT:
+        return keep
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], empty.astype(np.int8), [0]))))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a > EMPTY_RUN_LIMIT:
+            keep[a:b] = False
+            notes.append(f"rows {first + a}-{first + b - 1} are empty ({b - a:,} rows) and "
+                         "were skipped, not counted as responses")
+    return keep
+
+
+
+def _table_from_arrow(parsed: Any, notes: list[str], file: str,
+                      expected: Iterable[str]) -> Table:
+    """:func:`read_table`'s steps on an Arrow table of text cells, column by column.
+
+    The same header search, trailing and long runs of empty rows, and trimming of blank
+    trailing columns as for lists of cells; every row has the header's cell count (the
+    fast parser refuses anything else). A column whose every filled cell is a whole
+    number written plainly (``4``, ``12``, not ``04``, ``+4``, `` 4``) becomes float64, as
+    a workbook's number column does: its text reads back unchanged through
+    :func:`as_text`, and validation checks it in bulk. Other columns are text.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    n = parsed.num_rows
+    empty = np.ones(n, dtype=bool)
+    for col in parsed.columns:
+        blank = pc.fill_null(pc.utf8_is_space(col), True)  # "" is null here
+        empty &= blank.to_numpy(zero_copy_only=False)
+    end = n
+    while end and empty[end - 1]:
+        end -= 1
+    if not end:
+        raise ResponseFileError("the file is empty; export the responses again", file=file)
+    top = parsed.slice(0, min(end, HEADER_SCAN_ROWS)).to_pydict()
+    head_rows = [list(r) for r in zip(*top.values(), strict=True)]
+    h = _find_header(head_rows, expected)
+    if h > 0:
+        notes.append(f"header row: {h + 1} (rows above it skipped)")
+    header = [_header_text(c) for c in head_rows[h]]
+    keep = _empty_runs(empty[h + 1:end], h + 2, notes)
+    numbers = np.arange(h + 2, end + 1, dtype=np.int64)
+    take = None
+    if not keep.all():
+        numbers = numbers[keep]
+        take = np.flatnonzero(keep) + h + 1
+    cols: dict[int, Any] = {}
+    for j, col in enumerate(parsed.columns):
+        body = col.slice(h + 1, end - h - 1) if take is None else col.take(take)
+        cols[j] = _arrow_column(body)
+    width = len(header)
+    if cols:
+        index = pd.Index(numbers, dtype="int64")
+        frame = pd.DataFrame({j: pd.Series(v, index=index, dtype=v.dtype, copy=False)
+                              for j, v in cols.items()})
+    else:
+        frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
+    while width and header[-1] == "" and frame[width - 1].isna().all():
+        frame = frame.drop(columns=width - 1)
+        header.pop()
+        width -= 1
+    return Table(header=header, frame=frame, file=file, header_row=h + 1, notes=notes)
+
+
 def _skip_empty_runs(body: list[list[Any]], numbers: list[int],
                      notes: list[str]) -> tuple[list[list[Any]], list[int]]:
     """Leave out runs of more than :data:`EMPTY_RUN_LIMIT` wholly empty rows (noted)."""
     if len(body) <= EMPTY_RUN_LIMIT:
         return body, numbers
-    keep = [True] * len(body)
-    i = 0
-    skipped = []
-    while i < len(body):
-        if not _row_empty(body[i]):
-            i += 1
-            continue
-        j = i
-        while j < len(body) and _row_empty(body[j]):
-            j += 1
-        if j - i > EMPTY_RUN_LIMIT:
-            keep[i:j] = [False] * (j - i)
-            skipped.append((numbers[i], numbers[j - 1]))
-        i = j
-    if not skipped:
+    keep = _empty_runs([_row_empty(r) for r in body], numbers[0], notes)
+    if keep.all():
         return body, numbers
-    for a, b in skipped:
-        notes.append(f"rows {a}-{b} are empty ({b - a + 1:,} rows) and were skipped, not "
-                     "counted as responses")
     return ([r for r, k in zip(body, keep, strict=True) if k],
             [n for n, k in zip(numbers, keep, strict=True) if k])
 
@@ -1101,7 +1420,9 @@ def _workbook_frame(body: list[list[Any]], width: int, numbers: list[int]) -> pd
         else:
             col = col.copy()
         out[j] = col
-    return pd.DataFrame(out, index=index)
+    # object columns stay object (pandas 3 would make them its str dtype), as text files'
+    return pd.DataFrame({j: pd.Series(col, index=index, dtype=col.dtype, copy=False)
+                         for j, col in out.items()})
 
 
 def as_text(s: pd.Series) -> pd.Series:

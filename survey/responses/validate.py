@@ -63,6 +63,7 @@ from survey.responses.model import ImportLog, RawResponses, ResponseSet
 from survey.responses.tables import as_text, normalise_name
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
     from survey.instrument import Instrument, Scale
@@ -134,21 +135,44 @@ def _scale_map(scale: Scale) -> dict[str, object]:
     return label_map(dict(scale.labels), list(scale.points))
 
 
+def _factor(s: pd.Series) -> tuple[np.ndarray, list]:
+    """``(codes, distinct values)`` of a column; code -1 for a missing cell.
+
+    Every check below works on the distinct values of a column and gathers the result
+    with the codes: a column of 100,000 answers has a handful of distinct ones.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def _gather(codes: np.ndarray, table: list, index: pd.Index) -> pd.Series:
+    """An object Series holding ``table[code]`` per cell, None where code is -1."""
+    import numpy as np
+    import pandas as pd
+
+    lookup = np.empty(len(table) + 1, dtype=object)
+    lookup[: len(table)] = table
+    lookup[len(table)] = None
+    return pd.Series(lookup[np.where(codes < 0, len(table), codes)], index=index, dtype=object)
+
+
+def _stripped(v: object) -> object:
+    if isinstance(v, str):
+        v = v.strip()
+        return v or None
+    return v
+
+
 def _strip(s: pd.Series) -> pd.Series:
     """Cells as stripped text, blank -> None (numeric columns are returned as they are)."""
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(s.dtype):
         return s
-    t = s.astype(object)
-    t = t.where(t.notna(), None)
-    if len(t) == 0:
-        return t
-    if pd.api.types.infer_dtype(t, skipna=True) == "string":
-        t = t.str.strip()
-    else:
-        t = t.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return t.where(t.notna() & (t != ""), None)
+    codes, uniques = _factor(s)
+    return _gather(codes, [_stripped(v) for v in uniques], s.index)
 
 
 def _text(s: pd.Series) -> pd.Series:
@@ -157,19 +181,19 @@ def _text(s: pd.Series) -> pd.Series:
 
     if pd.api.types.is_numeric_dtype(s.dtype):
         return as_text(s.astype("float64"))
-    t = _strip(s)
-    if pd.api.types.infer_dtype(t, skipna=True) not in ("string", "empty"):
-        t = t.map(_cell_text, na_action="ignore").astype(object)
-    return t
+    codes, uniques = _factor(s)
+    table = []
+    for v in uniques:
+        v = _stripped(v)
+        table.append(None if v is None or _isna(v) else
+                     (v if isinstance(v, str) else _cell_text(v)))
+    return _gather(codes, table, s.index)
 
 
 def _map_unique(s: pd.Series, func) -> pd.Series:
     """``s.map(func)`` computed once per distinct value (None stays None)."""
-    import pandas as pd
-
-    values = pd.unique(s[s.notna()])
-    table = {v: func(v) for v in values}
-    return s.map(table).astype(object).where(s.notna(), None)
+    codes, uniques = _factor(s)
+    return _gather(codes, [func(v) for v in uniques], s.index)
 
 
 def validate(
@@ -295,8 +319,11 @@ def validate(
         dup_sub = idv.duplicated(keep="first").to_numpy()
         dup[np.flatnonzero(has_id)[dup_sub]] = True
         first_row = {}
-        for r, v in zip(idv.index[~dup_sub], idv[~dup_sub], strict=True):
-            first_row.setdefault(v, r)
+        if dup_sub.any():
+            repeated = set(idv[dup_sub])
+            firsts = ~dup_sub & idv.isin(repeated).to_numpy()
+            for r, v in zip(idv.index[firsts], idv[firsts], strict=True):
+                first_row.setdefault(v, r)
         for r, v in zip(idv.index[dup_sub], idv[dup_sub], strict=True):
             reject_col[r] = ("respondent_id", v,
                              f"respondent_id '{v}' already used in {_row_name(raw, first_row[v])}"
@@ -615,14 +642,21 @@ def _row_is_empty(frame: pd.DataFrame) -> pd.Series:
         if pd.api.types.is_numeric_dtype(s.dtype):
             empty &= s.isna().to_numpy()
         else:
-            empty &= _strip(s).isna().to_numpy()
+            codes, uniques = _factor(s)
+            blank = np.array([_stripped(v) is None for v in uniques] + [True], dtype=bool)
+            empty &= blank[np.where(codes < 0, len(uniques), codes)]
         if not empty.any():
             break
     return pd.Series(empty, index=frame.index)
 
 
 def _parse_scale_column(s: pd.Series, scale: Scale):
-    """Codes of one item column: (Int64 series, [(mask, reason, message), ...])."""
+    """Codes of one item column: (Int64 series, [(mask, reason, message), ...]).
+
+    A numeric column (workbooks, numbers read as numbers) is checked in bulk with numpy;
+    a text column through its distinct values, each parsed once (stripped, digits of any
+    script folded, a number or a label in any language) and gathered back per cell.
+    """
     import numpy as np
     import pandas as pd
 
@@ -631,44 +665,63 @@ def _parse_scale_column(s: pd.Series, scale: Scale):
         range(scale.min, scale.max + 1)) else ", ".join(map(str, scale.points))
     problems = []
     if pd.api.types.is_numeric_dtype(s.dtype):
-        num = s.astype("float64")
-        text_part = None
+        nv = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = np.isin(nv, points)
+        out_of_range = ~np.isnan(nv) & ~ok
+        codes = np.where(ok, nv, np.nan)
+        unknown_label = non_numeric = None
     else:
-        t = _strip(s)
-        num = pd.to_numeric(_map_unique(t, _fold_digits), errors="coerce")
-        text_part = t
-    nv = num.to_numpy(dtype=np.float64, na_value=np.nan)
-    ok = np.isin(nv, points)
-    numeric = ~np.isnan(nv)
-    out_of_range = numeric & ~ok
-    codes = np.where(ok, nv, np.nan)
-    if text_part is not None:
-        textual = (text_part.notna().to_numpy()) & ~numeric
-        if textual.any():
-            mapping = _scale_map(scale)
-            sub = _map_unique(text_part[textual], lambda v: mapping.get(normalise_name(v)))
-            found = sub.notna().to_numpy()
-            idx = np.flatnonzero(textual)
-            codes[idx[found]] = sub[found].astype("float64").to_numpy()
-            unknown = np.zeros(len(nv), dtype=bool)
-            unknown[idx[~found]] = True
-            has_letter = np.zeros(len(nv), dtype=bool)
-            has_letter[unknown] = [any(ch.isalpha() for ch in str(v))
-                                   for v in text_part.to_numpy()[unknown]]
-            lab = unknown & has_letter
-            non = unknown & ~has_letter
-            if lab.any():
-                problems.append((lab, "unknown_label",
-                                 f"is neither a code ({rng}) nor a label of scale "
-                                 f"'{scale.id}' in any language; cell left blank"))
-            if non.any():
-                problems.append((non, "non_numeric",
-                                 f"is not a number; scale '{scale.id}' takes {rng}; cell "
-                                 "left blank"))
+        factor, uniques = _factor(s)
+        mapping = None
+        # per distinct value: (code or nan, kind) with kind 0 ok/blank, 1 out of range,
+        # 2 unknown label, 3 not a number
+        code_of = np.full(len(uniques) + 1, np.nan)
+        kind_of = np.zeros(len(uniques) + 1, dtype=np.int8)
+        stripped = [_stripped(v) for v in uniques]
+        # numbers as pandas.to_numeric reads them, once for all the distinct texts
+        nums = pd.to_numeric(pd.Series([_fold_digits(t) if isinstance(t, str) else t
+                                        for t in stripped], dtype=object),
+                             errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan) \
+            if stripped else np.zeros(0)
+        for k, t in enumerate(stripped):
+            if t is None or _isna(t):
+                continue
+            num = nums[k]
+            if not np.isnan(num):
+                if num in points:
+                    code_of[k] = num
+                else:
+                    kind_of[k] = 1
+                continue
+            if mapping is None:
+                mapping = _scale_map(scale)
+            found = mapping.get(normalise_name(t))
+            if found is not None:
+                code_of[k] = float(found)
+            elif any(ch.isalpha() for ch in str(t)):
+                kind_of[k] = 2
+            else:
+                kind_of[k] = 3
+        where = np.where(factor < 0, len(uniques), factor)
+        codes = code_of[where]
+        kinds = kind_of[where]
+        out_of_range = kinds == 1
+        unknown_label = kinds == 2
+        non_numeric = kinds == 3
+    if unknown_label is not None and unknown_label.any():
+        problems.append((unknown_label, "unknown_label",
+                         f"is neither a code ({rng}) nor a label of scale "
+                         f"'{scale.id}' in any language; cell left blank"))
+    if non_numeric is not None and non_numeric.any():
+        problems.append((non_numeric, "non_numeric",
+                         f"is not a number; scale '{scale.id}' takes {rng}; cell "
+                         "left blank"))
     if out_of_range.any():
         problems.append((out_of_range, "out_of_range",
                          f"is not a point of scale '{scale.id}' ({rng}); cell left blank"))
-    values = pd.Series(pd.array(codes, dtype="Float64"), index=s.index).astype("Int64")
+    mask = np.isnan(codes)
+    values = pd.Series(pd.arrays.IntegerArray(np.where(mask, 0, codes).astype(np.int64),
+                                              mask), index=s.index)
     return values, problems
 
 

@@ -116,8 +116,11 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses",
     file = None if suffix.startswith(".") else suffix
     suffix = _suffix(suffix)
     columns = [str(c) for c in frame.columns]
-    cells = _cells(frame)
     if suffix == ".csv":
+        if len(columns) > 1:
+            return _csv_fast(frame, columns, verbatim)
+        cells = _cells(frame)
+
         def write(end: str) -> str:
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator=end)
@@ -133,6 +136,7 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses",
 
         from survey.outputs import workbook_bytes
 
+        cells = _cells(frame)
         wb = Workbook()
         ws = wb.active
         ws.title = sheet
@@ -175,6 +179,81 @@ def _xlsx_text(value: object, file: str | None, row: int, column: str) -> object
     return _ILLEGAL_XLSX.sub("\ufffd", value)
 
 
+def _quote_field(text: str) -> str:
+    """A CSV field as Python's csv writer writes it (QUOTE_MINIMAL, CR or LF quoted)."""
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_fast(frame: pd.DataFrame, columns: list[str], verbatim: bool) -> bytes:
+    """CSV bytes column by column: the same bytes as the csv-module writer above.
+
+    Numbers are formatted in bulk and text through its distinct values only, then each
+    row is joined once; 100,000 x 60 cells take a fraction of the time cell by cell did.
+    """
+    from survey.outputs import neutralise
+
+    fields = [_csv_column(frame[c], verbatim) for c in frame.columns]
+    head = ",".join(_quote_field(c if verbatim else str(neutralise(c))) for c in columns)
+    lines = [head, *map(",".join, zip(*fields, strict=True))] if fields else [head]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _csv_column(s: pd.Series, verbatim: bool) -> list[str]:
+    """The fields of one column, formatted as :func:`_cells` and the writer would."""
+    import numpy as np
+    import pandas as pd
+
+    from survey.outputs import neutralise
+
+    n = len(s)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        vals = s.astype(object)
+        return ["" if v is pd.NA or v is None else str(bool(v)) for v in vals]
+    if pd.api.types.is_integer_dtype(s.dtype):
+        mask = s.isna().to_numpy()
+        vals = s.to_numpy(dtype=np.int64, na_value=0)
+        lo, hi = (int(vals.min()), int(vals.max())) if n else (0, 0)
+        if hi - lo <= 4096:  # answer codes: one string per distinct code, not per cell
+            lookup = np.array([str(k) for k in range(lo, hi + 1)], dtype=object)
+            out = lookup[vals - lo]
+        else:
+            out = vals.astype(str).astype(object)
+        out[mask] = ""
+        return out.tolist()
+    if pd.api.types.is_float_dtype(s.dtype):
+        vals = s.to_numpy(dtype="float64", na_value=np.nan)
+        out = np.full(n, "", dtype=object)
+        finite = np.isfinite(vals)
+        whole = finite & (vals == np.floor(np.where(finite, vals, 0))) & (np.abs(
+            np.where(finite, vals, 0)) < 2.0**62)
+        out[whole] = vals[whole].astype(np.int64).astype(str)
+        rest = ~np.isnan(vals) & ~whole
+        out[rest] = [str(int(v)) if float(v).is_integer() else str(float(v))
+                     for v in vals[rest]]
+        return out.tolist()
+    values = s.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        # mixed Python values (True and 1 are equal keys): one at a time
+        out = []
+        for v in values:
+            if _missing(v):
+                out.append("")
+                continue
+            v = v if isinstance(v, int | float | str) else str(v)
+            out.append(_quote_field(str(v if verbatim else neutralise(v))))
+        return out
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = []
+    for v in uniques:
+        v = v if isinstance(v, int | float | str) else str(v)
+        table.append(_quote_field(str(v if verbatim else neutralise(v))))
+    table.append("")  # missing
+    lookup = np.array(table, dtype=object)
+    return lookup[np.where(codes < 0, len(table) - 1, codes)].tolist()
+
+
 def formula_cells(frame: pd.DataFrame) -> int:
     """How many text cells of ``frame`` a ``.csv`` writer gives a leading ``'``.
 
@@ -184,6 +263,7 @@ def formula_cells(frame: pd.DataFrame) -> int:
     >>> formula_cells(pd.DataFrame({"a": ["=1", "-2", "@x", None], "b": [1, 2, 3, 4]}))
     2
     """
+    import numpy as np
     import pandas as pd
 
     from survey.outputs import is_formula_text
@@ -193,7 +273,10 @@ def formula_cells(frame: pd.DataFrame) -> int:
         s = frame[c]
         if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
             continue
-        n += sum(1 for v in s.astype(object) if is_formula_text(v))
+        codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+        hits = [k for k, v in enumerate(uniques) if is_formula_text(v)]
+        if hits:
+            n += int(np.isin(codes, hits).sum())
     return n
 
 
