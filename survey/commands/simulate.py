@@ -34,8 +34,15 @@ def _int(value: str, option: str) -> int:
 @instrument_argument
 @click.option("--seed", default="1", show_default=True, metavar="N",
               help="Seed of the random generator; the same seed gives the same file.")
-@click.option("--labs", default="14", show_default=True, metavar="N|REGION=N,...",
-              help="Number of labs, or labs per region, e.g. china=8,united_states=5,other=1.")
+@click.option("--labs", default="14", show_default=True, metavar="N|GROUP=N,...",
+              help="Number of labs, or labs per group of --by, e.g. "
+                   "china=8,united_states=5,other=1.")
+@click.option("--by", default=None, metavar="QUESTION",
+              help="Choice question whose groups the labs are nested in (--labs, --midpoint "
+                   "and --dif name its codes) [default: the first choice question].")
+@click.option("--cluster", default=None, metavar="QUESTION",
+              help="Question that holds the lab code [default: the instrument's cluster "
+                   "key, else lab].")
 @click.option("--respondents-per-lab", "per_lab", default="20-60", show_default=True,
               metavar="A-B", help="Range each lab's number of respondents is drawn from.")
 @click.option("--effect", default="0.5", show_default=True, metavar="D",
@@ -44,11 +51,11 @@ def _int(value: str, option: str) -> int:
               help="Share of latent variance between labs.")
 @click.option("--null", "null", default=None, metavar="H5,H7",
               help="Hypotheses that get no difference.")
-@click.option("--midpoint", multiple=True, metavar="REGION=P",
-              help="Midpoint response style: in REGION an answer is the midpoint with "
+@click.option("--midpoint", multiple=True, metavar="GROUP=P",
+              help="Midpoint response style: in GROUP an answer is the midpoint with "
                    "probability P. Repeatable.")
-@click.option("--dif", multiple=True, metavar="ITEM:REGION=SHIFT",
-              help="Shift ITEM's latent location by SHIFT SD in REGION (a non-invariant "
+@click.option("--dif", multiple=True, metavar="ITEM:GROUP=SHIFT",
+              help="Shift ITEM's latent location by SHIFT SD in GROUP (a non-invariant "
                    "item). Repeatable.")
 @click.option("--missing", default="0.02", show_default=True, metavar="P",
               help="Probability that an answer is blank (completely at random).")
@@ -60,6 +67,8 @@ def simulate(
     instrument: str | None,
     seed: str,
     labs: str,
+    by: str | None,
+    cluster: str | None,
     per_lab: str,
     effect: str,
     icc: str,
@@ -72,7 +81,7 @@ def simulate(
 ) -> None:
     """Simulate responses to INSTRUMENT from its hypotheses (clearly labelled as simulated).
 
-    Labs nested in regions, latent scores with a lab random intercept, graded-response
+    Labs nested in the groups of --by, latent scores with a lab random intercept, graded-response
     items, optional response styles and a non-invariant item; see the README for the
     model. Respondent ids start with SIM-.
     """
@@ -95,6 +104,8 @@ def simulate(
         dif=sim.parse_dif(dif),
         missing=_float(missing, "--missing"),
         inattentive=_float(inattentive, "--inattentive"),
+        by=by,
+        cluster=cluster,
     )
     data = sim.write_simulated(frame, suffix)
     path = write_output(output, data)
