@@ -70,6 +70,8 @@ _LEGEND = {"handlelength": 1.6, "handletextpad": 0.5, "columnspacing": 1.2,
            "borderpad": 0.4}
 _LEGEND_SIZES = (9.0, 8.0, 7.0)
 _LEGEND_MAX_LINES = 3
+#: Group names on the answer charts are wrapped at this many characters.
+_GROUP_CHARS = 28
 
 Figures = dict[str, tuple[bytes, bytes]]
 
@@ -306,7 +308,13 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
 
     rows_per_item = len(groups) + 1
     n_rows = len(construct.items) * rows_per_item
-    fig = Figure(figsize=(10, 0.32 * n_rows + 1.5), layout="constrained")
+    # long group names are wrapped (at most three lines), and their rows made taller
+    names = {g: _wrap(data.group_label(data.by, g) if words else g, _GROUP_CHARS)
+             for g in groups}
+    lines = min(max((t.count("\n") + 1 for t in names.values()), default=1), 3)
+    names = {g: "\n".join(t.split("\n")[:3]) for g, t in names.items()}
+    row_height = 0.32 * (1 + 0.45 * (lines - 1))
+    fig = Figure(figsize=(10, row_height * n_rows + 1.5), layout="constrained")
     ax = fig.add_subplot()
     y = n_rows
     ticks, tick_labels = [], []
@@ -325,8 +333,7 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
             cell = shares[(shares["item"] == item.id) & (shares["group"] == g)]
             n = int(cell["n"].iloc[0]) if len(cell) else 0
             ticks.append(y)
-            name = data.group_label(data.by, g) if words else g
-            tick_labels.append(f"{name} (n={n})")
+            tick_labels.append(f"{names[g]} (n={n})")
             if n < data.min_group_n:
                 continue
             share = dict(zip(cell["point"], cell["share"], strict=True))

@@ -32,6 +32,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["render_html"]
 
+#: Tables printed on a landscape page of their own (CSS named page ``wide``): item
+#: tables of scales with more points, style tables of more groups, than fit A4 portrait.
+PRINT_WIDE_POINTS = 7
+PRINT_WIDE_GROUPS = 6
+
 
 def _svg_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
@@ -206,6 +211,7 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
         "points": [{"code": p, "label": scale.label(p, data.lang)} for p in scale.points],
         "figure": _svg_uri(figure[1]) if figure else None,
         "figure_name": f"items_{construct.id}",
+        "print_wide": len(scale.points) > PRINT_WIDE_POINTS,
     }
 
 
@@ -421,6 +427,7 @@ def _styles(data: ReportData) -> dict[str, Any]:
         "groups": [{"code": g, "label": data.group_label(data.by, g)} for g in groups],
         "rows": rows, "differences": differences, "findings": findings,
         "sensitivity": sens, "balance": balance,
+        "print_wide": len(groups) > PRINT_WIDE_GROUPS,
     }
 
 
