@@ -208,7 +208,7 @@ def test_html_sections_and_every_hypothesis(small_report, small_instrument):
                    "Holm, S. (1979)", "pingouin", "matplotlib"):
         assert needle in unescape(html), needle
     # rows read / accepted / rejected and the reason
-    assert "duplicate_id: 1" in html
+    assert "repeated respondent id: 1" in html
     # self-contained: no external reference of any kind
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
     assert "<link" not in html and "@import" not in html
