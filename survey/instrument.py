@@ -478,8 +478,8 @@ def loads(text: str, file: str = "<string>") -> Instrument:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        message, row, column = yaml_problem(exc)
-        raise InstrumentError(message, file=file, row=row, column=column) from None
+        message, line, column = yaml_problem(exc)
+        raise InstrumentError(message, file=file, line=line, column=column) from None
     return _Builder(file).build(data)
 
 
