@@ -126,10 +126,10 @@ def test_bad_choice_code():
     assert "groups[0].choices[1].code: 'united states' must use only letters, digits and _" in msg
 
 
-def test_yaml_syntax_error_names_the_row():
+def test_yaml_syntax_error_names_the_line_as_an_editor_does():
     with pytest.raises(InstrumentError) as exc:
-        loads("id: x\nlanguages: [en\n", file="broken.yaml")
-    assert re.match(r"broken\.yaml: row \d+, column \d+: not valid YAML", str(exc.value))
+        loads("id: x\nversion: 1\nlanguages: [en\ntitle: {en: T}\n", file="broken.yaml")
+    assert str(exc.value).startswith("broken.yaml: line 4, column 6: not valid YAML")
 
 
 def test_several_problems_reported_together():
