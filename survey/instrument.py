@@ -137,7 +137,8 @@ class Group:
     """A grouping or demographic question (``lab_region``, ``lab``, ``role``, ...).
 
     ``type`` is ``"choice"`` (answered from ``choices``) or ``"text"`` (free text, e.g.
-    the lab code a researcher assigns).
+    the lab code a researcher assigns). ``identifying`` marks a question whose answers
+    could identify a lab or a person (a lab code, a small team).
     """
 
     id: str
@@ -145,6 +146,7 @@ class Group:
     type: str = "choice"
     required: bool = False
     choices: tuple[Choice, ...] = ()
+    identifying: bool = False
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -248,6 +250,7 @@ class Instrument:
     hypotheses: tuple[Hypothesis, ...] = ()
     description: Text = field(default_factory=dict)
     translation: Mapping[str, str] = field(default_factory=dict)
+    cluster: str | None = None
     source: str | None = None
 
     # ---- lookups -------------------------------------------------------------------
@@ -597,7 +600,7 @@ class _Builder:
         self.unknown_keys(
             data,
             ("id", "version", "languages", "title", "description", "translation", "scales",
-             "groups", "constructs", "checks", "hypotheses"),
+             "groups", "constructs", "checks", "hypotheses", "cluster"),
             "",
         )
         inst_id = self.string(data.get("id"), "id")
@@ -630,6 +633,14 @@ class _Builder:
         scales = self.build_scales(data.get("scales"))
         seen: dict[str, str] = {}
         groups = self.build_groups(data.get("groups"), seen)
+        cluster = None
+        if data.get("cluster") is not None:
+            cluster = self.string(data["cluster"], "cluster") or None
+            gids = [g.id for g in groups]
+            if cluster and cluster not in gids:
+                self.fail("cluster", f"no grouping question '{cluster}'; the cluster is the "
+                                     "question that holds the lab (or team) code."
+                          + did_you_mean(cluster, gids))
         constructs = self.build_constructs(data.get("constructs"), scales, seen)
         checks = self.build_checks(data.get("checks"), scales, seen)
         hypotheses = self.build_hypotheses(data.get("hypotheses"), constructs, groups)
@@ -645,6 +656,7 @@ class _Builder:
             title=title,
             description=description,
             translation=translation,
+            cluster=cluster,
             scales=scales,
             groups=groups,
             constructs=constructs,
@@ -683,9 +695,20 @@ class _Builder:
                         f"has {len(ls)} labels for {len(raw_points)} points; give one label "
                         "per point",
                     )
+                for k, label in enumerate(ls):
+                    if not isinstance(label, str | int | float) or isinstance(label, bool) \
+                            or not str(label).strip():
+                        self.fail(f"{path}.labels.{lang}[{k}]",
+                                  f"must be text, got {label!r}")
                 labels[lang] = tuple(str(x) for x in ls)
                 for k, label in enumerate(labels[lang]):
                     self.printable(label, f"{path}.labels.{lang}[{k}]")
+            for extra in labels_raw:
+                if extra not in self.languages:
+                    self.fail(f"{path}.labels.{extra}",
+                              f"language '{extra}' is not declared in languages "
+                              f"({', '.join(self.languages)}); add it there or remove these "
+                              "labels")
             if sid:
                 out[sid] = Scale(id=sid, points=tuple(points), labels=labels)
         if not out and value is not None:
@@ -710,7 +733,8 @@ class _Builder:
         for i, g in enumerate(self.seq(value, "groups")):
             path = f"groups[{i}]"
             g = self.mapping(g, path)
-            self.unknown_keys(g, ("id", "text", "type", "required", "choices"), path)
+            self.unknown_keys(g, ("id", "text", "type", "required", "choices", "identifying"),
+                              path)
             gid = self.ident(g.get("id"), f"{path}.id")
             self.claim(gid, f"{path}.id", seen)
             if gid == "respondent_id":
@@ -720,6 +744,7 @@ class _Builder:
             if gtype not in GROUP_TYPES:
                 self.fail(f"{path}.type", f"must be one of {', '.join(GROUP_TYPES)}, got {gtype!r}")
             required = self.boolean(g.get("required"), f"{path}.required", False)
+            identifying = self.boolean(g.get("identifying"), f"{path}.identifying", False)
             choices = []
             codes: set[str] = set()
             if gtype == "choice":
@@ -744,7 +769,7 @@ class _Builder:
             elif g.get("choices") is not None:
                 self.fail(f"{path}.choices", "only questions of type choice have choices")
             out.append(Group(id=gid, text=text, type=str(gtype), required=required,
-                             choices=tuple(choices)))
+                             choices=tuple(choices), identifying=identifying))
         return tuple(out)
 
     def build_constructs(
