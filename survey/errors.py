@@ -157,8 +157,8 @@ def yaml_problem(exc: Exception) -> tuple[str, int | None, str | None]:
     """What a YAML parse error says, as ``(message, line, column)`` for a SurveyError.
 
     Line and column are 1-based (the column a character position in the line), as an
-    editor shows them; both are ``None`` when the parser does not say. A tab used for indenting, the commonest
-    mistake, gets its own advice.
+    editor shows them; both are ``None`` when the parser does not say. A tab used for
+    indenting, the commonest mistake, gets its own advice.
 
     Examples
     --------

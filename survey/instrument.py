@@ -9,12 +9,13 @@ This is the only module that knows the instrument schema. An instrument is a YAM
     title: {en: ..., zh: ...}
     description: {en: ..., zh: ...}          # optional: shown at the top of forms
     translation: {zh: "forward only; ..."}   # optional: status of each translation
+    cluster: lab                             # optional: the question holding the lab code
     scales:
       agree5: {points: [1, 2, 3, 4, 5], labels: {en: [...], zh: [...]}}
     groups:
       - {id: lab_region, type: choice, required: true, text: {en: ..., zh: ...},
          choices: [{code: china, label: {en: China, zh: 中国}}, ...]}
-      - {id: lab, type: text, required: true, text: {en: ..., zh: ...}}
+      - {id: lab, type: text, required: true, identifying: true, text: {en: ..., zh: ...}}
     constructs:
       - id: self_promotion
         name: {en: ..., zh: ...}
@@ -30,7 +31,10 @@ This is the only module that knows the instrument schema. An instrument is a YAM
 
 Validation collects every problem it finds and raises one :class:`InstrumentError` whose
 message lists them, each with the path inside the file
-(``constructs[2].items[4].text.zh: missing``).
+(``constructs[2].items[4].text.zh: missing``). Every key, its type and default, and the
+rules are documented in ``docs/instrument-schema.md``; the rules a JSON Schema can state
+ship as ``survey/schema/instrument.schema.json`` (:func:`json_schema`), and a test
+checks that whatever this loader accepts, the schema accepts too.
 
 Examples
 --------
@@ -61,6 +65,7 @@ __all__ = [
     "Item",
     "Scale",
     "bundled_instruments",
+    "json_schema",
     "load",
     "loads",
     "resolve",
@@ -336,6 +341,27 @@ class Instrument:
         str
         """
         return mapping[lang or self.languages[0]]
+
+
+# ---- the JSON Schema -------------------------------------------------------------------
+
+def json_schema() -> str:
+    """The JSON Schema (draft 2020-12) of ``instrument.yaml``, as JSON text.
+
+    It ships with the package (``survey/schema/instrument.schema.json``) for editors that
+    check YAML against a schema; ``survey check --schema`` prints it. :func:`loads`
+    applies the same rules and those a JSON Schema cannot state (texts in every declared
+    language, references between sections, unique ids); ``docs/instrument-schema.md``
+    lists both.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.loads(json_schema())["required"][:3]
+    ['id', 'version', 'languages']
+    """
+    return (resources.files("survey") / "schema" / "instrument.schema.json").read_text(
+        encoding="utf-8")
 
 
 # ---- locating instruments --------------------------------------------------------------
@@ -623,7 +649,8 @@ class _Builder:
         self.languages = tuple(clean_langs)
         title = self.text(data.get("title"), "title")
         description = (
-            self.text(data["description"], "description") if data.get("description") else {}
+            self.text(data["description"], "description")
+            if data.get("description") not in (None, "") else {}
         )
         translation = {}
         if data.get("translation") is not None:
@@ -681,7 +708,7 @@ class _Builder:
                     points.append(p)
             if len(set(points)) != len(points):
                 self.fail(f"{path}.points", "codes must be unique")
-            if raw_points and len(raw_points) < 2:
+            if spec.get("points") is not None and len(raw_points) < 2:
                 self.fail(f"{path}.points", "a scale needs at least two points")
             if points and points != sorted(points):
                 self.fail(f"{path}.points", "codes must be in increasing order")
@@ -689,7 +716,7 @@ class _Builder:
             labels: dict[str, tuple[str, ...]] = {}
             for lang in self.languages:
                 ls = self.seq(labels_raw.get(lang), f"{path}.labels.{lang}")
-                if ls and len(ls) != len(raw_points):
+                if labels_raw.get(lang) is not None and len(ls) != len(raw_points):
                     self.fail(
                         f"{path}.labels.{lang}",
                         f"has {len(ls)} labels for {len(raw_points)} points; give one label "

@@ -27,8 +27,19 @@ def instruments() -> None:
 
 @click.command(cls=OneLineCommand)
 @instrument_argument
-def check(instrument: str | None) -> None:
-    """Validate INSTRUMENT: exit 0 when it is sound, 2 with every problem otherwise."""
+@click.option("--schema", "schema", is_flag=True,
+              help="Print the JSON Schema of instrument.yaml (for editors) and exit.")
+def check(instrument: str | None, schema: bool) -> None:
+    """Validate INSTRUMENT: exit 0 when it is sound, 2 with every problem otherwise.
+
+    The rules are those of docs/instrument-schema.md; --schema prints them as a JSON
+    Schema, e.g. survey check --schema > instrument.schema.json.
+    """
+    if schema:
+        from survey.instrument import json_schema
+
+        click.echo(json_schema(), nl=False)
+        return
     inst = load_instrument(instrument)
     reverse = sum(i.reverse for i in inst.items)
     click.echo(
