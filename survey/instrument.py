@@ -54,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.errors import InstrumentError, did_you_mean, yaml_problem
+from survey.wording import count
 
 __all__ = [
     "Check",
@@ -719,7 +720,8 @@ class _Builder:
                 if labels_raw.get(lang) is not None and len(ls) != len(raw_points):
                     self.fail(
                         f"{path}.labels.{lang}",
-                        f"has {len(ls)} labels for {len(raw_points)} points; give one label "
+                        f"has {count(len(ls), 'label')} for {count(len(raw_points), 'point')}; "
+                        "give one label "
                         "per point",
                     )
                 for k, label in enumerate(ls):

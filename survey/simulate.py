@@ -90,6 +90,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -613,8 +614,8 @@ def simulate(
                      and cluster_group.type == "choice" else ())
     if cluster_codes and len(lab_groups) > len(cluster_codes):
         raise _fail("--labs", f"{len(lab_groups)} labs, but the cluster question "
-                              f"'{cluster_group.id}' has {len(cluster_codes)} choices; "
-                              f"simulate at most {len(cluster_codes)} labs")
+                              f"'{cluster_group.id}' has {count(len(cluster_codes), 'choice')}; "
+                              f"simulate at most {count(len(cluster_codes), 'lab')}")
 
     streams = np.random.SeedSequence(int(seed)).spawn(8)
     rng_lab, rng_item, rng_latent, rng_answer, rng_style, rng_attn, rng_miss, rng_person = (

@@ -333,7 +333,7 @@ def test_one_lab_per_group_falls_back_to_welch(small_instrument):
     hyp = _table(files, "hypotheses")
     assert hyp["test"].tolist() == ["welch", "welch"]
     assert hyp["comparison_support"].str.startswith(
-        "respondent-level test only (only 2 lab(s) in the two groups").all()
+        "respondent-level test only (only 2 labs in the two groups").all()
     methods = unescape(files["report.html"].decode().split('id="methods"', 1)[1])
     assert "Each of the 2 hypotheses of the instrument was tested with a two-sided Welch" \
         in methods

@@ -393,9 +393,7 @@ def test_labs_nest_in_the_by_groups_of_any_instrument(countries):
 
 
 def test_default_by_is_the_first_choice_question_and_cluster_the_instruments_key(countries):
-    from dataclasses import dataclass, fields
-
-    from survey.instrument import Instrument
+    from dataclasses import replace
 
     frame = simulate(countries, seed=4, labs=3, respondents_per_lab=(5, 5))
     # role is the first choice question: labs nest in roles; no cluster question named lab
@@ -404,12 +402,7 @@ def test_default_by_is_the_first_choice_question_and_cluster_the_instruments_key
     assert (frame["team"] == "simulated").all()  # required free text, not the cluster
     assert set(frame.attrs["simulation"]["lab_counts"]) <= {"staff", "lead"}
 
-    @dataclass(frozen=True)
-    class Clustered(Instrument):
-        cluster: str | None = None
-
-    inst = Clustered(**{f.name: getattr(countries, f.name) for f in fields(countries)},
-                     cluster="team")
+    inst = replace(countries, cluster="team")  # as `cluster: team` in the YAML
     frame = simulate(inst, seed=4, by="country", labs={"germany": 2, "japan": 1},
                      respondents_per_lab=(5, 5))
     assert sorted(frame["team"].unique()) == ["GE-01", "GE-02", "JA-01"]

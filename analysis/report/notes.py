@@ -123,8 +123,8 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"fewer than 2 groups with at least (?P<n>\d+) scores \((?P<gl_groups>.*?)\); not "
      r"computed", "得分不少于 {n} 个的组少于两个（{gl_groups}）；未计算"),
     (r"no respondents", "没有受访者"),
-    (r"fewer than (?P<n>\d+) respondents; not reported", "受访者少于 {n} 人；不报告"),
-    (r"fewer than (?P<n>\d+) respondents", "受访者少于 {n} 人"),
+    (r"fewer than (?P<n>\d+) respondents?; not reported", "受访者少于 {n} 人；不报告"),
+    (r"fewer than (?P<n>\d+) respondents?", "受访者少于 {n} 人"),
     (r"no answers", "没有回答"),
     (r"fewer than (?P<n>\d+) answers", "回答少于 {n} 个"),
     # analysis.reliability

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from analysis.report.notes import note_text, platform_text, reason_text
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
@@ -653,7 +654,8 @@ def _methods_en(data: ReportData) -> list[str]:
         f"Responses to the {data.text(inst.title)} questionnaire ({inst.id}, version "
         f"{inst.version}) were read from {_name(log.file)} "
         f"({platform_text(log.platform, 'en')} layout). "
-        f"Of {log.rows_read} rows read, {log.rows_accepted} were accepted and "
+        f"Of {count(log.rows_read, 'row')} read, {log.rows_accepted} "
+        f"{'was' if log.rows_accepted == 1 else 'were'} accepted and "
         f"{log.rows_rejected} rejected"
     )
     if rejected:
@@ -721,7 +723,8 @@ def _methods_en(data: ReportData) -> list[str]:
                 "used. "
             )
         p4 += (
-            f"The p-values of the {testable} testable hypotheses were adjusted with "
+            f"The p-values of the {count(testable, 'testable hypothesis', 'testable hypotheses')}"
+            " were adjusted with "
             f"{adj}{adj_ref}, and the verdicts rest on these lab-aware tests; the "
             "respondent-level two-sided Welch t-test, which treats respondents as "
             "independent, is reported beside them with its own adjusted p and verdict. The "

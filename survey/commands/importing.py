@@ -96,6 +96,7 @@ def import_(
     from survey.responses import read_responses
     from survey.responses.validate import Policy
     from survey.responses.writers import SUFFIXES, log_table, write_frame, write_responses
+    from survey.wording import count
 
     if output is not None and Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
@@ -135,13 +136,13 @@ def import_(
                        + ")")
     if output is not None:
         p = write_output(output, write_responses(rs, output))
-        click.echo(f"wrote {p} ({rs.n} respondents)")
+        click.echo(f"wrote {p} ({count(rs.n, 'respondent')})")
     if rejected_path is not None:
         table = log.rejected_rows
         p = write_output(rejected_path, write_frame(table, rejected_path, sheet="rejected"))
-        click.echo(f"wrote {p} ({len(table)} rejected rows)")
+        click.echo(f"wrote {p} ({count(len(table), 'rejected row')})")
     if log_path is not None:
         p = write_output(log_path, write_frame(log_table(log), log_path, sheet="log"))
-        click.echo(f"wrote {p} ({len(log.records)} records)")
+        click.echo(f"wrote {p} ({count(len(log.records), 'record')})")
     if strict and log.rows_rejected:
         raise SystemExit(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from survey.commands._common import OneLineCommand, instrument_argument, load_instrument
+from survey.wording import count
 
 
 @click.command(cls=OneLineCommand)
@@ -19,9 +20,10 @@ def instruments() -> None:
     for name, path in found.items():
         inst = load(path)
         click.echo(
-            f"{name}\t{inst.version}\t{len(inst.constructs)} constructs, {len(inst.items)} items, "
-            f"{len(inst.hypotheses)} hypotheses\t{'/'.join(inst.languages)}\t"
-            f"{inst.text(inst.title)}"
+            f"{name}\t{inst.version}\t{count(len(inst.constructs), 'construct')}, "
+            f"{count(len(inst.items), 'item')}, "
+            f"{count(len(inst.hypotheses), 'hypothesis', 'hypotheses')}\t"
+            f"{'/'.join(inst.languages)}\t{inst.text(inst.title)}"
         )
 
 
@@ -43,8 +45,10 @@ def check(instrument: str | None, schema: bool) -> None:
     inst = load_instrument(instrument)
     reverse = sum(i.reverse for i in inst.items)
     click.echo(
-        f"ok: {inst.id} {inst.version}: {len(inst.constructs)} constructs, {len(inst.items)} "
-        f"items ({reverse} reverse-keyed), {len(inst.groups)} grouping questions, "
-        f"{len(inst.checks)} attention checks, {len(inst.hypotheses)} hypotheses; "
+        f"ok: {inst.id} {inst.version}: {count(len(inst.constructs), 'construct')}, "
+        f"{count(len(inst.items), 'item')} ({reverse} reverse-keyed), "
+        f"{count(len(inst.groups), 'grouping question')}, "
+        f"{count(len(inst.checks), 'attention check')}, "
+        f"{count(len(inst.hypotheses), 'hypothesis', 'hypotheses')}; "
         f"languages {', '.join(inst.languages)}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from survey.errors import SurveyError
+from survey.wording import count
 
 
 def _number(value: str, option: str) -> float:
@@ -85,7 +86,8 @@ def plan(effect: str, power: str, alpha: str, icc: str, per_lab: str | None,
             f"constraint. At least {p.min_labs_a} + {p.min_labs_b} labs are needed."
         )
         return
-    click.echo(f"With {p.per_lab} respondents per lab: design effect 1 + ({p.per_lab} - 1) x "
+    click.echo(f"With {count(p.per_lab, 'respondent')} per lab: design effect 1 + "
+               f"({p.per_lab} - 1) x "
                f"{_g(p.icc)} = {p.design_effect:.3g}")
     click.echo(f"  labs needed: {p.labs_a} + {p.labs_b} ({p.labs_a + p.labs_b} in all)")
     click.echo(f"  respondents: {p.n_a} + {p.n_b} ({p.n_a + p.n_b} in all); effective N "

@@ -14,9 +14,13 @@ from survey.commands._common import (
     write_output,
 )
 from survey.errors import SurveyError
+from survey.wording import count
 
 #: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
 ADJUST_CHOICES = ("holm", "fdr_bh", "none")
+#: Suffixes of files -o is mistaken for (the report is a folder).
+_FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xls", ".csv", ".pdf", ".json", ".zip", ".md",
+                  ".txt", ".png", ".svg")
 #: Languages the report is written in (analysis.report.LANGUAGES).
 LANG_CHOICES = ("en", "zh")
 
@@ -94,6 +98,13 @@ def report(
     out_dir = Path(output)
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the report", file=output)
+    if not out_dir.exists() and out_dir.suffix.lower() in _FILE_SUFFIXES:
+        raise SurveyError(
+            f"-o names a folder (the report is report.html, report.xlsx, figures/ and "
+            f"tables/), not a {out_dir.suffix} file; give a folder, e.g. -o "
+            f"{out_dir.with_suffix('')}",
+            file=output,
+        )
     names = ("report.html", "report.xlsx")
     check_outputs([("-o", out_dir / n) for n in names], [responses])
     show = (lambda message: click.echo(f"survey report: {message}", err=True)) \
@@ -115,7 +126,7 @@ def report(
                           alpha=alpha, min_answered=min_answered, stamp=when, progress=show)
     files = render_report(data, progress=show)
     if show:
-        show(f"writing {len(files)} files")
+        show(f"writing {count(len(files), 'file')}")
     for rel, content in files.items():
         write_output(out_dir / rel, content)
     if quiet:
@@ -133,7 +144,8 @@ def report(
         flag = "" if h.comparison_support in ("ok", "not tested") \
             else f" [{h.comparison_support}]"
         click.echo(f"{h.hypothesis} {h.construct} ({h.predicted}): {g}{p}{h.verdict}{flag}")
-    figures = sum(1 for rel in files if rel.startswith("figures/"))
+    # a figure is written twice, as PNG and SVG: count figures, not files
+    figures = len({Path(rel).stem for rel in files if rel.startswith("figures/")})
     tables = sum(1 for rel in files if rel.startswith("tables/"))
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
-               f"{figures} figures and {tables} tables")
+               f"{count(figures, 'figure')} (PNG and SVG) and {count(tables, 'table')}")

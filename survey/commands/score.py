@@ -8,6 +8,7 @@ import click
 
 from survey.commands._common import check_outputs, instrument_option, load_instrument, write_output
 from survey.errors import SurveyError
+from survey.wording import count
 
 #: Output suffixes ``survey score -o`` writes.
 SUFFIXES = (".csv", ".xlsx")
@@ -64,7 +65,8 @@ def score(
         click.echo(f"blank scores (fewer than {min_answered:g} of the items answered): "
                    + ", ".join(missing))
     kind = "prorated sums" if use_sum else "means"
-    click.echo(f"wrote {p} ({rs.n} respondents x {len(constructs)} constructs, {kind})")
+    click.echo(f"wrote {p} ({count(rs.n, 'respondent')} x "
+               f"{count(len(constructs), 'construct')}, {kind})")
 
 
 def _table_bytes(scores, output: str) -> bytes:

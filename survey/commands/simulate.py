@@ -14,6 +14,7 @@ from survey.commands._common import (
     write_output,
 )
 from survey.errors import SurveyError
+from survey.wording import count
 
 
 def _float(value: str, option: str) -> float:
@@ -110,5 +111,6 @@ def simulate(
     data = sim.write_simulated(frame, suffix)
     path = write_output(output, data)
     n_labs = sum(frame.attrs["simulation"]["lab_counts"].values())
-    click.echo(f"wrote {path} ({len(frame)} simulated respondents in {n_labs} labs, "
+    click.echo(f"wrote {path} ({count(len(frame), 'simulated respondent')} in "
+               f"{count(n_labs, 'lab')}, "
                f"seed {frame.attrs['simulation']['seed']})")
