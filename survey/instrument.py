@@ -725,8 +725,11 @@ class _Builder:
                         "per point",
                     )
                 for k, label in enumerate(ls):
-                    if not isinstance(label, str | int | float) or isinstance(label, bool) \
-                            or not str(label).strip():
+                    if isinstance(label, bool):
+                        self.fail(f"{path}.labels.{lang}[{k}]",
+                                  f"must be text, got {str(label).lower()} (YAML reads "
+                                  "unquoted yes, no, on and off as true or false: quote it)")
+                    elif not isinstance(label, str | int | float) or not str(label).strip():
                         self.fail(f"{path}.labels.{lang}[{k}]",
                                   f"must be text, got {label!r}")
                 labels[lang] = tuple(str(x) for x in ls)

@@ -191,3 +191,12 @@ def test_flagship_hypotheses_follow_the_essay():
     text = essay.read_text(encoding="utf-8")
     for h in inst.hypotheses:
         assert h.source in text, f"{h.id}: source is not verbatim in the essay"
+
+
+def test_unquoted_yes_no_labels_are_refused_with_advice():
+    """YAML reads an unquoted 'no' as false; the label used to become the text 'False'."""
+    text = TINY_YAML.replace("zh: [非常不同意, 不同意, 既不同意也不反对, 同意, 非常同意]",
+                             "zh: [非常不同意, 不同意, 既不同意也不反对, 同意, on]")
+    assert _error(text) == (
+        "bad.yaml: scales.agree5.labels.zh[4]: must be text, got true (YAML reads unquoted "
+        "yes, no, on and off as true or false: quote it)")
