@@ -451,7 +451,7 @@ def test_cli_quiet_and_options(tmp_path, cli_inputs):
     [
         (["missing.csv"], "missing.csv"),
         (["{data}", "--by", "lab_regoin"], "did you mean 'lab_region'"),
-        (["{data}", "--platform", "spss"], "unknown platform 'spss'"),
+        (["{data}", "--platform", "spss"], "'spss' is not one of 'auto', 'kobo'"),
         (["{data}", "--lang", "fr"], "'fr' is not one of 'en', 'zh'"),
         (["{data}", "--min-group-n", "1"], "1 is not in the range x>=2"),
     ],

@@ -29,6 +29,7 @@ from survey.outputs import csv_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
     from survey.responses.model import ResponseSet
+    from survey.responses.validate import Policy
 
 __all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "build_report", "csv_bytes",
            "prepare_report", "render_report"]
@@ -75,6 +76,8 @@ def build_report(
     min_answered: float = 0.5,
     stamp: str | None = None,
     progress: Callable[[str], None] | None = None,
+    policy: Policy | None = None,
+    mapping: str | None = None,
 ) -> dict[str, bytes]:
     """Build the comparison report of ``responses``.
 
@@ -101,6 +104,11 @@ def build_report(
         only on the inputs.
     progress : callable, optional
         Called with a short message at the start of each long step.
+    policy : Policy, optional
+        The exclusion rules ``responses`` were read with, for the methods text (default:
+        the import's defaults, keep and flag).
+    mapping : str, optional
+        The ``--map`` file they were read with, for the methods text.
 
     Returns
     -------
@@ -152,6 +160,7 @@ def build_report(
     """
     data = prepare_report(
         responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust, alpha=alpha,
-        min_answered=min_answered, stamp=stamp, progress=progress,
+        min_answered=min_answered, stamp=stamp, progress=progress, policy=policy,
+        mapping=mapping,
     )
     return render_report(data, progress)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.comparability import Checks
     from survey.instrument import Instrument
     from survey.responses.model import ResponseSet
+    from survey.responses.validate import Policy
 
 __all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "default_by", "prepare_report"]
 
@@ -66,6 +67,11 @@ class ReportData:
         lab-aware analysis ran, unbalanced constructs, notes).
     stamp : str or None
         A time stamp to show, only when asked for.
+    policy : Policy or None
+        The exclusion rules the responses were read with (None: the import's defaults,
+        keep and flag).
+    mapping : str or None
+        The ``--map`` file the responses were read with.
     """
 
     responses: ResponseSet
@@ -81,6 +87,8 @@ class ReportData:
     lab_counts: pd.DataFrame
     checks: Checks | None = None
     stamp: str | None = None
+    policy: Policy | None = None
+    mapping: str | None = None
 
     @property
     def instrument(self) -> Instrument:
@@ -126,6 +134,8 @@ def prepare_report(
     min_answered: float = 0.5,
     stamp: str | None = None,
     progress: Callable[[str], None] | None = None,
+    policy: Policy | None = None,
+    mapping: str | None = None,
 ) -> ReportData:
     """Compute every table of the report.
 
@@ -196,7 +206,7 @@ def prepare_report(
         group_shares=_group_shares(responses, by, comparison.groups),
         lab_counts=_lab_counts(responses, by) if "lab" in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
-        checks=checks, stamp=stamp,
+        checks=checks, stamp=stamp, policy=policy, mapping=mapping,
     )
 
 

@@ -619,6 +619,104 @@ def _flagged(data: ReportData) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+#: Rejections that are not exclusion rules but unusable rows (English, Chinese).
+_ROW_REASONS = {
+    "empty_row": ("empty row", "空行"),
+    "missing_id": ("no respondent id", "缺少受访者编号"),
+    "duplicate_id": ("repeated respondent id", "受访者编号重复"),
+}
+#: The exclusion rules in the order the import applies them.
+_RULES = ("unfinished", "failed_attention_check", "speeder")
+
+
+def _policy(data: ReportData):
+    from survey.responses.validate import Policy
+
+    return data.policy if data.policy is not None else Policy()
+
+
+def _no_durations(data: ReportData) -> bool:
+    return any(n.startswith("speeder check skipped") for n in data.responses.log.notes)
+
+
+def _exclusions_en(data: ReportData, rejected: dict[str, int], flagged: dict[str, int]) -> str:
+    """The rejected rows and the exclusion rules applied, with counts (English)."""
+    policy = _policy(data)
+    text = ""
+    if data.mapping:
+        text += (f" Columns were renamed and answers recoded with the mapping file "
+                 f"{_name(data.mapping)} before validation.")
+    rows = {r: n for r, n in rejected.items() if r not in _RULES}
+    if rows:
+        text += (" Rows that could not be used were rejected ("
+                 + "; ".join(f"{_ROW_REASONS.get(r, (r.replace('_', ' '),))[0]}: {n}"
+                             for r, n in rows.items()) + ").")
+
+    def rule(reason: str, what: str, reject: bool) -> str:
+        if reject:
+            return f"{what} were excluded ({rejected.get(reason, 0)} removed)"
+        return f"{what} were kept and flagged ({flagged.get(reason, 0)} flagged)"
+
+    rules = [rule("unfinished", "responses the platform marks unfinished",
+                  policy.reject_unfinished)]
+    if data.instrument.checks:
+        rules.append(rule("failed_attention_check",
+                          "respondents who failed an attention check",
+                          policy.reject_failed_checks))
+    else:
+        rules.append("the instrument has no attention check")
+    if policy.min_duration is None:
+        rules.append("no minimum duration was set, so no response was treated as a speeder")
+    elif _no_durations(data):
+        rules.append(f"the minimum duration of {policy.min_duration:g} s could not be "
+                     "applied because the file records no durations")
+    else:
+        rules.append(rule("speeder", f"responses completed in under {policy.min_duration:g} s "
+                          "(speeders)", policy.reject_speeders))
+    text += (" Exclusion rules, applied in this order (a respondent counts under the first "
+             "rule that removes them): " + "; ".join(rules) + ".")
+    if any(flagged.get(r, 0) for r in _RULES):
+        text += " Flagged respondents were kept in the analysis."
+    return text
+
+
+def _exclusions_zh(data: ReportData, rejected: dict[str, int], flagged: dict[str, int]) -> str:
+    """The rejected rows and the exclusion rules applied, with counts (Chinese)."""
+    policy = _policy(data)
+    text = ""
+    if data.mapping:
+        text += f"校验前按映射文件 {_name(data.mapping)} 重命名列并重新编码答案。"
+    rows = {r: n for r, n in rejected.items() if r not in _RULES}
+    if rows:
+        text += ("无法使用的行被拒绝（"
+                 + "；".join(f"{_ROW_REASONS.get(r, ('', r))[1]}：{n}" for r, n in rows.items())
+                 + "）。")
+
+    def rule(reason: str, what: str, reject: bool) -> str:
+        if reject:
+            return f"{what}被排除（排除 {rejected.get(reason, 0)} 人）"
+        return f"{what}保留并标记（标记 {flagged.get(reason, 0)} 人）"
+
+    rules = [rule("unfinished", "平台标记为未完成的回答", policy.reject_unfinished)]
+    if data.instrument.checks:
+        rules.append(rule("failed_attention_check", "未通过注意力检查的受访者",
+                          policy.reject_failed_checks))
+    else:
+        rules.append("问卷没有注意力检查题")
+    if policy.min_duration is None:
+        rules.append("未设定最短作答时间，因此没有回答被判定为速答")
+    elif _no_durations(data):
+        rules.append(f"最短作答时间 {policy.min_duration:g} 秒未能执行，因为文件中没有作答时长")
+    else:
+        rules.append(rule("speeder", f"作答时间短于 {policy.min_duration:g} 秒的回答（速答）",
+                          policy.reject_speeders))
+    text += ("排除规则按以下顺序执行（每位受访者计入第一条将其排除的规则）："
+             + "；".join(rules) + "。")
+    if any(flagged.get(r, 0) for r in _RULES):
+        text += "被标记的受访者保留在分析中。"
+    return text
+
+
 def _suppressed_groups(data: ReportData) -> list[str]:
     table = data.tables["suppressed"]
     whole = table[table["construct"].isna()]
@@ -663,16 +761,9 @@ def _methods_en(data: ReportData) -> list[str]:
         f"Responses to the {data.text(inst.title)} questionnaire ({inst.id}, version "
         f"{inst.version}) were read from {_name(log.file)} ({log.platform} layout). "
         f"Of {log.rows_read} rows read, {log.rows_accepted} were accepted and "
-        f"{log.rows_rejected} rejected"
+        f"{log.rows_rejected} rejected."
     )
-    if rejected:
-        p1 += " (" + "; ".join(f"{reason.replace('_', ' ')}: {n}"
-                               for reason, n in rejected.items()) + ")"
-    p1 += "."
-    if flagged:
-        p1 += (" Respondents flagged during import were kept in the analysis ("
-               + "; ".join(f"{reason.replace('_', ' ')}: {n}" for reason, n in flagged.items())
-               + ").")
+    p1 += _exclusions_en(data, rejected, flagged)
     if data.responses.simulated:
         p1 += " The data are simulated (every respondent id starts with SIM-)."
 
@@ -851,13 +942,8 @@ def _methods_zh(data: ReportData) -> list[str]:
 
     p1 = (f"对问卷“{data.text(inst.title)}”（{inst.id}，版本 {inst.version}）的回答读取自 "
           f"{_name(log.file)}（{log.platform} 格式）。共读取 {log.rows_read} 行，接受 "
-          f"{log.rows_accepted} 行，拒绝 {log.rows_rejected} 行")
-    if rejected:
-        p1 += "（" + "；".join(f"{reason}：{n}" for reason, n in rejected.items()) + "）"
-    p1 += "。"
-    if flagged:
-        p1 += ("导入时被标记的受访者保留在分析中（"
-               + "；".join(f"{reason}：{n}" for reason, n in flagged.items()) + "）。")
+          f"{log.rows_accepted} 行，拒绝 {log.rows_rejected} 行。")
+    p1 += _exclusions_zh(data, rejected, flagged)
     if data.responses.simulated:
         p1 += "数据为模拟数据（所有受访者编号均以 SIM- 开头）。"
     p2 = (

@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    ReadingOptions,
     check_outputs,
     instrument_option,
     load_instrument,
+    reading_options,
     write_output,
 )
 from survey.errors import SurveyError
@@ -24,12 +26,11 @@ LANG_CHOICES = ("en", "zh")
 @click.command()
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--by", default=None, metavar="COLUMN",
               help="Grouping question to compare [default: lab_region].")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), default="en", show_default=True,
               help="Language of the headings, construct names and item texts.")
-@click.option("--platform", default="auto", show_default=True, metavar="NAME",
-              help="Layout of RESPONSES: auto, template, kobo, qualtrics, limesurvey, redcap.")
 @click.option("--min-group-n", type=click.IntRange(min=2), default=5, show_default=True,
               metavar="N",
               help="Groups and cells with fewer respondents are left out of every "
@@ -52,9 +53,9 @@ LANG_CHOICES = ("en", "zh")
 def report(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     by: str | None,
     lang: str,
-    platform: str,
     min_group_n: int,
     adjust: str,
     alpha: float,
@@ -95,24 +96,24 @@ def report(
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the report", file=output)
     names = ("report.html", "report.xlsx")
-    check_outputs([("-o", out_dir / n) for n in names], [responses])
+    check_outputs([("-o", out_dir / n) for n in names], [responses, *reading.inputs])
     show = (lambda message: click.echo(f"survey report: {message}", err=True)) \
         if not quiet and sys.stderr.isatty() else None
 
     from analysis.report import prepare_report, render_report
-    from survey.responses import read_responses
 
     inst = load_instrument(instrument)
     if show:
         show(f"reading {responses}")
-    rs = read_responses(responses, inst, platform=platform)
+    rs = reading.read(responses, inst)
     when = None
     if stamp:
         import datetime as dt
 
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = prepare_report(rs, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
-                          alpha=alpha, min_answered=min_answered, stamp=when, progress=show)
+                          alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
+                          policy=reading.policy, mapping=reading.mapping)
     files = render_report(data, progress=show)
     if show:
         show(f"writing {len(files)} files")
