@@ -78,6 +78,7 @@ def build_report(
     progress: Callable[[str], None] | None = None,
     policy: Policy | None = None,
     mapping: str | None = None,
+    include_group_answers: bool = False,
 ) -> dict[str, bytes]:
     """Build the comparison report of ``responses``.
 
@@ -109,6 +110,10 @@ def build_report(
         the import's defaults, keep and flag).
     mapping : str, optional
         The ``--map`` file they were read with, for the methods text.
+    include_group_answers : bool
+        Ship every grouping answer in ``tables/scores.csv`` and the Scores sheet; by
+        default they keep only the respondent id, the answer to ``by`` and the scores,
+        because lab, role and years in the field together can identify a person.
 
     Returns
     -------
@@ -161,6 +166,6 @@ def build_report(
     data = prepare_report(
         responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust, alpha=alpha,
         min_answered=min_answered, stamp=stamp, progress=progress, policy=policy,
-        mapping=mapping,
+        mapping=mapping, include_group_answers=include_group_answers,
     )
     return render_report(data, progress)

@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from survey.responses.model import ResponseSet
     from survey.responses.validate import Policy
 
-__all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "default_by", "prepare_report"]
+__all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "default_by", "prepare_report",
+           "shared_scores"]
 
 #: Languages the report's own headings and text are written in.
 LANGUAGES = ("en", "zh")
@@ -136,6 +137,7 @@ def prepare_report(
     progress: Callable[[str], None] | None = None,
     policy: Policy | None = None,
     mapping: str | None = None,
+    include_group_answers: bool = False,
 ) -> ReportData:
     """Compute every table of the report.
 
@@ -197,7 +199,7 @@ def prepare_report(
         "items": items,
         **checks_tables,
         "suppressed": comparison.suppressed,
-        "scores": scores,
+        "scores": shared_scores(scores, inst, by, include_group_answers),
         "import_log": _log_table(responses),
     }
     return ReportData(
@@ -208,6 +210,37 @@ def prepare_report(
             columns=["lab", "group", "n"]),
         checks=checks, stamp=stamp, policy=policy, mapping=mapping,
     )
+
+
+def shared_scores(scores: pd.DataFrame, instrument: Instrument, by: str,
+                  include_group_answers: bool = False) -> pd.DataFrame:
+    """The scores table the report ships: no answers that could identify a respondent.
+
+    A lab code, a role and years in the field together often point at one person, so
+    by default the table keeps only ``respondent_id``, the grouping answer ``by`` and
+    one score per construct.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`analysis.scoring.score_scales` output.
+    instrument : Instrument
+        Its constructs give the score columns.
+    by : str
+        The report's grouping question, kept.
+    include_group_answers : bool
+        Keep every grouping answer as well (``--include-group-answers``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``respondent_id``, ``by`` (or every grouping column), then the construct scores.
+    """
+    if include_group_answers:
+        return scores
+    constructs = [c.id for c in instrument.constructs if c.id in scores.columns]
+    keep = [c for c in ("respondent_id", by) if c in scores.columns]
+    return scores[keep + constructs]
 
 
 def _log_table(responses: ResponseSet) -> pd.DataFrame:

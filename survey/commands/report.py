@@ -44,6 +44,10 @@ LANG_CHOICES = ("en", "zh")
 @click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
               show_default=True, metavar="SHARE",
               help="Share of a construct's items a respondent must answer to get a score.")
+@click.option("--include-group-answers", is_flag=True,
+              help="Keep every grouping answer (lab, role, ...) in tables/scores.csv and "
+                   "the Scores sheet; by default they hold the respondent id, the --by "
+                   "answer and the scores, as answers together can identify a person.")
 @click.option("--stamp", is_flag=True,
               help="Show the date and time of the run in the report (the output then "
                    "differs from run to run).")
@@ -60,6 +64,7 @@ def report(
     adjust: str,
     alpha: float,
     min_answered: float,
+    include_group_answers: bool,
     stamp: bool,
     quiet: bool,
     output: str,
@@ -113,7 +118,8 @@ def report(
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = prepare_report(rs, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
                           alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
-                          policy=reading.policy, mapping=reading.mapping)
+                          policy=reading.policy, mapping=reading.mapping,
+                          include_group_answers=include_group_answers)
     files = render_report(data, progress=show)
     if show:
         show(f"writing {len(files)} files")
