@@ -21,11 +21,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.compare import Comparison
     from analysis.report.comparability import Checks
     from survey.instrument import Instrument
+    from survey.prereg import PreregCheck
     from survey.responses.model import ResponseSet
     from survey.responses.validate import Policy
 
-__all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "default_by", "prepare_report",
-           "shared_scores"]
+__all__ = ["DEVIATION_COLUMNS", "LANGUAGES", "TABLE_NAMES", "ReportData", "default_by",
+           "deviations_table", "prepare_report", "shared_scores"]
 
 #: Languages the report's own headings and text are written in.
 LANGUAGES = ("en", "zh")
@@ -73,6 +74,9 @@ class ReportData:
         keep and flag).
     mapping : str or None
         The ``--map`` file the responses were read with.
+    prereg : PreregCheck or None
+        The run checked against a preregistration (``--prereg``): its deviations, none
+        when the analysis follows it.
     """
 
     responses: ResponseSet
@@ -90,6 +94,7 @@ class ReportData:
     stamp: str | None = None
     policy: Policy | None = None
     mapping: str | None = None
+    prereg: PreregCheck | None = None
 
     @property
     def instrument(self) -> Instrument:
@@ -138,6 +143,7 @@ def prepare_report(
     policy: Policy | None = None,
     mapping: str | None = None,
     include_group_answers: bool = False,
+    prereg: PreregCheck | None = None,
 ) -> ReportData:
     """Compute every table of the report.
 
@@ -208,7 +214,7 @@ def prepare_report(
         group_shares=_group_shares(responses, by, comparison.groups),
         lab_counts=_lab_counts(responses, by) if "lab" in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
-        checks=checks, stamp=stamp, policy=policy, mapping=mapping,
+        checks=checks, stamp=stamp, policy=policy, mapping=mapping, prereg=prereg,
     )
 
 
@@ -241,6 +247,18 @@ def shared_scores(scores: pd.DataFrame, instrument: Instrument, by: str,
     constructs = [c.id for c in instrument.constructs if c.id in scores.columns]
     keep = [c for c in ("respondent_id", by) if c in scores.columns]
     return scores[keep + constructs]
+
+
+#: Columns of ``tables/deviations.csv`` (written with ``--prereg``).
+DEVIATION_COLUMNS = ["kind", "preregistered", "used"]
+
+
+def deviations_table(prereg: PreregCheck) -> pd.DataFrame:
+    """The deviations from a preregistration, one row each (:data:`DEVIATION_COLUMNS`)."""
+    import pandas as pd
+
+    return pd.DataFrame([(d.kind, d.preregistered, d.used) for d in prereg.deviations],
+                        columns=DEVIATION_COLUMNS, dtype=object)
 
 
 def _log_table(responses: ResponseSet) -> pd.DataFrame:

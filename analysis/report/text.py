@@ -13,9 +13,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
 __all__ = [
+    "DEVIATION_LABELS",
     "LABELS",
     "REFERENCES",
     "SOFTWARE",
+    "deviation_text",
     "label",
     "methods_paragraphs",
     "references",
@@ -258,6 +260,18 @@ LABELS: dict[str, dict[str, str]] = {
         "forest_lab_interval": "lab-aware 95% CI",
         "status": "Status",
         "few_labs_tag": "few labs",
+        "prereg": "Preregistration",
+        "deviations": "Deviations from the preregistration",
+        "as_preregistered": (
+            "Analysed as preregistered: the instrument file, the grouping question, the lab "
+            "question, the adjustment, α, the minimum group size, the scoring rule, the "
+            "exclusion options and the sample size agree with {file}."),
+        "deviations_intro": (
+            "This analysis differs from the preregistration ({file}) in the following "
+            "respects; read its results with them in mind."),
+        "deviation_kind": "What",
+        "preregistered": "Preregistered",
+        "used": "This analysis",
     },
     "zh": {
         "report": "组间比较报告",
@@ -468,6 +482,16 @@ LABELS: dict[str, dict[str, str]] = {
         "forest_lab_interval": "考虑实验室的 95% CI",
         "status": "状态",
         "few_labs_tag": "实验室较少",
+        "prereg": "预注册",
+        "deviations": "与预注册的偏离",
+        "as_preregistered": (
+            "按预注册进行分析：问卷文件、分组问题、实验室问题、校正方法、α、最小组样本量、计分规则、"
+            "排除选项与样本量均与 {file} 一致。"),
+        "deviations_intro": ("本分析在以下方面与预注册（{file}）不同；"
+                             "解读本报告结果时请考虑这些偏离。"),
+        "deviation_kind": "项目",
+        "preregistered": "预注册",
+        "used": "本分析",
     },
 }
 
@@ -717,6 +741,77 @@ def _exclusions_zh(data: ReportData, rejected: dict[str, int], flagged: dict[str
     return text
 
 
+#: What each kind of deviation concerns (English, Chinese).
+DEVIATION_LABELS: dict[str, tuple[str, str]] = {
+    "instrument": ("instrument file", "问卷文件"),
+    "by": ("grouping question", "分组问题"),
+    "cluster": ("lab question", "实验室问题"),
+    "adjust": ("multiplicity adjustment", "多重比较校正"),
+    "alpha": ("significance level α", "显著性水平 α"),
+    "min_group_n": ("minimum group size", "最小组样本量"),
+    "min_answered": ("share of items needed for a score", "计分所需的最低作答比例"),
+    "reject_failed_checks": ("reject failed attention checks", "排除未通过注意力检查者"),
+    "reject_unfinished": ("reject unfinished responses", "排除未完成的回答"),
+    "min_duration": ("minimum duration (seconds)", "最短作答时间（秒）"),
+    "reject_speeders": ("reject speeders", "排除速答者"),
+    "sample_size": ("sample size (labs, respondents)", "样本量（实验室，受访者）"),
+}
+_VALUES_ZH = {"yes": "是", "no": "否", "none": "无", "labs": "个实验室",
+              "respondents": "名受访者"}
+
+
+def deviation_text(kind: str, value: str, lang: str) -> tuple[str, str]:
+    """A deviation's kind and one of its values in the report's language.
+
+    Examples
+    --------
+    >>> deviation_text("reject_speeders", "yes", "zh")
+    ('排除速答者', '是')
+    >>> deviation_text("sample_size", "china: 4 labs, 60 respondents", "en")
+    ('sample size (labs, respondents)', 'china: 4 labs, 60 respondents')
+    """
+    en, zh = DEVIATION_LABELS.get(kind, (kind, kind))
+    if lang != "zh":
+        return en, value
+    shown = value if value not in _VALUES_ZH else _VALUES_ZH[value]
+    if kind == "sample_size":
+        shown = shown.replace(" labs", " 个实验室").replace(" respondents", " 名受访者")
+    return zh, shown
+
+
+def _prereg_en(data: ReportData) -> str:
+    check = data.prereg
+    if check is None:
+        return ""
+    text = (f"The study was preregistered ({_name(check.file)}; instrument SHA-256 "
+            f"{check.sha256[:12]}…). ")
+    if not check.deviations:
+        return text + "The analysis followed the preregistration."
+    parts = []
+    for d in check.deviations:
+        what, _ = deviation_text(d.kind, "", "en")
+        parts.append(f"{what}: preregistered {d.preregistered}, used {d.used}")
+    n = len(check.deviations)
+    return text + (f"The analysis deviates from it in {n} respect{'s' if n > 1 else ''} (see "
+                   "Deviations from the preregistration): " + "; ".join(parts) + ".")
+
+
+def _prereg_zh(data: ReportData) -> str:
+    check = data.prereg
+    if check is None:
+        return ""
+    text = f"本研究已预注册（{_name(check.file)}；问卷 SHA-256 {check.sha256[:12]}…）。"
+    if not check.deviations:
+        return text + "分析按预注册进行。"
+    parts = []
+    for d in check.deviations:
+        what, planned = deviation_text(d.kind, d.preregistered, "zh")
+        _, used = deviation_text(d.kind, d.used, "zh")
+        parts.append(f"{what}：预注册为 {planned}，实际为 {used}")
+    return (text + f"分析在 {len(check.deviations)} 个方面偏离预注册（见“与预注册的偏离”）："
+            + "；".join(parts) + "。")
+
+
 def _suppressed_groups(data: ReportData) -> list[str]:
     table = data.tables["suppressed"]
     whole = table[table["construct"].isna()]
@@ -852,7 +947,8 @@ def _methods_en(data: ReportData) -> list[str]:
         + ", ".join(f"{name} {version}" for name, version in versions)
         + ". Item answers are shown as diverging stacked bars (Heiberger & Robbins, 2014)."
     )
-    return [p1, p2, p3, p4, *p_checks, p5]
+    prereg = [p for p in (_prereg_en(data),) if p]
+    return [p1, *prereg, p2, p3, p4, *p_checks, p5]
 
 
 def _checks_en(data: ReportData) -> list[str]:
@@ -1005,7 +1101,8 @@ def _methods_zh(data: ReportData) -> list[str]:
     versions = software_versions()
     p5 = ("分析所用软件：" + "，".join(f"{name} {version}" for name, version in versions)
           + "。各题回答以发散堆积条形图展示（Heiberger & Robbins, 2014）。")
-    return [p1, p2, p3, p4, *p_checks, p5]
+    prereg = [p for p in (_prereg_zh(data),) if p]
+    return [p1, *prereg, p2, p3, p4, *p_checks, p5]
 
 
 def _checks_zh(data: ReportData, adj: str) -> list[str]:

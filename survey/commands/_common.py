@@ -26,8 +26,11 @@ __all__ = [
     "instrument_argument",
     "instrument_option",
     "load_instrument",
+    "number",
+    "planning_options",
     "reading_options",
     "same_file",
+    "whole_number",
     "write_output",
 ]
 
@@ -214,6 +217,75 @@ reading_options = _collapse(_READING_OPTIONS, ("platform", "mapping", *_EXCLUSIO
 #: The exclusion options alone (for ``survey prereg``, which reads no file), passed as
 #: one ``reading`` argument.
 exclusion_options = _collapse(_EXCLUSION_OPTIONS, _EXCLUSION_NAMES)
+
+
+_PLANNING_OPTIONS = (
+    click.option("--effect", required=True, metavar="D",
+                 help="Standardised difference (Cohen's d) between the two groups to detect."),
+    click.option("--power", default="0.8", show_default=True, metavar="P",
+                 help="Target power."),
+    click.option("--alpha", default="0.05", show_default=True, metavar="A",
+                 help="Two-sided significance level."),
+    click.option("--icc", default="0.10", show_default=True, metavar="X",
+                 help="Intraclass correlation within labs (share of variance between labs)."),
+    click.option("--per-lab", "per_lab", default=None, metavar="A",
+                 help="Respondents per lab: the number of labs needed is computed."),
+    click.option("--labs", default=None, metavar="N",
+                 help="Labs in the first group: the respondents per lab needed are computed."),
+    click.option("--ratio", default="1", show_default=True, metavar="R",
+                 help="Size of the second group relative to the first."),
+)
+
+
+def planning_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--effect``, ``--power``, ``--alpha``, ``--icc``, ``--per-lab``, ``--labs``,
+    ``--ratio``: the inputs of a sample-size plan (``survey plan``, ``survey prereg``).
+
+    The values arrive as text; :func:`number` and :func:`whole_number` turn them into
+    numbers with a one-line error naming the option.
+    """
+    for option in reversed(_PLANNING_OPTIONS):
+        f = option(f)
+    return f
+
+
+def number(value: str, option: str) -> float:
+    """An option's text as a number.
+
+    Raises
+    ------
+    SurveyError
+        ``--effect: 'x' is not a number``.
+
+    Examples
+    --------
+    >>> number("0.5", "--effect")
+    0.5
+    """
+    from survey.errors import SurveyError
+
+    try:
+        return float(value)
+    except ValueError:
+        raise SurveyError(f"{option}: '{value}' is not a number") from None
+
+
+def whole_number(value: str | None, option: str) -> int | None:
+    """An option's text as a whole number (None stays None).
+
+    Raises
+    ------
+    SurveyError
+        ``--labs: 'x' is not a whole number``.
+    """
+    from survey.errors import SurveyError
+
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise SurveyError(f"{option}: '{value}' is not a whole number") from None
 
 
 def load_instrument(value: str | None) -> Instrument:

@@ -48,6 +48,9 @@ LANG_CHOICES = ("en", "zh")
               help="Keep every grouping answer (lab, role, ...) in tables/scores.csv and "
                    "the Scores sheet; by default they hold the respondent id, the --by "
                    "answer and the scores, as answers together can identify a person.")
+@click.option("--prereg", "prereg_path", default=None, metavar="PREREG.yaml",
+              help="Check the analysis against this record of survey prereg: the report "
+                   "says it was analysed as preregistered or lists every deviation.")
 @click.option("--stamp", is_flag=True,
               help="Show the date and time of the run in the report (the output then "
                    "differs from run to run).")
@@ -65,6 +68,7 @@ def report(
     alpha: float,
     min_answered: float,
     include_group_answers: bool,
+    prereg_path: str | None,
     stamp: bool,
     quiet: bool,
     output: str,
@@ -82,7 +86,7 @@ def report(
                       comparability checks: icc, nested, rwg, rwg_labs,
                       invariance_fits, invariance_summary, invariance_items,
                       styles, style_differences, acquiescence_sensitivity
-                      (CSV, unrounded)
+                      (CSV, unrounded); deviations with --prereg
 
     The report checks whether the groups are comparable: clustering in labs
     (ICC, design effect, r_wg(j)), with the hypotheses tested by a mixed model
@@ -101,16 +105,25 @@ def report(
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the report", file=output)
     names = ("report.html", "report.xlsx")
-    check_outputs([("-o", out_dir / n) for n in names], [responses, *reading.inputs])
+    check_outputs([("-o", out_dir / n) for n in names],
+                  [responses, *reading.inputs, prereg_path])
     show = (lambda message: click.echo(f"survey report: {message}", err=True)) \
         if not quiet and sys.stderr.isatty() else None
 
     from analysis.report import prepare_report, render_report
 
     inst = load_instrument(instrument)
+    record = None
+    if prereg_path is not None:
+        from survey.prereg import load_record
+
+        record = load_record(prereg_path)
     if show:
         show(f"reading {responses}")
     rs = reading.read(responses, inst)
+    prereg = None if record is None else _check_prereg(
+        record, prereg_path, inst, rs, by=by, adjust=adjust, alpha=alpha,
+        min_group_n=min_group_n, min_answered=min_answered, reading=reading)
     when = None
     if stamp:
         import datetime as dt
@@ -119,7 +132,7 @@ def report(
     data = prepare_report(rs, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
                           alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
                           policy=reading.policy, mapping=reading.mapping,
-                          include_group_answers=include_group_answers)
+                          include_group_answers=include_group_answers, prereg=prereg)
     files = render_report(data, progress=show)
     if show:
         show(f"writing {len(files)} files")
@@ -140,7 +153,37 @@ def report(
         flag = "" if h.comparison_support in ("ok", "not tested") \
             else f" [{h.comparison_support}]"
         click.echo(f"{h.hypothesis} {h.construct} ({h.predicted}): {g}{p}{h.verdict}{flag}")
+    if prereg is not None:
+        if not prereg.deviations:
+            click.echo(f"analysed as preregistered ({Path(prereg.file).name})")
+        for d in prereg.deviations:
+            click.echo(f"deviation from {Path(prereg.file).name}: {d.kind}: preregistered "
+                       f"{d.preregistered}, used {d.used}")
     figures = sum(1 for rel in files if rel.startswith("figures/"))
     tables = sum(1 for rel in files if rel.startswith("tables/"))
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
                f"{figures} figures and {tables} tables")
+
+
+def _check_prereg(record, path, inst, rs, *, by, adjust, alpha, min_group_n, min_answered,
+                  reading: ReadingOptions):
+    """The run's settings checked against a preregistration record."""
+    from analysis.disclosure import cluster_of
+    from analysis.report.tables import default_by
+    from survey.prereg import PreregCheck, Settings, check_run, instrument_sha256, observed_sample
+
+    used_by = by if by is not None else default_by(inst)
+    try:
+        data = Path(inst.source).read_bytes() if inst.source else b""
+    except OSError as exc:
+        raise SurveyError(f"cannot read: {exc.strerror}", file=inst.source) from None
+    settings = Settings(by=used_by, cluster=cluster_of(inst), adjust=adjust, alpha=alpha,
+                        min_group_n=min_group_n, min_answered=min_answered,
+                        exclusions=reading.exclusions())
+    planned_by = record["analysis"]["by"]
+    groups = [g for h in inst.hypotheses if h.by == planned_by for g in (h.higher, h.lower)]
+    observed = observed_sample(rs.data, planned_by, settings.cluster, list(dict.fromkeys(groups)))
+    deviations = check_run(record, sha256=instrument_sha256(data), settings=settings,
+                           observed=observed)
+    return PreregCheck(file=str(path), sha256=record["instrument"]["sha256"],
+                       deviations=tuple(deviations))
