@@ -539,6 +539,9 @@ def protect(
 
     keys = tuple(g for g in instrument.identifying_ids if g in frame.columns)
     notes: list[str] = []
+    if not keys:
+        notes.append("the instrument marks no question identifying, so only direct "
+                     "identifiers were removed; mark quasi-identifiers with identifying: true")
     for c in kept:
         notes.append(f"'{c}' kept as asked; it is not protected and may identify respondents")
     risk_rows = [risk_summary(frame, keys, k, "original")]

@@ -268,3 +268,13 @@ def test_utility_means_by_hand(flagship):
     assert row["diff"] == pytest.approx(0.0)
     small = table[(table["group"] == "y10plus") & (table["construct"] == construct)].iloc[0]
     assert small["n_original"] == 0 and np.isnan(small["mean_original"])
+
+
+def test_an_instrument_without_quasi_identifiers_says_so(tiny_instrument):
+    data = pd.DataFrame({"respondent_id": [f"R{i}" for i in range(6)],
+                         "lab_region": ["china"] * 6, "lab": ["x"] * 6,
+                         "a1": [1] * 6, "a2": [2] * 6, "attn1": [4] * 6})
+    p = protect(data, tiny_instrument, rng=np.random.default_rng(0))
+    assert p.keys == () and len(p.suppressed) == 0
+    assert p.risk.iloc[-1]["violating"] == 0 and p.risk.iloc[-1]["max_risk"] == 1 / 6
+    assert p.notes[0].startswith("the instrument marks no question identifying")

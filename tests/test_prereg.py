@@ -283,6 +283,7 @@ def _methods(out) -> str:
     return unescape(" ".join(re.findall(r"<p>(.*?)</p>", section, re.S)))
 
 
+@pytest.mark.slow
 def test_report_analysed_as_preregistered(study, tmp_path):
     folder, _ = study
     output = _report(folder, tmp_path / "en")

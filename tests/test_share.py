@@ -55,6 +55,7 @@ def _data(out) -> pd.DataFrame:
     return pd.read_csv(out / "data.csv", dtype=str, keep_default_na=False).replace("", None)
 
 
+@pytest.mark.slow
 def test_frictionless_validates_the_package(package):
     frictionless = pytest.importorskip("frictionless")
     out, _ = package
