@@ -55,6 +55,9 @@ groups:
     choices:
       - {code: china, label: {en: China, zh: 中国}}
       - {code: united_states, label: {en: United States, zh: 美国}}
+    identifying: true
+    bands:
+      - {code: any, label: {en: Any region, zh: 任何地区}, choices: [china, united_states]}
   - {id: lab, type: text, required: true, identifying: true, text: {en: Lab, zh: 实验室}}
   - {id: years, text: {en: Years, zh: 年}}
 constructs:
@@ -123,7 +126,7 @@ def test_good_instruments_pass_both(validator):
                 c[k] = c[k]["en"]
     for section in ("groups",):
         for g in one_language[section]:
-            for ch in g.get("choices", []):
+            for ch in [*g.get("choices", []), *g.get("bands", [])]:
                 ch["label"] = ch["label"]["en"]
     for c in one_language["constructs"]:
         for i in c["items"]:
@@ -172,6 +175,11 @@ BOTH_REFUSE = {
     "required is yes": ("groups.0.required", "yes", False),
     "identifying is 1": ("groups.1.identifying", 1, False),
     "unknown group key": ("groups.0.hint", "x", False),
+    "bands on a text question": ("groups.1.bands", [{"code": "x", "label": {"en": "X",
+                                                     "zh": "叉"}, "choices": []}], False),
+    "band without choices": ("groups.0.bands.0.choices", None, True),
+    "band code with a space": ("groups.0.bands.0.code", "any region", False),
+    "unknown band key": ("groups.0.bands.0.members", ["china"], False),
     "no constructs": ("constructs", [], False),
     "construct without items": ("constructs.0.items", [], False),
     "construct without definition": ("constructs.0.definition", None, True),
@@ -230,6 +238,15 @@ LOADER_ONLY = {
     "prediction names a code that is not a choice": ("hypotheses.0.predicts", "china > mars"),
     "prediction compares a group with itself": ("hypotheses.0.predicts", "china > china"),
     "cluster names an unknown question": ("cluster", "team"),
+    "band holds a code that is not a choice": ("groups.0.bands.0.choices",
+                                               ["china", "united_states", "mars"]),
+    "a choice in no band": ("groups.0.bands.0.choices", ["china"]),
+    "a choice in two bands": ("groups.0.bands", [
+        {"code": "a", "label": {"en": "A", "zh": "甲"}, "choices": ["china", "united_states"]},
+        {"code": "b", "label": {"en": "B", "zh": "乙"}, "choices": ["china"]}]),
+    "band code twice": ("groups.0.bands", [
+        {"code": "a", "label": {"en": "A", "zh": "甲"}, "choices": ["china"]},
+        {"code": "a", "label": {"en": "B", "zh": "乙"}, "choices": ["united_states"]}]),
 }
 
 
@@ -259,7 +276,7 @@ def test_the_documentation_lists_every_key_and_every_loader_only_rule(validator)
     section = doc.split("## Rules `survey check` adds", 1)[1]
     for phrase in ("every declared language", "one label per point", "increasing",
                    "defined under `scales`", "point of its scale", "unique",
-                   "choice codes of `by`", "grouping question"):
+                   "choice codes of `by`", "grouping question", "exactly one band"):
         assert phrase in section, phrase
 
 
