@@ -253,11 +253,11 @@ def _make_response_file(kind: str, folder: Path) -> str:
         ("garbage-xlsx", "r.xlsx: not an .xlsx workbook (it is not a zip archive) nor a text "
          "file; save it again from the spreadsheet program as .xlsx or CSV UTF-8"),
         ("broken-zip-xlsx", "r.xlsx: cannot open as an .xlsx workbook ("),
-        ("xls", "r.xls: old Excel .xls workbooks are not supported; open the file in Excel "
-         "or LibreOffice and save it as .xlsx or CSV UTF-8"),
-        ("encrypted-xlsx", "r.xlsx: the workbook is password-protected (or an old .xls "
-         "renamed .xlsx); open it in Excel or LibreOffice, remove the password and save it "
-         "as .xlsx"),
+        ("xls", "r.xls: cannot open as an .xls workbook (Cannot detect file format); save it "
+         "again from the spreadsheet program"),
+        ("encrypted-xlsx", "r.xlsx: the workbook is password-protected (Excel then stores "
+         "it in a container that cannot be read without the password); open it in Excel or "
+         "LibreOffice, remove the password and save it as .xlsx"),
         ("folder", "r.csv: is a folder; give the response file"),
         ("missing", "r.csv: no such file"),
         ("header-only", "r.csv: row 2: no responses: the file ends after its header rows; "
