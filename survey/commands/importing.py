@@ -14,7 +14,7 @@ from survey.commands._common import (
     write_output,
 )
 
-_PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "template")
+_PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "wjx", "template")
 
 _EPILOG = """\b
 Row policies (each rejected row is counted with its row number and reason):
@@ -33,8 +33,9 @@ Row policies (each rejected row is counted with its row number and reason):
 \b
 Answers may be codes or labels in any of the instrument's languages ("4", "Agree",
 "同意"). Encodings: UTF-8 with or without BOM, UTF-16, GB18030/GBK; delimiters , ; tab;
-.xlsx workbooks (not .xls). Title rows above the header are skipped. The source file is
-never changed.
+.xlsx and old .xls workbooks. Title rows above the header are skipped. The source file is
+never changed. Personal data a platform adds (Wenjuanxing's 来自IP, a respondent name)
+is left out of every output unless --keep-personal-data is given.
 
 \b
 Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given;
@@ -71,6 +72,10 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
               help="Reject speeders (see --min-duration) instead of flagging them.")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any row was rejected.")
+@click.option("--keep-personal-data", "keep_personal", is_flag=True,
+              help="Keep the personal data a platform adds (Wenjuanxing 来自IP, a "
+                   "respondent name): in -o (.csv, .xlsx, .parquet) after the instrument's "
+                   "columns, and in --rejected. Left out by default.")
 def import_(
     responses: str,
     instrument: str | None,
@@ -84,6 +89,7 @@ def import_(
     reject_unfinished: bool,
     reject_speeders: bool,
     strict: bool,
+    keep_personal: bool,
 ) -> None:
     """Import RESPONSES exported by a survey platform and validate them.
 
@@ -100,6 +106,10 @@ def import_(
     if output is not None and Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
                           file=output)
+    if keep_personal and output is not None and Path(output).suffix.lower() in (".sav", ".dta"):
+        raise SurveyError("--keep-personal-data writes the personal columns to .csv, .xlsx "
+                          "or .parquet; SPSS and Stata outputs hold the instrument's "
+                          "variables only", file=output)
     for flag, out in (("--rejected", rejected_path), ("--log", log_path)):
         if out is not None and Path(out).suffix.lower() not in (".csv", ".xlsx"):
             raise SurveyError(f"{flag} writes .csv or .xlsx; end the name in one of them",
@@ -115,7 +125,8 @@ def import_(
         min_duration=min_duration,
         reject_speeders=reject_speeders,
     )
-    rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy)
+    rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy,
+                        keep_personal=keep_personal)
     log = rs.log
     click.echo(f"{responses}: platform {log.platform}"
                + ("" if platform != "auto" else " (recognised from the header)"))
@@ -134,6 +145,12 @@ def import_(
             click.echo(f"  {action}: {len(recs)} (" + ", ".join(f"{r} {n}" for r, n in top)
                        + ")")
     if output is not None:
+        if log.personal_kept:
+            from survey.responses.model import ResponseSet
+
+            extra = rs.meta[log.personal].reset_index(drop=True)
+            rs = ResponseSet(data=rs.data.join(extra), instrument=rs.instrument, log=log,
+                             meta=rs.meta)
         p = write_output(output, write_responses(rs, output))
         click.echo(f"wrote {p} ({rs.n} respondents)")
     if rejected_path is not None:

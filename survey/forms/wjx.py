@@ -32,9 +32,9 @@ The parser strips a single-letter prefix (``A. ``, ``B）``, or a letter and spa
 more text, so ``A lot`` would become ``lot``) from choice and column lines; where a
 label would lose its start that way, every choice of the question is written with a
 letter and a space in front (``A A lot``), the one prefix every version of the parser
-strips, leaving the label whole. Text that the parser would misread (a line that looks like a question
-header, the page-break line ``=== 分页 ===``, an empty choice) is refused with an
-:class:`~survey.errors.ExportError` naming it.
+strips, leaving the label whole. Text that the parser would misread (a line that looks
+like a question header, the page-break line ``=== 分页 ===``, an empty choice) is refused
+with an :class:`~survey.errors.ExportError` naming it.
 
 Question numbers are fixed by :func:`questions`; the response reader
 (:mod:`survey.responses.wjx`) finds columns by these numbers and the texts written here.
