@@ -42,8 +42,8 @@ Values
   points are not 1..n is read by position unless its numbers include a point outside
   1..n and none outside the points (then they are taken as scores set equal to the
   codes); the log says which.
-  A download is taken as text when any answer to a choice question, item or check is
-  not a number.
+  A download is taken as text when most answers to choice questions, items and checks
+  are not numbers (so a stray word in a number download is reported, not misread).
 
 Respondents and durations
 -------------------------
@@ -424,12 +424,13 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
 
     coded = [v for v in answer_vars
              if not (v in instrument.group_ids and instrument.group(v).type != "choice")]
-    textual = False
+    numeric = words = 0
     for var in coded:
         t = as_text(frame[var]).dropna()
-        if len(t) and pd.to_numeric(t, errors="coerce").isna().any():
-            textual = True
-            break
+        is_number = pd.to_numeric(t, errors="coerce").notna()
+        numeric += int(is_number.sum())
+        words += int((~is_number).sum())
+    textual = words > numeric
     if textual:
         notes.append("wjx: answers as option text (按选项文本), mapped to codes by label")
         return frame
