@@ -7,10 +7,11 @@ them too). Used by the round-trip tests (tests/test_import_qualtrics.py, ..._lim
     python tests/platform_layouts.py
 
 which reads sample_data/lab_culture_responses.xlsx (simulated) and writes
-sample_data/lab_culture_responses.qualtrics.csv, .limesurvey.csv and .redcap.csv. Each
+sample_data/lab_culture_responses.qualtrics.csv, .limesurvey.csv, .redcap.csv and .wjx.csv. Each
 layout is what the platform exports for the form ``survey export -f <platform>`` makes:
 the column names, header rows, codes and metadata columns the platform adds. The platform's
-own record id (Qualtrics ``ResponseId``, LimeSurvey ``id``, REDCap ``record_id``) carries
+own record id (Qualtrics ``ResponseId``, LimeSurvey ``id``, REDCap ``record_id``,
+Wenjuanxing ``序号``) carries
 the simulated respondent id (``SIM-00001``). Times are made up from the row number
 (no clock is read), so the files are the same bytes on every run.
 """
@@ -28,6 +29,7 @@ from survey.responses.layouts import (  # noqa: F401 - re-exported for the reade
     limesurvey_layout,
     qualtrics_layout,
     redcap_layout,
+    wjx_layout,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +77,7 @@ LAYOUTS = {
     "qualtrics": qualtrics_layout,
     "limesurvey": limesurvey_layout,
     "redcap": redcap_layout,
+    "wjx": wjx_layout,
 }
 
 

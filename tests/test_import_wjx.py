@@ -390,3 +390,31 @@ def test_mutated_downloads(tmp_path, inst, seed):
     blanked = sorted((r.row - 2, var_by_header[r.column]) for r in rs.log.records
                      if r.action == "blanked")
     assert blanked == sorted(bad)
+
+
+# ---- the shipped sample ---------------------------------------------------------------------
+
+SAMPLE = HERE.parent / "sample_data" / "lab_culture_responses.xlsx"
+
+
+@pytest.mark.skipif(not SAMPLE.is_file(), reason=f"no sample data: {SAMPLE}")
+def test_shipped_sample_is_the_template_sample():
+    """sample_data/lab_culture_responses.wjx.csv: the bytes the writer gives, the same data,
+    records and flags as the template file (python tests/platform_layouts.py wjx remakes
+    it)."""
+    from platform_layouts import load_sample, sample_path
+
+    from survey.responses.layouts import wjx_layout
+
+    inst, data = load_sample()
+    path = sample_path("wjx")
+    assert path.read_bytes() == wjx_layout(data, inst)
+    rs = read_responses(path, inst)
+    pd.testing.assert_frame_equal(rs.data, data)
+    template = read_responses(SAMPLE, inst)
+    assert [[r, v, why] for r, _, v, why in rs.log.flatten(["row", "column", "value", "reason"])] \
+        == [[r, v, why] for r, _, v, why in template.log.flatten(["row", "column", "value",
+                                                                  "reason"])]
+    assert rs.meta["flags"].tolist() == template.meta["flags"].tolist()
+    assert rs.meta["duration_seconds"].between(240, 840).all()
+    assert rs.simulated and rs.log.personal == ["来自IP"]
