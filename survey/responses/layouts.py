@@ -475,8 +475,11 @@ def wjx_layout(data: pd.DataFrame, instrument: Instrument, *, suffix: str = ".cs
     >>> from survey.simulate import simulate
     >>> inst = load("lab-culture")
     >>> data = simulate(inst, seed=1, labs=2, respondents_per_lab=(2, 2))
-    >>> wjx_layout(data, inst).decode("utf-8-sig").splitlines()[0][:28]
-    '序号,提交答卷时间,所用时间,来源,来源详情,来自IP,1、您'
+    >>> header = wjx_layout(data, inst).decode("utf-8-sig").splitlines()[0].split(",")
+    >>> header[:6]
+    ['序号', '提交答卷时间', '所用时间', '来源', '来源详情', '来自IP']
+    >>> header[6]
+    '1、您所在的实验室主要位于哪里？'
     """
     rows = wjx_rows(data, instrument, answers=answers, lang=lang, naming=naming)
     if suffix == ".csv":
