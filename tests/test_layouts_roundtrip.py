@@ -124,10 +124,11 @@ def test_every_layout_as_an_old_xls_workbook(tmp_path, template, layout, suffix,
     import xlwt
 
     path = tmp_path / f"answers{suffix}"
-    args = ["simulate", *SIMULATE, "--layout", layout, "-o", str(path)]
-    if lang:
-        args += ["--labels", lang]
-    _run(*args)
+    args = ["simulate", *SIMULATE, "--layout", layout, *(["--labels", lang] if lang else [])]
+    _run(*args, "-o", str(path))
+    again = tmp_path / f"again{suffix}"
+    _run(*args, "-o", str(again))
+    assert again.read_bytes() == path.read_bytes()  # same seed, same bytes
     wb = xlwt.Workbook(encoding="utf-8")
     ws = wb.add_sheet("Sheet1")
     for i, row in enumerate(_rows(path)):

@@ -18,7 +18,8 @@ layout          what is written                                                 
 ==============  =================================================================  ===========
 
 With ``lang`` set, answers are written as labels in that language (a label or text
-export) and, where the platform does so, question text heads the columns.
+export) and, where the platform does so, question text in that language heads the
+columns (for Wenjuanxing: the download of the form exported with ``-l lang``).
 
 The platform's own record id carries the respondent id (``SIM-00001`` for simulated
 data): Qualtrics ``ResponseId``, LimeSurvey ``id``, REDCap ``record_id``, Wenjuanxing
@@ -463,6 +464,7 @@ def wjx_rows(data: pd.DataFrame, instrument: Instrument, *, answers: str = "numb
 def wjx_layout(data: pd.DataFrame, instrument: Instrument, *, suffix: str = ".csv",
                answers: str = "numbers", lang: str | None = None,
                naming: str = "第N题(row)", encoding: str = "utf-8",
+               form_lang: str | None = None,
                about: Sequence[tuple[str, str]] | None = None) -> bytes:
     """A Wenjuanxing download as ``.csv`` (UTF-8 with BOM, or ``encoding="gbk"``) or
     ``.xlsx`` (one sheet, plus an ``about`` sheet when ``about`` is given).
@@ -481,7 +483,8 @@ def wjx_layout(data: pd.DataFrame, instrument: Instrument, *, suffix: str = ".cs
     >>> header[6]
     '1、您所在的实验室主要位于哪里？'
     """
-    rows = wjx_rows(data, instrument, answers=answers, lang=lang, naming=naming)
+    rows = wjx_rows(data, instrument, answers=answers, lang=lang, naming=naming,
+                    form_lang=form_lang)
     if suffix == ".csv":
         return _csv(rows, bom=encoding.replace("-", "").lower() == "utf8",
                     encoding=encoding)
@@ -549,7 +552,8 @@ def write_layout(name: str, data: pd.DataFrame, instrument: Instrument, *,
         data_bytes = kobo(data, instrument, lang=lang, suffix=suffix)
         return _with_about(data_bytes, about) if suffix == ".xlsx" and about else data_bytes
     if name == "wjx":
-        return wjx_layout(data, instrument, suffix=suffix,
+        # a text download of the form exported in ``lang``: its headers and labels
+        return wjx_layout(data, instrument, suffix=suffix, form_lang=lang,
                           answers="text" if lang else "numbers", lang=lang, about=about)
     writer: Callable[..., bytes] = {"qualtrics": qualtrics_layout, "limesurvey": limesurvey_layout,
               "redcap": redcap_layout}[name]
