@@ -86,8 +86,10 @@ def test_every_variant_imports_to_the_same_answers(inst, name):
         assert "wjx: answers as option text (按选项文本), mapped to codes by label" in \
             rs.log.notes
         assert "wjx: 12 cells of (跳过) (skipped) read as unanswered" in rs.log.notes
-        assert "wjx: text typed into 1 'other' boxes (〖...〗) dropped from the answers" in \
-            rs.log.notes
+        assert "wjx: text typed into 1 'other' boxes (〖...〗) moved from the answers to " \
+               "role_other in the metadata" in rs.log.notes
+        assert rs.meta["role_other"].tolist()[4:] == [None, "博士后" if "zh" in name
+                                                     else "postdoc"]
     else:
         assert "wjx: 1 cells of -2 (skipped by logic), 11 cells of -3 (not shown) read as " \
                "unanswered" in rs.log.notes

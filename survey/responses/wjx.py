@@ -35,7 +35,8 @@ Values
   counts them.
 * Text downloads carry the option and column labels as written in the form, in the
   form's language; validation maps them to codes in any of the instrument's languages.
-  Text typed into an option's "other" box (``其他〖...〗``) is dropped from the answer.
+  Text typed into an option's box (``其他〖博士后〗``) leaves the answer (``其他``) and is
+  kept in the metadata as ``<question>_other`` (``role_other``).
 * Number downloads carry each option's position: the k-th choice of a grouping question
   and the k-th column of a matrix (the k-th point of the scale). Score downloads carry
   the score Wenjuanxing gives the column, by default its position too. A scale whose
@@ -300,7 +301,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
         elif n in _META:
             meta.append(name)
 
-    frame = _clean_answers(frame, instrument, notes)
+    frame = _clean_answers(frame, instrument, notes, meta)
 
     if "respondent_id" not in frame.columns:
         col = find_column(final, names, ("序号",))
@@ -382,8 +383,8 @@ def _cut(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
-                   notes: list[str]) -> pd.DataFrame:
+def _clean_answers(frame: pd.DataFrame, instrument: Instrument, notes: list[str],
+                   meta: list[str]) -> pd.DataFrame:
     """Skip markers -> unanswered; option numbers -> codes (see the module docs)."""
     import pandas as pd
 
@@ -392,6 +393,7 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
                                *instrument.check_ids) if v in frame.columns]
     counts = dict.fromkeys(SKIPPED, 0)
     other_text = 0
+    other_columns: list[str] = []
     for var in answer_vars:
         s = frame[var]
         if pd.api.types.is_numeric_dtype(s.dtype):
@@ -412,15 +414,20 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
             has_other = text.map(lambda v: isinstance(v, str) and "〖" in v)
             if has_other.any():
                 other_text += int(has_other.sum())
+                typed = text.map(lambda v: "".join(_OTHER_TEXT.findall(v))[1:-1].replace(
+                    "〗〖", " ") if isinstance(v, str) and "〖" in v else None)
+                frame[f"{var}_other"] = typed.astype(object)
+                other_columns.append(f"{var}_other")
                 text = text.map(lambda v: _OTHER_TEXT.sub("", v).strip()
                                 if isinstance(v, str) else v, na_action="ignore")
         frame[var] = text.astype(object)
+    meta.extend(other_columns)
     done = [f"{n} cells of {SKIPPED[k]}" for k, n in counts.items() if n]
     if done:
         notes.append("wjx: " + ", ".join(done) + " read as unanswered")
     if other_text:
-        notes.append(f"wjx: text typed into {other_text} 'other' boxes (〖...〗) dropped "
-                     "from the answers")
+        notes.append(f"wjx: text typed into {other_text} 'other' boxes (〖...〗) moved from "
+                     f"the answers to {', '.join(other_columns)} in the metadata")
 
     coded = [v for v in answer_vars
              if not (v in instrument.group_ids and instrument.group(v).type != "choice")]
