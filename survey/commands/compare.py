@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from survey.commands._common import instrument_option, load_instrument, write_output
+from survey.commands._common import (
+    ReadingOptions,
+    instrument_option,
+    load_instrument,
+    reading_options,
+    write_output,
+)
 from survey.errors import SurveyError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,6 +29,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "suppressed", "hypotheses")
 @click.command()
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--by", required=True, metavar="COLUMN",
               help="Grouping question to compare, e.g. lab_region or lab_type.")
 @click.option("--groups", default=None, metavar="A,B,...",
@@ -45,6 +52,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "suppressed", "hypotheses")
 def compare(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     by: str,
     groups: str | None,
     min_group_n: int,
@@ -77,7 +85,6 @@ def compare(
     from analysis.hypotheses import evaluate_hypotheses
     from analysis.reliability import analyse_items, assess_reliability
     from survey.outputs import csv_bytes
-    from survey.responses import read_responses
 
     inst = load_instrument(instrument)
     if by in inst.columns and by not in inst.group_ids:
@@ -95,7 +102,7 @@ def compare(
         if not wanted:
             raise SurveyError("--groups: give group codes separated by commas")
 
-    rs = read_responses(responses, inst, platform="auto")
+    rs = reading.read(responses, inst)
     scores = scoring.score_scales(rs, min_answered=min_answered)
     result = compare_groups(scores, inst, by, groups=wanted, min_group_n=min_group_n,
                             adjust=adjust)
