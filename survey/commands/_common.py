@@ -36,7 +36,7 @@ __all__ = [
 
 #: Same as the keys of survey.responses.PLATFORMS, plus ``auto`` (not imported here:
 #: keeps ``--help`` light; a test checks they agree).
-PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "template")
+PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "wjx", "template")
 
 class OneLineCommand(click.Command):
     """A command whose usage mistakes are one line on stderr and exit code 2.
@@ -140,7 +140,8 @@ class ReadingOptions:
             "reject_speeders": self.reject_speeders,
         }
 
-    def read(self, responses: str, instrument: Instrument) -> ResponseSet:
+    def read(self, responses: str, instrument: Instrument, *,
+             keep_personal: bool = False) -> ResponseSet:
         """Read and validate RESPONSES with these options.
 
         Parameters
@@ -149,6 +150,9 @@ class ReadingOptions:
             The response export.
         instrument : Instrument
             What the responses answer.
+        keep_personal : bool
+            Keep the personal data a platform adds (``survey import
+            --keep-personal-data``); every other command leaves it out.
 
         Returns
         -------
@@ -162,7 +166,8 @@ class ReadingOptions:
         from survey.responses import read_responses
 
         return read_responses(responses, instrument, platform=self.platform,
-                              mapping=self.mapping, policy=self.policy)
+                              mapping=self.mapping, policy=self.policy,
+                              keep_personal=keep_personal)
 
 
 _EXCLUSION_OPTIONS = (

@@ -33,8 +33,9 @@ Row policies (each rejected row is counted with its row number and reason):
 \b
 Answers may be codes or labels in any of the instrument's languages ("4", "Agree",
 "同意"). Encodings: UTF-8 with or without BOM, UTF-16, GB18030/GBK; delimiters , ; tab;
-.xlsx workbooks (not .xls). Title rows above the header are skipped. The source file is
-never changed.
+.xlsx and old .xls workbooks. Title rows above the header are skipped. The source file is
+never changed. Personal data a platform adds (Wenjuanxing's 来自IP, a respondent name)
+is left out of every output unless --keep-personal-data is given.
 
 \b
 Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given;
@@ -57,6 +58,10 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
                    "message) as .csv or .xlsx.")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any row was rejected.")
+@click.option("--keep-personal-data", "keep_personal", is_flag=True,
+              help="Keep the personal data a platform adds (Wenjuanxing 来自IP, a "
+                   "respondent name): in -o (.csv, .xlsx, .parquet) after the instrument's "
+                   "columns, and in --rejected. Left out by default.")
 def import_(
     responses: str,
     instrument: str | None,
@@ -65,6 +70,7 @@ def import_(
     rejected_path: str | None,
     log_path: str | None,
     strict: bool,
+    keep_personal: bool,
 ) -> None:
     """Import RESPONSES exported by a survey platform and validate them.
 
@@ -80,6 +86,10 @@ def import_(
     if output is not None and Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
                           file=output)
+    if keep_personal and output is not None and Path(output).suffix.lower() in (".sav", ".dta"):
+        raise SurveyError("--keep-personal-data writes the personal columns to .csv, .xlsx "
+                          "or .parquet; SPSS and Stata outputs hold the instrument's "
+                          "variables only", file=output)
     for flag, out in (("--rejected", rejected_path), ("--log", log_path)):
         if out is not None and Path(out).suffix.lower() not in (".csv", ".xlsx"):
             raise SurveyError(f"{flag} writes .csv or .xlsx; end the name in one of them",
@@ -89,7 +99,7 @@ def import_(
         (("-o", output), ("--rejected", rejected_path), ("--log", log_path)),
         (responses, *reading.inputs, inst.source),
     )
-    rs = reading.read(responses, inst)
+    rs = reading.read(responses, inst, keep_personal=keep_personal)
     log = rs.log
     click.echo(f"{responses}: platform {log.platform}"
                + ("" if reading.platform != "auto" else " (recognised from the header)"))
@@ -108,6 +118,12 @@ def import_(
             click.echo(f"  {action}: {len(recs)} (" + ", ".join(f"{r} {n}" for r, n in top)
                        + ")")
     if output is not None:
+        if log.personal_kept:
+            from survey.responses.model import ResponseSet
+
+            extra = rs.meta[log.personal].reset_index(drop=True)
+            rs = ResponseSet(data=rs.data.join(extra), instrument=rs.instrument, log=log,
+                             meta=rs.meta)
         p = write_output(output, write_responses(rs, output))
         click.echo(f"wrote {p} ({count(rs.n, 'respondent')})")
     if rejected_path is not None:
