@@ -14,7 +14,7 @@ stray cells far below. Whatever the mutation, the import must either
 * refuse the file (exit 2) in one line, no traceback.
 
 Adding a layout is one entry in :data:`LAYOUTS`: a function from (data, instrument) to
-the file's bytes, its file suffix, and how the platform carries the respondent id.
+the file's bytes, and its file suffix.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ from survey.cli import cli
 from survey.errors import ResponseFileError
 from survey.instrument import loads
 from survey.responses import kobo, read_responses
+from survey.responses.layouts import wjx_layout
 from survey.responses.writers import write_frame, write_responses
 from tests.conftest import TINY_YAML
 
 #: Cases per layout; the seeds are fixed, so a failure names a case that fails every run.
-CASES_PER_LAYOUT = 48
+CASES_PER_LAYOUT = 36
 INSTRUMENT = loads(TINY_YAML, file="tiny.yaml")
 #: Lab names that exercise quoting: commas, quotes, semicolons, CJK, parentheses.
 LABS = ["CN-01", "US-02 \"north\"", "CN-03, group 2", "US-04; annex", "实验室 CN-05",
@@ -83,7 +84,7 @@ class Layout:
     suffix: str
 
 
-#: Every layout the import reads. A Wenjuanxing layout joins with one line here.
+#: Every layout the import reads; a new one joins with one line here.
 LAYOUTS: dict[str, Layout] = {
     "template_csv": Layout(_template_csv, ".csv"),
     "template_xlsx": Layout(_template_xlsx, ".xlsx"),
@@ -93,6 +94,10 @@ LAYOUTS: dict[str, Layout] = {
     "qualtrics": Layout(qualtrics_layout, ".csv"),
     "limesurvey": Layout(limesurvey_layout, ".csv"),
     "redcap": Layout(redcap_layout, ".csv"),
+    "wjx_csv": Layout(lambda d, i: wjx_layout(d, i), ".csv"),
+    "wjx_text_gbk": Layout(lambda d, i: wjx_layout(d, i, answers="text", lang="zh",
+                                                   encoding="gbk"), ".csv"),
+    "wjx_xlsx": Layout(lambda d, i: wjx_layout(d, i, suffix=".xlsx"), ".xlsx"),
 }
 
 
@@ -157,7 +162,10 @@ def m_truncate(rng, data, ids):
 
 
 def m_reencode(rng, data, ids):
-    text = data.decode("utf-8-sig")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:  # a GBK layout
+        text = data.decode("gb18030")
     enc = rng.choice(["utf-16", "utf-8-sig", "gb18030", "utf-16-be-bom"])
     if enc == "utf-16-be-bom":
         return b"\xfe\xff" + text.encode("utf-16-be"), set(), set()

@@ -8,13 +8,13 @@ import click
 
 from survey.commands._common import (
     OneLineCommand,
+    ReadingOptions,
     check_outputs,
     instrument_option,
     load_instrument,
+    reading_options,
     write_output,
 )
-
-_PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "template")
 
 _EPILOG = """\b
 Row policies (each rejected row is counted with its row number and reason):
@@ -37,11 +37,12 @@ Row policies (each rejected row is counted with its row number and reason):
 \b
 Answers may be codes or labels in any of the instrument's languages ("4", "Agree",
 "同意"). Encodings, decided from the bytes: UTF-8 with or without BOM, UTF-16,
-GB18030/GBK, Windows-1252 (--encoding names another); delimiters , ; tab; .xlsx
-workbooks (not .xls): the visible sheet whose header names the instrument's variables
-(--sheet names another). Title rows above the header are skipped. A file whose name
-starts with - goes after --: survey import -- -resp.csv. The source file is never
-changed.
+GB18030/GBK, Windows-1252 (--encoding names another); delimiters , ; tab; .xlsx and old
+.xls workbooks: the visible sheet whose header names the instrument's variables (--sheet
+names another). Title rows above the header are skipped. A file whose name starts with -
+goes after --: survey import -- -resp.csv. The source file is never changed. Personal
+data a platform adds (Wenjuanxing's 来自IP, a respondent name) is left out of every
+output unless --keep-personal-data is given.
 
 \b
 Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given;
@@ -52,9 +53,7 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 @click.command(cls=OneLineCommand, epilog=_EPILOG)
 @click.argument("responses", nargs=-1, required=True)
 @instrument_option
-@click.option("--platform", type=click.Choice(_PLATFORM_CHOICES), default="auto",
-              show_default=True, help="Which platform wrote the file; auto recognises it "
-              "from the header and says which it chose.")
+@reading_options
 @click.option("-o", "--output", default=None,
               help="Write the clean data: .csv, .xlsx, .parquet, .sav or .dta (SPSS/Stata "
                    "with variable and value labels).")
@@ -64,50 +63,26 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 @click.option("--log", "log_path", default=None,
               help="Write every import record (row, column, value, reason, action, "
                    "message) as .csv or .xlsx.")
-@click.option("--map", "mapping", default=None,
-              help="YAML that renames columns and recodes values for a layout no reader "
-                   "knows.")
-@click.option("--min-duration", type=click.FloatRange(min=0), default=None,
-              metavar="SECONDS", help="Flag responses faster than this as speeders "
-              "(needs durations in the file).")
-@click.option("--reject-failed-checks", is_flag=True,
-              help="Reject rows failing an attention check instead of flagging them.")
-@click.option("--reject-unfinished", is_flag=True,
-              help="Reject unfinished responses instead of flagging them.")
-@click.option("--reject-speeders", is_flag=True,
-              help="Reject speeders (see --min-duration) instead of flagging them.")
-@click.option("--reject-missing-groups", is_flag=True,
-              help="Reject rows that leave a required group question (e.g. lab_region) "
-                   "unanswered instead of flagging them.")
-@click.option("--encoding", default=None, metavar="NAME",
-              help="Encoding of a text file (utf-8, gb18030, cp1252, ...), when the one "
-                   "decided from its bytes is wrong.")
-@click.option("--sheet", default=None, metavar="NAME",
-              help="Sheet of a workbook to read (hidden ones too) instead of the visible "
-                   "sheet whose header names the instrument's variables.")
 @click.option("--verbatim-text", is_flag=True,
               help="Write text starting with = + - @ to .csv outputs as read; by default it "
                    "gets a leading ' so that a spreadsheet does not run it as a formula "
                    "(.xlsx outputs keep text as read, in text cells).")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any row was rejected.")
+@click.option("--keep-personal-data", "keep_personal", is_flag=True,
+              help="Keep the personal data a platform adds (Wenjuanxing 来自IP, a "
+                   "respondent name): in -o (.csv, .xlsx, .parquet) after the instrument's "
+                   "columns, and in --rejected. Left out by default.")
 def import_(
     responses: tuple[str, ...],
     instrument: str | None,
-    platform: str,
+    reading: ReadingOptions,
     output: str | None,
     rejected_path: str | None,
     log_path: str | None,
-    mapping: str | None,
-    min_duration: float | None,
-    reject_failed_checks: bool,
-    reject_unfinished: bool,
-    reject_speeders: bool,
-    reject_missing_groups: bool,
-    encoding: str | None,
-    sheet: str | None,
     verbatim_text: bool,
     strict: bool,
+    keep_personal: bool,
 ) -> None:
     """Import RESPONSES exported by a survey platform and validate them.
 
@@ -120,8 +95,7 @@ def import_(
     from pathlib import Path
 
     from survey.errors import SurveyError
-    from survey.responses import read_responses, response_files
-    from survey.responses.validate import Policy
+    from survey.responses import response_files
     from survey.responses.writers import (
         SUFFIXES,
         formula_cells,
@@ -129,10 +103,15 @@ def import_(
         write_frame,
         write_responses,
     )
+    from survey.wording import count
 
     if output is not None and Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
                           file=output)
+    if keep_personal and output is not None and Path(output).suffix.lower() in (".sav", ".dta"):
+        raise SurveyError("--keep-personal-data writes the personal columns to .csv, .xlsx "
+                          "or .parquet; SPSS and Stata outputs hold the instrument's "
+                          "variables only", file=output)
     for flag, out in (("--rejected", rejected_path), ("--log", log_path)):
         if out is not None and Path(out).suffix.lower() not in (".csv", ".xlsx"):
             raise SurveyError(f"{flag} writes .csv or .xlsx; end the name in one of them",
@@ -142,21 +121,13 @@ def import_(
     files = response_files(source)
     check_outputs(
         (("-o", output), ("--rejected", rejected_path), ("--log", log_path)),
-        (*files, mapping, inst.source),
+        (*files, *reading.inputs, inst.source),
     )
-    policy = Policy(
-        reject_failed_checks=reject_failed_checks,
-        reject_unfinished=reject_unfinished,
-        min_duration=min_duration,
-        reject_speeders=reject_speeders,
-        reject_missing_groups=reject_missing_groups,
-    )
-    rs = read_responses(source, inst, platform=platform, mapping=mapping, policy=policy,
-                        encoding=encoding, sheet=sheet)
+    rs = reading.read(source, inst, keep_personal=keep_personal)
     log = rs.log
     many = f", {len(log.files)} files" if log.files else ""
     click.echo(f"{log.file}{many}: platform {log.platform}"
-               + ("" if platform != "auto" else " (recognised from the header)"))
+               + ("" if reading.platform != "auto" else " (recognised from the header)"))
     details = [n for n in log.notes if not n.startswith(("platform:", "files:"))]
     if len(details) > 6:
         details = [*details[:6], f"... {len(details) - 6} more notes (--log keeps them)"]
@@ -183,31 +154,38 @@ def import_(
     for rec in log.records:
         if rec.reason == "similar_codes":
             click.echo(f"  warning: {rec.message}")
+
     def neutralised(path: str, frame) -> None:
         if verbatim_text or Path(path).suffix.lower() != ".csv":
             return
         n = formula_cells(frame)
         if n:
-            note = (f"{n} text cell{'s' if n > 1 else ''} starting with = + - @ written with "
-                    f"a leading ' in {path} (--verbatim-text writes text as read)")
+            note = (f"{count(n, 'text cell')} starting with = + - @ written with a leading ' "
+                    f"in {path} (--verbatim-text writes text as read)")
             log.notes.append(note)
             click.echo("  " + note)
 
     if output is not None:
+        if log.personal_kept:
+            from survey.responses.model import ResponseSet
+
+            extra = rs.meta[log.personal].reset_index(drop=True)
+            rs = ResponseSet(data=rs.data.join(extra), instrument=rs.instrument, log=log,
+                             meta=rs.meta)
         p = write_output(output, write_responses(rs, output, verbatim=verbatim_text))
-        click.echo(f"wrote {p} ({rs.n} respondents)")
+        click.echo(f"wrote {p} ({count(rs.n, 'respondent')})")
         neutralised(output, rs.data)
     if rejected_path is not None:
         table = log.rejected_rows
         p = write_output(rejected_path, write_frame(table, rejected_path, sheet="rejected",
                                                     verbatim=verbatim_text))
-        click.echo(f"wrote {p} ({len(table)} rejected rows)")
+        click.echo(f"wrote {p} ({count(len(table), 'rejected row')})")
         neutralised(rejected_path, table)
     if log_path is not None:
         table = log_table(log)
         p = write_output(log_path, write_frame(table, log_path, sheet="log",
                                                verbatim=verbatim_text))
-        click.echo(f"wrote {p} ({len(log.records)} records)")
+        click.echo(f"wrote {p} ({count(len(log.records), 'record')})")
         neutralised(log_path, table)
     if strict and log.rows_rejected:
         raise SystemExit(1)

@@ -50,6 +50,7 @@ PLATFORMS: dict[str, str] = {
     "limesurvey": "survey.responses.limesurvey",
     "redcap": "survey.responses.redcap",
     "template": "survey.responses.template",
+    "wjx": "survey.responses.wjx",
 }
 
 
@@ -140,7 +141,7 @@ def detect(header: list[str], *, file: str | None = None) -> str:
 
 
 #: Suffixes of the files a folder or pattern contributes to a several-file import.
-RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
 
 
 def response_files(source: str | Path | Sequence[str | Path]) -> list[Path]:
@@ -207,6 +208,7 @@ def read_responses(
     policy: Policy | None = None,
     encoding: str | None = None,
     sheet: str | None = None,
+    keep_personal: bool = False,
 ) -> ResponseSet:
     """Read and validate a response file from any supported platform.
 
@@ -214,8 +216,8 @@ def read_responses(
     ----------
     source : str, Path or a sequence of them
         The export: ``.csv``/``.tsv``/``.txt`` (UTF-8 with or without BOM, UTF-16,
-        GB18030/GBK, Windows-1252; ``,`` ``;`` or tab) or ``.xlsx``. Read once, never
-        modified. Several files, a folder or a glob pattern (``answers/*.csv``, as the
+        GB18030/GBK, Windows-1252; ``,`` ``;`` or tab), ``.xlsx`` or ``.xls``. Read once,
+        never modified. Several files, a folder or a glob pattern (``answers/*.csv``, as the
         HTML form downloads one file per respondent) are read one by one and merged:
         they must share one layout and answer one instrument (see
         :func:`response_files`). The log then counts rows per file
@@ -236,6 +238,10 @@ def read_responses(
     sheet : str, optional
         The sheet of a workbook to read (hidden ones included), instead of the visible
         sheet whose header names the instrument's variables.
+    keep_personal : bool
+        Keep the columns a reader marks as personal data (Wenjuanxing ``来自IP``, a
+        respondent name) in ``meta`` and the rejected rows. By default they are dropped
+        right after reading, so no output can carry them; the log names them.
 
     Returns
     -------
@@ -273,8 +279,10 @@ def read_responses(
         platform_module(platform)  # unknown names fail before the file is parsed
     if len(files) == 1:
         return _read_one(files[0], str(files[0]) if not isinstance(source, str | Path)
-                         else str(source), instrument, platform, cmap, policy, encoding, sheet)
-    return _read_many(files, label, instrument, platform, cmap, policy, encoding, sheet)
+                         else str(source), instrument, platform, cmap, policy, encoding, sheet,
+                         keep_personal)
+    return _read_many(files, label, instrument, platform, cmap, policy, encoding, sheet,
+                      keep_personal)
 
 
 def _load(path: Path, file: str, instrument: Instrument, platform: str, cmap: Any,
@@ -310,7 +318,8 @@ def _with_sheet_hint(exc: ResponseFileError, table: Any) -> ResponseFileError:
 
 
 def _read_one(path: Path, file: str, instrument: Instrument, platform: str, cmap: Any,
-              policy: Policy | None, encoding: str | None, sheet: str | None) -> ResponseSet:
+              policy: Policy | None, encoding: str | None, sheet: str | None,
+              keep_personal: bool = False) -> ResponseSet:
     from survey.responses.validate import validate
 
     table, chosen, how, raw = _load(path, file, instrument, platform, cmap, encoding, sheet)
@@ -319,14 +328,33 @@ def _read_one(path: Path, file: str, instrument: Instrument, platform: str, cmap
     for row, col, value, reason, message in table.cell_notes:
         log.add(reason, "blanked", message, row=row, column=_header_name(table, col),
                 value=value)
+    withheld = _personal(raw, keep_personal, log)
     rs = validate(raw, instrument, policy, log=log)
-    log.rejected_rows = _rejected_rows(table, log)
+    log.rejected_rows = _rejected_rows(table, log, withheld)
     return rs
+
+
+def _personal(raw: RawResponses, keep: bool, log: ImportLog) -> set[str]:
+    """Keep or drop the personal-data columns a reader named; return those dropped."""
+    cols = [c for c in raw.personal_columns if c in raw.frame.columns]
+    log.personal = list(cols)
+    log.personal_kept = keep and bool(cols)
+    if not cols:
+        return set()
+    shown = ", ".join(cols)
+    if keep:
+        raw.meta_columns = [*raw.meta_columns, *cols]
+        raw.notes.append(f"personal data kept as asked: {shown}")
+        return set()
+    raw.frame = raw.frame.drop(columns=cols)
+    raw.notes.append(f"personal data withheld from every output: {shown} "
+                     "(--keep-personal-data keeps it)")
+    return set(cols)
 
 
 def _read_many(files: list[Path], label: str, instrument: Instrument, platform: str,
                cmap: Any, policy: Policy | None, encoding: str | None,
-               sheet: str | None) -> ResponseSet:
+               sheet: str | None, keep_personal: bool = False) -> ResponseSet:
     """Several files of one layout: read each, check they agree, validate them as one."""
     import dataclasses
 
@@ -403,7 +431,13 @@ def _read_many(files: list[Path], label: str, instrument: Instrument, platform: 
         header_row=first_raw.header_row,
         bad_rows=bad,
         origin=pd.concat(origins),
+        personal_columns=list(dict.fromkeys(c for *_, r in loaded
+                                            for c in r.personal_columns)),
     )
+    withheld = _personal(merged, keep_personal, log)
+    for note in merged.notes:
+        if note not in log.notes:
+            log.notes.append(note)
     kept = len(log.records)
     rs = validate(merged, instrument, policy, log=log)
     origin = merged.origin
@@ -418,7 +452,7 @@ def _read_many(files: list[Path], label: str, instrument: Instrument, platform: 
     rs.meta.insert(0, "source_file", origin["file"].to_numpy()[
         rs.meta["source_row"].to_numpy()].astype(object))
     rs.meta["source_row"] = origin["row"].to_numpy()[rs.meta["source_row"].to_numpy()]
-    log.rejected_rows = _rejected_rows_many(loaded, log)
+    log.rejected_rows = _rejected_rows_many(loaded, log, withheld)
     return rs
 
 
@@ -428,7 +462,7 @@ def _record(reason: str, message: str, row: int, column: str, value: str) -> Log
     return log.records[0]
 
 
-def _rejected_rows_many(loaded: list, log: ImportLog) -> Any:
+def _rejected_rows_many(loaded: list, log: ImportLog, withheld: set[str] = frozenset()) -> Any:
     """The rejected rows of every file, each file's as :func:`_rejected_rows` gives them,
     stacked with a ``file`` column first."""
     import pandas as pd
@@ -441,7 +475,7 @@ def _rejected_rows_many(loaded: list, log: ImportLog) -> Any:
         sub.records = [r for r in log.records if r.file == table.file]
         if not sub.rejected:
             continue
-        part = _rejected_rows(table, sub)
+        part = _rejected_rows(table, sub, withheld)
         part.insert(0, "file", table.file)
         parts.append(part)
     if not parts:
@@ -561,8 +595,9 @@ def _refuse_repeated_columns(table: Any, raw: RawResponses) -> None:
             )
 
 
-def _rejected_rows(table: Any, log: ImportLog) -> Any:
-    """Rejected rows with their original header and cell text, plus row and reason."""
+def _rejected_rows(table: Any, log: ImportLog, withheld: set[str] = frozenset()) -> Any:
+    """Rejected rows with their original header and cell text, plus row and reason
+    (without the personal-data columns ``withheld``)."""
     import pandas as pd
 
     from survey.responses.tables import column_letter, unique_names
@@ -580,6 +615,8 @@ def _rejected_rows(table: Any, log: ImportLog) -> Any:
     sub = table.frame.loc[rows] if rows else table.frame.iloc[:0]
     names = unique_names(table.header)
     for j, name in enumerate(names):
+        if name in withheld:
+            continue
         key = name if name not in cols else f"{name} (file)"
         text = table.__class__(header=table.header, frame=sub, file=table.file).text(j)
         cols[key] = text.reset_index(drop=True)

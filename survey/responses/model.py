@@ -114,6 +114,12 @@ class ImportLog:
     files : dict[str, int]
         When several files were read: each file and the data rows read from it, in the
         order they were read (empty for one file).
+    personal : list[str]
+        Columns of the file holding personal data (Wenjuanxing ``来自IP``, ...): withheld
+        from every output, or kept in ``ResponseSet.meta`` and the rejected rows when the
+        import was asked to keep them (then ``personal_kept`` is True).
+    personal_kept : bool
+        Whether the ``personal`` columns were kept.
     """
 
     file: str
@@ -124,6 +130,8 @@ class ImportLog:
     notes: list[str] = field(default_factory=list)
     rejected_rows: pd.DataFrame | None = None
     files: dict[str, int] = field(default_factory=dict)
+    personal: list[str] = field(default_factory=list)
+    personal_kept: bool = False
 
     def per_file(self) -> list[tuple[str, int, int, int]]:
         """``(file, rows read, accepted, rejected)`` per file of a several-file import.
@@ -295,6 +303,10 @@ class RawResponses:
         Row number of the (first) header row in the file, for messages about columns.
     bad_rows : dict of int to (str, str)
         Rows to reject whatever they hold, with reason and message.
+    personal_columns : list[str]
+        Columns holding personal data the platform adds (Wenjuanxing ``来自IP``, a
+        respondent name). The import withholds them from ``ResponseSet.meta`` and the
+        rejected rows unless it is asked to keep them.
     """
 
     frame: pd.DataFrame
@@ -313,3 +325,4 @@ class RawResponses:
     #: When several files were merged: per index value, the ``file`` and ``row`` it came
     #: from (the index itself is then a running number); ``None`` for one file.
     origin: pd.DataFrame | None = None
+    personal_columns: list[str] = field(default_factory=list)
