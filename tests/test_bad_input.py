@@ -171,8 +171,8 @@ def test_real_console_script_gives_one_line(work):
                          text=True, check=False)
     assert out.returncode == 2
     assert out.stderr == ("error: folder.csv: the folder holds no response files (.csv, .tsv, "
-                          ".txt, .xlsx, .xlsm); give the files, a folder holding them or a "
-                          "pattern such as answers/*.csv\n")
+                          ".txt, .xlsx, .xlsm, .xls); give the files, a folder holding them or "
+                          "a pattern such as answers/*.csv\n")
     assert _digest(work) == before
 
 
@@ -260,7 +260,8 @@ def _make_response_file(kind: str, folder: Path) -> str:
          "it in a container that cannot be read without the password); open it in Excel or "
          "LibreOffice, remove the password and save it as .xlsx"),
         ("folder", "r.csv: the folder holds no response files (.csv, .tsv, .txt, .xlsx, "
-         ".xlsm); give the files, a folder holding them or a pattern such as answers/*.csv"),
+         ".xlsm, .xls); give the files, a folder holding them or a pattern such as "
+         "answers/*.csv"),
         ("missing", "r.csv: no such file"),
         ("header-only", "r.csv: row 2: no responses: the file ends after its header rows; "
          "export it again once responses have come in"),

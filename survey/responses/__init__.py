@@ -49,8 +49,8 @@ PLATFORMS: dict[str, str] = {
     "qualtrics": "survey.responses.qualtrics",
     "limesurvey": "survey.responses.limesurvey",
     "redcap": "survey.responses.redcap",
-    "template": "survey.responses.template",
     "wjx": "survey.responses.wjx",
+    "template": "survey.responses.template",
 }
 
 
