@@ -15,6 +15,9 @@ This is the only module that knows the instrument schema. An instrument is a YAM
       - {id: lab_region, type: choice, required: true, text: {en: ..., zh: ...},
          choices: [{code: china, label: {en: China, zh: 中国}}, ...]}
       - {id: lab, type: text, required: true, text: {en: ..., zh: ...}}
+    cluster: lab                             # optional: the group question whose answers
+                                             # are the clusters respondents are nested in
+                                             # (default: the group 'lab' if there is one)
     constructs:
       - id: self_promotion
         name: {en: ..., zh: ...}
@@ -249,6 +252,9 @@ class Instrument:
     description: Text = field(default_factory=dict)
     translation: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
+    #: The grouping question whose answers are the clusters respondents are nested in
+    #: (labs, teams): the lab-aware analysis uses it. ``None``: no clustering.
+    cluster: str | None = None
 
     # ---- lookups -------------------------------------------------------------------
     @property
@@ -597,7 +603,7 @@ class _Builder:
         self.unknown_keys(
             data,
             ("id", "version", "languages", "title", "description", "translation", "scales",
-             "groups", "constructs", "checks", "hypotheses"),
+             "groups", "cluster", "constructs", "checks", "hypotheses"),
             "",
         )
         inst_id = self.string(data.get("id"), "id")
@@ -630,6 +636,7 @@ class _Builder:
         scales = self.build_scales(data.get("scales"))
         seen: dict[str, str] = {}
         groups = self.build_groups(data.get("groups"), seen)
+        cluster = self.build_cluster(data, groups)
         constructs = self.build_constructs(data.get("constructs"), scales, seen)
         checks = self.build_checks(data.get("checks"), scales, seen)
         hypotheses = self.build_hypotheses(data.get("hypotheses"), constructs, groups)
@@ -651,6 +658,7 @@ class _Builder:
             checks=checks,
             hypotheses=hypotheses,
             source=None if self.file == "<string>" else self.file,
+            cluster=cluster,
         )
 
     def build_scales(self, value: Any) -> dict[str, Scale]:
@@ -746,6 +754,27 @@ class _Builder:
             out.append(Group(id=gid, text=text, type=str(gtype), required=required,
                              choices=tuple(choices)))
         return tuple(out)
+
+    def build_cluster(self, data: dict, groups: tuple[Group, ...]) -> str | None:
+        """The ``cluster`` key: a grouping question's id, ``null`` for none.
+
+        Without the key, the grouping question ``lab`` is the cluster when there is one.
+        """
+        ids = [g.id for g in groups]
+        if "cluster" not in data:
+            return "lab" if "lab" in ids else None
+        value = data["cluster"]
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail("cluster", f"must name a grouping question, got {value!r}")
+            return None
+        value = value.strip()
+        if value not in ids:
+            self.fail("cluster", f"'{value}' is not a grouping question; grouping questions: "
+                      f"{', '.join(ids) or 'none'}." + did_you_mean(value, ids))
+            return None
+        return value
 
     def build_constructs(
         self, value: Any, scales: dict[str, Scale], seen: dict[str, str]
