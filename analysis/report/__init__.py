@@ -75,6 +75,8 @@ def build_report(
     min_answered: float = 0.5,
     stamp: str | None = None,
     progress: Callable[[str], None] | None = None,
+    cluster: str | None = None,
+    equivalence: float | None = None,
 ) -> dict[str, bytes]:
     """Build the comparison report of ``responses``.
 
@@ -101,6 +103,12 @@ def build_report(
         only on the inputs.
     progress : callable, optional
         Called with a short message at the start of each long step.
+    cluster : str, optional
+        The grouping question whose answers are the clusters (labs) respondents are
+        nested in (default: the instrument's ``cluster``, ``lab`` when it has one).
+    equivalence : float, optional
+        Equivalence bound ``D`` in standard deviations: each hypothesis also gets a
+        TOST against ``±D`` and can be ``equivalent``.
 
     Returns
     -------
@@ -152,6 +160,7 @@ def build_report(
     """
     data = prepare_report(
         responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust, alpha=alpha,
-        min_answered=min_answered, stamp=stamp, progress=progress,
+        min_answered=min_answered, stamp=stamp, progress=progress, cluster=cluster,
+        equivalence=equivalence,
     )
     return render_report(data, progress)

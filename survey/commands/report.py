@@ -43,6 +43,13 @@ LANG_CHOICES = ("en", "zh")
 @click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
               show_default=True, metavar="SHARE",
               help="Share of a construct's items a respondent must answer to get a score.")
+@click.option("--cluster", default=None, metavar="QUESTION",
+              help="Grouping question whose answers are the clusters (labs) respondents "
+                   "are nested in [default: the instrument's cluster, lab].")
+@click.option("--equivalence", type=click.FloatRange(0, min_open=True), default=None,
+              metavar="D",
+              help="Also test each hypothesis for equivalence within ±D standard "
+                   "deviations (TOST); a difference shown to lie inside is 'equivalent'.")
 @click.option("--stamp", is_flag=True,
               help="Show the date and time of the run in the report (the output then "
                    "differs from run to run).")
@@ -59,6 +66,8 @@ def report(
     adjust: str,
     alpha: float,
     min_answered: float,
+    cluster: str | None,
+    equivalence: float | None,
     stamp: bool,
     quiet: bool,
     output: str,
@@ -80,7 +89,8 @@ def report(
 
     The report checks whether the groups are comparable: clustering in labs
     (ICC, design effect, r_wg(j)), with the hypotheses tested by a mixed model
-    with a random intercept for lab when there is a lab column; measurement
+    with a random intercept for lab when there is a lab (--cluster) column, and
+    the smallest difference each test could detect; measurement
     invariance across the groups of --by (multi-group CFA, Chen 2007 cut-offs);
     and response styles (ARS, DARS, ERS, MRS) with an acquiescence-corrected
     sensitivity analysis.
@@ -112,7 +122,8 @@ def report(
 
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = prepare_report(rs, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
-                          alpha=alpha, min_answered=min_answered, stamp=when, progress=show)
+                          alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
+                          cluster=cluster, equivalence=equivalence)
     files = render_report(data, progress=show)
     if show:
         show(f"writing {len(files)} files")
@@ -125,14 +136,12 @@ def report(
     log = rs.log
     click.echo(f"{responses}: rows read {log.rows_read}, accepted {log.rows_accepted}, "
                f"rejected {log.rows_rejected}")
-    for h in data.tables["hypotheses"].itertuples(index=False):
-        g = "" if h.hedges_g != h.hedges_g else (
-            f"g = {h.hedges_g:.2f} [{h.g_ci_low:.2f}, {h.g_ci_high:.2f}], ")
-        test = " (lab-aware)" if h.test == "mixed" else ""
-        p = "" if h.p_adj != h.p_adj else f"p_adj = {h.p_adj:.3g}{test}, "
-        flag = "" if h.comparison_support in ("ok", "not tested") \
-            else f" [{h.comparison_support}]"
-        click.echo(f"{h.hypothesis} {h.construct} ({h.predicted}): {g}{p}{h.verdict}{flag}")
+    hypotheses = data.tables["hypotheses"]
+    if len(hypotheses):
+        from survey.commands._verdicts import decision_line, verdict_table
+
+        click.echo(decision_line(hypotheses, data.cluster, adjust, equivalence))
+        click.echo(verdict_table(hypotheses))
     figures = sum(1 for rel in files if rel.startswith("figures/"))
     tables = sum(1 for rel in files if rel.startswith("tables/"))
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
