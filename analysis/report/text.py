@@ -960,7 +960,8 @@ def _methods_en(data: ReportData) -> list[str]:
            f"{data.alpha:g}, " if data.equivalence is not None else "")
         + "not supported when the adjusted p is not below "
         f"{data.alpha:g}"
-        + (" otherwise" if data.equivalence is not None else "")
+        + (" and the difference is not shown equivalent" if data.equivalence is not None
+           else "")
         + ", and not testable when a group is absent, suppressed or, for the lab-aware "
         "test, from a single lab. The directional predictions were thus evaluated with a "
         "two-sided test and the sign of the difference, not with one-sided tests."
