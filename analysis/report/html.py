@@ -21,6 +21,7 @@ from analysis.report.text import (
     family_caption,
     methods_paragraphs,
     references,
+    sensitivity_note,
     software_versions,
     support_text,
 )
@@ -471,6 +472,7 @@ def render_html(data: ReportData, figures: Figures) -> bytes:
         stamp=data.stamp,
         min_group_n=data.min_group_n,
         equivalence=data.equivalence is not None,
+        hypotheses_note=sensitivity_note(data),
         families={name: family_caption(data, name) for name in (
             "hypotheses", "nested", "omnibus", "pairwise", "styles", "sensitivity",
             "invariance_items")},

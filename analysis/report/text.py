@@ -19,6 +19,7 @@ __all__ = [
     "label",
     "family_caption",
     "methods_paragraphs",
+    "sensitivity_note",
     "references",
     "software_versions",
     "support_text",
@@ -733,12 +734,7 @@ def family_caption(data: ReportData, table: str) -> str:
         n = int(hyp["p_unc"].notna().sum())
         key = ("hypotheses_caption_mixed" if (hyp["test"] == "mixed").any()
                else "hypotheses_caption_welch")
-        text = L[key].format(method=method, n=n)
-        alpha = f"{data.alpha:g}".removeprefix("0") if data.alpha < 1 else f"{data.alpha:g}"
-        text += L["mde_caption"].format(alpha=alpha)
-        if data.equivalence is not None:
-            text += L["tost_caption"].format(bound=f"{data.equivalence:g}")
-        return text
+        return L[key].format(method=method, n=n)
     if table == "nested":
         return L["family_nested"].format(method=method,
                                          n=int(t["nested"]["p_unc"].notna().sum()))
@@ -751,6 +747,26 @@ def family_caption(data: ReportData, table: str) -> str:
     if table == "sensitivity":
         return L["family_sensitivity"].format(method=method)
     raise KeyError(f"no p (adj.) family for table {table!r}")
+
+
+def sensitivity_note(data: ReportData) -> str:
+    """What the hypotheses table's detectable d (and TOST p) mean, for under the table.
+
+    Parameters
+    ----------
+    data : ReportData
+        The report (its language, alpha and equivalence bound).
+
+    Returns
+    -------
+    str
+    """
+    L = LABELS[data.lang]
+    alpha = f"{data.alpha:g}".removeprefix("0")
+    text = L["mde_caption"].format(alpha=alpha).strip()
+    if data.equivalence is not None:
+        text += L["tost_caption"].format(bound=f"{data.equivalence:g}")
+    return text
 
 
 def software_versions() -> list[tuple[str, str]]:
