@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "report": "survey.commands.report:report",
     "simulate": "survey.commands.simulate:simulate",
     "plan": "survey.commands.plan:plan",
+    "prereg": "survey.commands.prereg:prereg",
+    "share": "survey.commands.share:share",
 }
 
 #: One-line help per command, so the top-level help needs no imports.
@@ -42,6 +44,8 @@ SHORT_HELP: dict[str, str] = {
     "report": "Write the comparison report: HTML, workbook, figures and tables.",
     "simulate": "Simulate responses from the hypotheses (labelled as simulated).",
     "plan": "Labs and respondents per lab needed to detect a difference.",
+    "prereg": "Write the preregistration: hypotheses, sampling and analysis plan.",
+    "share": "Write a de-identified data package of the responses to share.",
 }
 
 

@@ -14,7 +14,12 @@ This is the only module that knows the instrument schema. An instrument is a YAM
     groups:
       - {id: lab_region, type: choice, required: true, text: {en: ..., zh: ...},
          choices: [{code: china, label: {en: China, zh: 中国}}, ...]}
-      - {id: lab, type: text, required: true, text: {en: ..., zh: ...}}
+      - {id: lab, type: text, required: true, identifying: true, text: {en: ..., zh: ...}}
+      - id: years_in_field                     # identifying: a quasi-identifier that
+        identifying: true                      # `survey share` protects; bands: the
+        choices: [{code: lt1, ...}, ...]       # coarser answers it publishes instead
+        bands:
+          - {code: lt3, label: {en: ..., zh: ...}, choices: [lt1, y1_3]}
     cluster: lab                             # optional: the group question whose answers
                                              # are the clusters respondents are nested in
                                              # (default: the group 'lab' if there is one)
@@ -55,6 +60,7 @@ from typing import Any
 from survey.errors import InstrumentError, did_you_mean, yaml_problem
 
 __all__ = [
+    "Band",
     "Check",
     "Choice",
     "Construct",
@@ -136,11 +142,28 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A coarser answer that stands for several choices when data are shared.
+
+    ``survey share`` publishes the band's code instead of any of its ``choices`` (global
+    recoding: years in the field ``lt1`` and ``y1_3`` become ``lt3``).
+    """
+
+    code: str
+    label: Text
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Group:
     """A grouping or demographic question (``lab_region``, ``lab``, ``role``, ...).
 
     ``type`` is ``"choice"`` (answered from ``choices``) or ``"text"`` (free text, e.g.
-    the lab code a researcher assigns).
+    the lab code a researcher assigns). ``identifying`` marks a quasi-identifier: an
+    answer someone who knows a respondent could know, which together with the other
+    identifying answers can single the respondent out; ``survey share`` measures and
+    limits that risk. ``bands`` (choice questions only) group the choices into coarser
+    answers that are published instead.
     """
 
     id: str
@@ -148,6 +171,8 @@ class Group:
     type: str = "choice"
     required: bool = False
     choices: tuple[Choice, ...] = ()
+    identifying: bool = False
+    bands: tuple[Band, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -271,6 +296,11 @@ class Instrument:
     def group_ids(self) -> tuple[str, ...]:
         """Ids of the grouping questions in order."""
         return tuple(g.id for g in self.groups)
+
+    @property
+    def identifying_ids(self) -> tuple[str, ...]:
+        """Ids of the grouping questions marked ``identifying`` (quasi-identifiers)."""
+        return tuple(g.id for g in self.groups if g.identifying)
 
     @property
     def check_ids(self) -> tuple[str, ...]:
@@ -718,7 +748,8 @@ class _Builder:
         for i, g in enumerate(self.seq(value, "groups")):
             path = f"groups[{i}]"
             g = self.mapping(g, path)
-            self.unknown_keys(g, ("id", "text", "type", "required", "choices"), path)
+            self.unknown_keys(g, ("id", "text", "type", "required", "identifying", "choices",
+                                  "bands"), path)
             gid = self.ident(g.get("id"), f"{path}.id")
             self.claim(gid, f"{path}.id", seen)
             if gid == "respondent_id":
@@ -728,6 +759,7 @@ class _Builder:
             if gtype not in GROUP_TYPES:
                 self.fail(f"{path}.type", f"must be one of {', '.join(GROUP_TYPES)}, got {gtype!r}")
             required = self.boolean(g.get("required"), f"{path}.required", False)
+            identifying = self.boolean(g.get("identifying"), f"{path}.identifying", False)
             choices = []
             codes: set[str] = set()
             if gtype == "choice":
@@ -751,8 +783,49 @@ class _Builder:
                     choices.append(Choice(code=code, label=label))
             elif g.get("choices") is not None:
                 self.fail(f"{path}.choices", "only questions of type choice have choices")
+            bands: tuple[Band, ...] = ()
+            if g.get("bands") is not None:
+                if gtype != "choice":
+                    self.fail(f"{path}.bands", "only questions of type choice have bands")
+                else:
+                    bands = self.build_bands(g["bands"], f"{path}.bands",
+                                             [c.code for c in choices])
             out.append(Group(id=gid, text=text, type=str(gtype), required=required,
-                             choices=tuple(choices)))
+                             choices=tuple(choices), identifying=identifying, bands=bands))
+        return tuple(out)
+
+    def build_bands(self, value: Any, path: str, codes: list[str]) -> tuple[Band, ...]:
+        out = []
+        seen: dict[str, str] = {}
+        band_codes: set[str] = set()
+        for j, b in enumerate(self.seq(value, path)):
+            bpath = f"{path}[{j}]"
+            b = self.mapping(b, bpath)
+            self.unknown_keys(b, ("code", "label", "choices"), bpath)
+            code = self.string(b.get("code"), f"{bpath}.code")
+            if code and not _CODE_PATTERN.match(code):
+                self.fail(f"{bpath}.code", f"'{code}' must use only letters, digits and _")
+            if code in band_codes:
+                self.fail(f"{bpath}.code", f"band '{code}' appears twice")
+            band_codes.add(code)
+            label = self.text(b.get("label"), f"{bpath}.label")
+            members = []
+            for k, c in enumerate(self.seq(b.get("choices"), f"{bpath}.choices")):
+                c = str(c)
+                if c not in codes:
+                    self.fail(f"{bpath}.choices[{k}]", f"'{c}' is not a choice of this "
+                              "question." + did_you_mean(c, codes))
+                elif c in seen:
+                    self.fail(f"{bpath}.choices[{k}]",
+                              f"'{c}' is already in band '{seen[c]}'; a choice belongs "
+                              "to one band")
+                else:
+                    seen[c] = code
+                    members.append(c)
+            out.append(Band(code=code, label=label, choices=tuple(members)))
+        left = [c for c in codes if c not in seen]
+        if out and left:
+            self.fail(path, "every choice must be in a band; not in any: " + ", ".join(left))
         return tuple(out)
 
     def build_cluster(self, data: dict, groups: tuple[Group, ...]) -> str | None:

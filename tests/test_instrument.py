@@ -219,3 +219,75 @@ def test_cluster_names_another_grouping_question():
 ])
 def test_cluster_must_name_a_grouping_question(value, message):
     assert message in _error(TINY_YAML + f"cluster: {value}\n")
+
+
+# ---- quasi-identifiers and their bands ---------------------------------------------------
+
+_YEARS = """\
+  - id: years
+    identifying: true
+    text: {en: Years, zh: 年}
+    choices:
+      - {code: a, label: {en: A, zh: 甲}}
+      - {code: b, label: {en: B, zh: 乙}}
+      - {code: c, label: {en: C, zh: 丙}}
+    bands:
+      - {code: ab, label: {en: A or B, zh: 甲或乙}, choices: [a, b]}
+      - {code: c, label: {en: C, zh: 丙}, choices: [c]}
+constructs:"""
+
+
+def _with_years(bands: str | None = None) -> str:
+    text = _YEARS if bands is None else _YEARS.split("    bands:")[0] + bands + "constructs:"
+    return TINY_YAML.replace("constructs:", text, 1)
+
+
+def test_identifying_flag_and_bands_load():
+    inst = loads(_with_years().replace(
+        "{id: lab, type: text, required: true,", "{id: lab, type: text, required: true, "
+        "identifying: true,"))
+    assert inst.identifying_ids == ("lab", "years")
+    assert inst.group("lab_region").identifying is False
+    years = inst.group("years")
+    assert [(b.code, b.choices, b.label["zh"]) for b in years.bands] == [
+        ("ab", ("a", "b"), "甲或乙"), ("c", ("c",), "丙")]
+    assert inst.group("lab").bands == ()
+
+
+@pytest.mark.parametrize(
+    ("bands", "message"),
+    [
+        ("    bands:\n      - {code: ab, label: {en: X, zh: X}, choices: [a, d]}\n"
+         "      - {code: c, label: {en: C, zh: C}, choices: [b, c]}\n",
+         "groups[2].bands[0].choices[1]: 'd' is not a choice of this question."),
+        ("    bands:\n      - {code: ab, label: {en: X, zh: X}, choices: [a, b]}\n"
+         "      - {code: bc, label: {en: C, zh: C}, choices: [b, c]}\n",
+         "groups[2].bands[1].choices[0]: 'b' is already in band 'ab'; a choice belongs to "
+         "one band"),
+        ("    bands:\n      - {code: ab, label: {en: X, zh: X}, choices: [a, b]}\n",
+         "groups[2].bands: every choice must be in a band; not in any: c"),
+        ("    bands:\n      - {code: ab, label: {en: X}, choices: [a, b, c]}\n",
+         "groups[2].bands[0].label.zh: missing"),
+        ("    bands:\n      - {code: a-b, label: {en: X, zh: X}, choices: [a, b, c]}\n",
+         "groups[2].bands[0].code: 'a-b' must use only letters, digits and _"),
+    ],
+    ids=["unknown-choice", "two-bands", "left-out", "label-language", "bad-code"],
+)
+def test_band_mistakes(bands, message):
+    assert message in _error(_with_years(bands))
+
+
+def test_identifying_must_be_boolean_and_bands_need_choices():
+    msg = _error(_with_years().replace("identifying: true", "identifying: yes please"))
+    assert "groups[2].identifying: must be true or false, got 'yes please'" in msg
+    msg = _error(TINY_YAML.replace(
+        "{id: lab, type: text, required: true,",
+        "{id: lab, type: text, required: true, bands: [],"))
+    assert "groups[1].bands: only questions of type choice have bands" in msg
+
+
+def test_flagship_marks_its_quasi_identifiers():
+    inst = load("lab-culture")
+    assert set(inst.identifying_ids) == {"lab_type", "lab", "role", "years_in_field", "student"}
+    bands = inst.group("years_in_field").bands
+    assert [b.choices for b in bands] == [("lt1", "y1_3"), ("y3_5", "y5_10"), ("y10plus",)]

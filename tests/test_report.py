@@ -181,7 +181,7 @@ def test_table_columns_are_those_of_the_architecture(small_report):
                        "hedges_g", "g_ci_low", "g_ci_high", "p_adj", "verdict"],
         "items": ["construct", "item", "reverse", "n", "mean", "sd", "r_drop",
                   "alpha_if_dropped", "p_1", "p_2", "p_3", "p_4", "p_5"],
-        "scores": ["respondent_id", "lab_region", "lab", "speaking_up", "teamwork"],
+        "scores": ["respondent_id", "lab_region", "speaking_up", "teamwork"],
         "import_log": ["row", "column", "value", "reason", "action", "message"],
     }
     for name, cols in expected.items():
@@ -305,7 +305,7 @@ def test_lab_codes_and_log_text_are_escaped_and_neutralised(small_instrument):
     log = ImportLog(file="<img src=x onerror=alert(2)>.csv", platform="template",
                     rows_read=len(data))
     log.records.append(LogRecord(3, "lab", FORMULA, "other", "warning", SCRIPT))
-    files = build_report(ResponseSet(data, small_instrument, log))
+    files = build_report(ResponseSet(data, small_instrument, log), include_group_answers=True)
 
     html = files["report.html"].decode()
     assert "<script" not in html and "<img src=x" not in html
@@ -328,6 +328,35 @@ def test_lab_codes_and_log_text_are_escaped_and_neutralised(small_instrument):
         for cell in row:
             assert cell.data_type != "f"
     assert wb["import_log"]["C2"].value == f"'{FORMULA}"
+
+
+def test_scores_ship_no_identifying_answers_unless_asked(small_report, small_rs):
+    """tables/scores.csv and the Scores sheet hold the id, the grouping answer and the
+    scores; the lab (and any other grouping answer) only with include_group_answers."""
+    from openpyxl import load_workbook
+
+    expected = ["respondent_id", "lab_region", "speaking_up", "teamwork"]
+    assert list(_table(small_report, "scores").columns) == expected
+    sheet = load_workbook(io.BytesIO(small_report["report.xlsx"]))["scores"]
+    assert [c.value for c in sheet[1]] == expected
+    assert len(_table(small_report, "scores")) == small_rs.n
+
+    wide = build_report(small_rs, include_group_answers=True)
+    assert list(_table(wide, "scores").columns) == [
+        "respondent_id", "lab_region", "lab", "speaking_up", "teamwork"]
+    assert list(_table(wide, "scores")["lab"]) == list(small_rs.data["lab"])
+
+
+def test_cli_include_group_answers(tmp_path, cli_inputs):
+    inst_path, data = cli_inputs
+    for flag, columns in (([], ["respondent_id", "lab_region", "speaking_up", "teamwork"]),
+                          (["--include-group-answers"],
+                           ["respondent_id", "lab_region", "lab", "speaking_up", "teamwork"])):
+        out = tmp_path / ("wide" if flag else "narrow")
+        res = CliRunner().invoke(cli, ["report", str(data), "-i", str(inst_path), "-q",
+                                       *flag, "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert list(pd.read_csv(out / "tables" / "scores.csv").columns) == columns
 
 
 def test_workbook_layout(small_report):
@@ -453,7 +482,7 @@ def test_cli_quiet_and_options(tmp_path, cli_inputs):
     [
         (["missing.csv"], "missing.csv"),
         (["{data}", "--by", "lab_regoin"], "did you mean 'lab_region'"),
-        (["{data}", "--platform", "spss"], "unknown platform 'spss'"),
+        (["{data}", "--platform", "spss"], "'spss' is not one of 'auto', 'kobo'"),
         (["{data}", "--lang", "fr"], "'fr' is not one of 'en', 'zh'"),
         (["{data}", "--min-group-n", "1"], "1 is not in the range x>=2"),
     ],

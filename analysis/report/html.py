@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
 from analysis.report.text import (
     LABELS,
+    deviation_text,
     family_caption,
     methods_paragraphs,
     references,
@@ -432,6 +433,25 @@ def _styles(data: ReportData) -> dict[str, Any]:
     }
 
 
+def _prereg(data: ReportData) -> dict[str, Any] | None:
+    """The preregistration section: "analysed as preregistered" or the deviations."""
+    check = data.prereg
+    if check is None:
+        return None
+    L = LABELS[data.lang]
+    name = _file_name(check.file)
+    rows = []
+    for d in check.deviations:
+        what, planned = deviation_text(d.kind, d.preregistered, data.lang)
+        _, used = deviation_text(d.kind, d.used, data.lang)
+        rows.append({"kind": d.kind, "what": what, "preregistered": planned, "used": used})
+    return {
+        "heading": L["deviations"] if rows else L["prereg"],
+        "text": (L["deviations_intro"] if rows else L["as_preregistered"]).format(file=name),
+        "deviations": rows,
+    }
+
+
 def render_html(data: ReportData, figures: Figures) -> bytes:
     """The report page as UTF-8 bytes.
 
@@ -460,6 +480,7 @@ def render_html(data: ReportData, figures: Figures) -> bytes:
         L=LABELS[data.lang],
         simulated=data.responses.simulated,
         summary=_summary(data),
+        prereg=_prereg(data),
         hypotheses=_hypotheses(data),
         forest=_svg_uri(forest[1]) if forest else None,
         constructs=[_construct(data, c, figures) for c in data.instrument.constructs],

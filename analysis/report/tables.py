@@ -21,9 +21,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.compare import Comparison
     from analysis.report.comparability import Checks
     from survey.instrument import Instrument
+    from survey.prereg import PreregCheck
     from survey.responses.model import ResponseSet
+    from survey.responses.validate import Policy
 
-__all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "default_by", "prepare_report"]
+__all__ = ["DEVIATION_COLUMNS", "LANGUAGES", "TABLE_NAMES", "ReportData", "default_by",
+           "deviations_table", "prepare_report", "shared_scores"]
 
 #: Languages the report's own headings and text are written in.
 LANGUAGES = ("en", "zh")
@@ -70,6 +73,14 @@ class ReportData:
         lab-aware analysis ran, unbalanced constructs, notes).
     stamp : str or None
         A time stamp to show, only when asked for.
+    policy : Policy or None
+        The exclusion rules the responses were read with (None: the import's defaults,
+        keep and flag).
+    mapping : str or None
+        The ``--map`` file the responses were read with.
+    prereg : PreregCheck or None
+        The run checked against a preregistration (``--prereg``): its deviations, none
+        when the analysis follows it.
     """
 
     responses: ResponseSet
@@ -87,6 +98,9 @@ class ReportData:
     stamp: str | None = None
     cluster: str | None = "lab"
     equivalence: float | None = None
+    policy: Policy | None = None
+    mapping: str | None = None
+    prereg: PreregCheck | None = None
 
     @property
     def instrument(self) -> Instrument:
@@ -134,6 +148,10 @@ def prepare_report(
     progress: Callable[[str], None] | None = None,
     cluster: str | None = None,
     equivalence: float | None = None,
+    policy: Policy | None = None,
+    mapping: str | None = None,
+    include_group_answers: bool = False,
+    prereg: PreregCheck | None = None,
 ) -> ReportData:
     """Compute every table of the report.
 
@@ -192,7 +210,7 @@ def prepare_report(
         "items": items,
         **checks_tables,
         "suppressed": comparison.suppressed,
-        "scores": scores,
+        "scores": shared_scores(scores, inst, by, include_group_answers),
         "import_log": _log_table(responses),
     }
     return ReportData(
@@ -203,7 +221,51 @@ def prepare_report(
         if cluster is not None and cluster in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
         checks=checks, stamp=stamp, cluster=cluster, equivalence=equivalence,
+        policy=policy, mapping=mapping, prereg=prereg,
     )
+
+
+def shared_scores(scores: pd.DataFrame, instrument: Instrument, by: str,
+                  include_group_answers: bool = False) -> pd.DataFrame:
+    """The scores table the report ships: no answers that could identify a respondent.
+
+    A lab code, a role and years in the field together often point at one person, so
+    by default the table keeps only ``respondent_id``, the grouping answer ``by`` and
+    one score per construct.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`analysis.scoring.score_scales` output.
+    instrument : Instrument
+        Its constructs give the score columns.
+    by : str
+        The report's grouping question, kept.
+    include_group_answers : bool
+        Keep every grouping answer as well (``--include-group-answers``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``respondent_id``, ``by`` (or every grouping column), then the construct scores.
+    """
+    if include_group_answers:
+        return scores
+    constructs = [c.id for c in instrument.constructs if c.id in scores.columns]
+    keep = [c for c in ("respondent_id", by) if c in scores.columns]
+    return scores[keep + constructs]
+
+
+#: Columns of ``tables/deviations.csv`` (written with ``--prereg``).
+DEVIATION_COLUMNS = ["kind", "preregistered", "used"]
+
+
+def deviations_table(prereg: PreregCheck) -> pd.DataFrame:
+    """The deviations from a preregistration, one row each (:data:`DEVIATION_COLUMNS`)."""
+    import pandas as pd
+
+    return pd.DataFrame([(d.kind, d.preregistered, d.used) for d in prereg.deviations],
+                        columns=DEVIATION_COLUMNS, dtype=object)
 
 
 def _log_table(responses: ResponseSet) -> pd.DataFrame:

@@ -13,9 +13,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
 __all__ = [
+    "DEVIATION_LABELS",
     "LABELS",
     "REFERENCES",
     "SOFTWARE",
+    "deviation_text",
     "label",
     "family_caption",
     "methods_paragraphs",
@@ -321,6 +323,18 @@ LABELS: dict[str, dict[str, str]] = {
             "scores. M (as answered) and the shares of each answer: as given on the form, "
             "before keying, as in the chart. The SD is the same either way."
         ),
+        "prereg": "Preregistration",
+        "deviations": "Deviations from the preregistration",
+        "as_preregistered": (
+            "Analysed as preregistered: the instrument file, the grouping question, the lab "
+            "question, the adjustment, α, the minimum group size, the scoring rule, the "
+            "exclusion options and the sample size agree with {file}."),
+        "deviations_intro": (
+            "This analysis differs from the preregistration ({file}) in the following "
+            "respects; read its results with them in mind."),
+        "deviation_kind": "What",
+        "preregistered": "Preregistered",
+        "used": "This analysis",
     },
     "zh": {
         "report": "组间比较报告",
@@ -581,6 +595,16 @@ LABELS: dict[str, dict[str, str]] = {
             "一致。均值（原始作答）与各选项比例：按问卷上的原始作答计算（计分前），与图表一致。"
             "两种方式的标准差相同。"
         ),
+        "prereg": "预注册",
+        "deviations": "与预注册的偏离",
+        "as_preregistered": (
+            "按预注册进行分析：问卷文件、分组问题、实验室问题、校正方法、α、最小组样本量、计分规则、"
+            "排除选项与样本量均与 {file} 一致。"),
+        "deviations_intro": ("本分析在以下方面与预注册（{file}）不同；"
+                             "解读本报告结果时请考虑这些偏离。"),
+        "deviation_kind": "项目",
+        "preregistered": "预注册",
+        "used": "本分析",
     },
 }
 
@@ -822,6 +846,175 @@ def _flagged(data: ReportData) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+#: Rejections that are not exclusion rules but unusable rows (English, Chinese).
+_ROW_REASONS = {
+    "empty_row": ("empty row", "空行"),
+    "missing_id": ("no respondent id", "缺少受访者编号"),
+    "duplicate_id": ("repeated respondent id", "受访者编号重复"),
+}
+#: The exclusion rules in the order the import applies them.
+_RULES = ("unfinished", "failed_attention_check", "speeder")
+
+
+def _policy(data: ReportData):
+    from survey.responses.validate import Policy
+
+    return data.policy if data.policy is not None else Policy()
+
+
+def _no_durations(data: ReportData) -> bool:
+    return any(n.startswith("speeder check skipped") for n in data.responses.log.notes)
+
+
+def _exclusions_en(data: ReportData, rejected: dict[str, int], flagged: dict[str, int]) -> str:
+    """The rejected rows and the exclusion rules applied, with counts (English)."""
+    policy = _policy(data)
+    text = ""
+    if data.mapping:
+        text += (f" Columns were renamed and answers recoded with the mapping file "
+                 f"{_name(data.mapping)} before validation.")
+    rows = {r: n for r, n in rejected.items() if r not in _RULES}
+    if rows:
+        text += (" Rows that could not be used were rejected ("
+                 + "; ".join(f"{_ROW_REASONS.get(r, (r.replace('_', ' '),))[0]}: {n}"
+                             for r, n in rows.items()) + ").")
+
+    def rule(reason: str, what: str, reject: bool) -> str:
+        if reject:
+            return f"{what} were excluded ({rejected.get(reason, 0)} removed)"
+        return f"{what} were kept and flagged ({flagged.get(reason, 0)} flagged)"
+
+    rules = [rule("unfinished", "responses the platform marks unfinished",
+                  policy.reject_unfinished)]
+    if data.instrument.checks:
+        rules.append(rule("failed_attention_check",
+                          "respondents who failed an attention check",
+                          policy.reject_failed_checks))
+    else:
+        rules.append("the instrument has no attention check")
+    if policy.min_duration is None:
+        rules.append("no minimum duration was set, so no response was treated as a speeder")
+    elif _no_durations(data):
+        rules.append(f"the minimum duration of {policy.min_duration:g} s could not be "
+                     "applied because the file records no durations")
+    else:
+        rules.append(rule("speeder", f"responses completed in under {policy.min_duration:g} s "
+                          "(speeders)", policy.reject_speeders))
+    text += (" Exclusion rules, applied in this order (a respondent counts under the first "
+             "rule that removes them): " + "; ".join(rules) + ".")
+    if any(flagged.get(r, 0) for r in _RULES):
+        text += " Flagged respondents were kept in the analysis."
+    return text
+
+
+def _exclusions_zh(data: ReportData, rejected: dict[str, int], flagged: dict[str, int]) -> str:
+    """The rejected rows and the exclusion rules applied, with counts (Chinese)."""
+    policy = _policy(data)
+    text = ""
+    if data.mapping:
+        text += f"校验前按映射文件 {_name(data.mapping)} 重命名列并重新编码答案。"
+    rows = {r: n for r, n in rejected.items() if r not in _RULES}
+    if rows:
+        text += ("无法使用的行被拒绝（"
+                 + "；".join(f"{_ROW_REASONS.get(r, ('', r))[1]}：{n}" for r, n in rows.items())
+                 + "）。")
+
+    def rule(reason: str, what: str, reject: bool) -> str:
+        if reject:
+            return f"{what}被排除（排除 {rejected.get(reason, 0)} 人）"
+        return f"{what}保留并标记（标记 {flagged.get(reason, 0)} 人）"
+
+    rules = [rule("unfinished", "平台标记为未完成的回答", policy.reject_unfinished)]
+    if data.instrument.checks:
+        rules.append(rule("failed_attention_check", "未通过注意力检查的受访者",
+                          policy.reject_failed_checks))
+    else:
+        rules.append("问卷没有注意力检查题")
+    if policy.min_duration is None:
+        rules.append("未设定最短作答时间，因此没有回答被判定为速答")
+    elif _no_durations(data):
+        rules.append(f"最短作答时间 {policy.min_duration:g} 秒未能执行，因为文件中没有作答时长")
+    else:
+        rules.append(rule("speeder", f"作答时间短于 {policy.min_duration:g} 秒的回答（速答）",
+                          policy.reject_speeders))
+    text += ("排除规则按以下顺序执行（每位受访者计入第一条将其排除的规则）："
+             + "；".join(rules) + "。")
+    if any(flagged.get(r, 0) for r in _RULES):
+        text += "被标记的受访者保留在分析中。"
+    return text
+
+
+#: What each kind of deviation concerns (English, Chinese).
+DEVIATION_LABELS: dict[str, tuple[str, str]] = {
+    "instrument": ("instrument file", "问卷文件"),
+    "by": ("grouping question", "分组问题"),
+    "cluster": ("lab question", "实验室问题"),
+    "adjust": ("multiplicity adjustment", "多重比较校正"),
+    "alpha": ("significance level α", "显著性水平 α"),
+    "min_group_n": ("minimum group size", "最小组样本量"),
+    "min_answered": ("share of items needed for a score", "计分所需的最低作答比例"),
+    "reject_failed_checks": ("reject failed attention checks", "排除未通过注意力检查者"),
+    "reject_unfinished": ("reject unfinished responses", "排除未完成的回答"),
+    "min_duration": ("minimum duration (seconds)", "最短作答时间（秒）"),
+    "reject_speeders": ("reject speeders", "排除速答者"),
+    "sample_size": ("sample size (labs, respondents)", "样本量（实验室，受访者）"),
+}
+_VALUES_ZH = {"yes": "是", "no": "否", "none": "无", "labs": "个实验室",
+              "respondents": "名受访者"}
+
+
+def deviation_text(kind: str, value: str, lang: str) -> tuple[str, str]:
+    """A deviation's kind and one of its values in the report's language.
+
+    Examples
+    --------
+    >>> deviation_text("reject_speeders", "yes", "zh")
+    ('排除速答者', '是')
+    >>> deviation_text("sample_size", "china: 4 labs, 60 respondents", "en")
+    ('sample size (labs, respondents)', 'china: 4 labs, 60 respondents')
+    """
+    en, zh = DEVIATION_LABELS.get(kind, (kind, kind))
+    if lang != "zh":
+        return en, value
+    shown = value if value not in _VALUES_ZH else _VALUES_ZH[value]
+    if kind == "sample_size":
+        shown = shown.replace(" labs", " 个实验室").replace(" respondents", " 名受访者")
+    return zh, shown
+
+
+def _prereg_en(data: ReportData) -> str:
+    check = data.prereg
+    if check is None:
+        return ""
+    text = (f"The study was preregistered ({_name(check.file)}; instrument SHA-256 "
+            f"{check.sha256[:12]}…). ")
+    if not check.deviations:
+        return text + "The analysis followed the preregistration."
+    parts = []
+    for d in check.deviations:
+        what, _ = deviation_text(d.kind, "", "en")
+        parts.append(f"{what}: preregistered {d.preregistered}, used {d.used}")
+    n = len(check.deviations)
+    return text + (f"The analysis deviates from it in {n} respect{'s' if n > 1 else ''} (see "
+                   "Deviations from the preregistration): " + "; ".join(parts) + ".")
+
+
+def _prereg_zh(data: ReportData) -> str:
+    check = data.prereg
+    if check is None:
+        return ""
+    text = f"本研究已预注册（{_name(check.file)}；问卷 SHA-256 {check.sha256[:12]}…）。"
+    if not check.deviations:
+        return text + "分析按预注册进行。"
+    parts = []
+    for d in check.deviations:
+        what, planned = deviation_text(d.kind, d.preregistered, "zh")
+        _, used = deviation_text(d.kind, d.used, "zh")
+        parts.append(f"{what}：预注册为 {planned}，实际为 {used}")
+    return (text + f"分析在 {len(check.deviations)} 个方面偏离预注册（见“与预注册的偏离”）："
+            + "；".join(parts) + "。")
+
+
 def _suppressed_groups(data: ReportData) -> list[str]:
     table = data.tables["suppressed"]
     whole = table[table["construct"].isna()]
@@ -866,16 +1059,9 @@ def _methods_en(data: ReportData) -> list[str]:
         f"Responses to the {data.text(inst.title)} questionnaire ({inst.id}, version "
         f"{inst.version}) were read from {_name(log.file)} ({log.platform} layout). "
         f"Of {log.rows_read} rows read, {log.rows_accepted} were accepted and "
-        f"{log.rows_rejected} rejected"
+        f"{log.rows_rejected} rejected."
     )
-    if rejected:
-        p1 += " (" + "; ".join(f"{reason.replace('_', ' ')}: {n}"
-                               for reason, n in rejected.items()) + ")"
-    p1 += "."
-    if flagged:
-        p1 += (" Respondents flagged during import were kept in the analysis ("
-               + "; ".join(f"{reason.replace('_', ' ')}: {n}" for reason, n in flagged.items())
-               + ").")
+    p1 += _exclusions_en(data, rejected, flagged)
     if data.responses.simulated:
         p1 += " The data are simulated (every respondent id starts with SIM-)."
 
@@ -989,7 +1175,8 @@ def _methods_en(data: ReportData) -> list[str]:
         + ", ".join(f"{name} {version}" for name, version in versions)
         + ". Item answers are shown as diverging stacked bars (Heiberger & Robbins, 2014)."
     )
-    return [p1, p2, p3, p4, *p_checks, p5]
+    prereg = [p for p in (_prereg_en(data),) if p]
+    return [p1, *prereg, p2, p3, p4, *p_checks, p5]
 
 
 def _checks_en(data: ReportData) -> list[str]:
@@ -1084,13 +1271,8 @@ def _methods_zh(data: ReportData) -> list[str]:
 
     p1 = (f"对问卷“{data.text(inst.title)}”（{inst.id}，版本 {inst.version}）的回答读取自 "
           f"{_name(log.file)}（{log.platform} 格式）。共读取 {log.rows_read} 行，接受 "
-          f"{log.rows_accepted} 行，拒绝 {log.rows_rejected} 行")
-    if rejected:
-        p1 += "（" + "；".join(f"{reason}：{n}" for reason, n in rejected.items()) + "）"
-    p1 += "。"
-    if flagged:
-        p1 += ("导入时被标记的受访者保留在分析中（"
-               + "；".join(f"{reason}：{n}" for reason, n in flagged.items()) + "）。")
+          f"{log.rows_accepted} 行，拒绝 {log.rows_rejected} 行。")
+    p1 += _exclusions_zh(data, rejected, flagged)
     if data.responses.simulated:
         p1 += "数据为模拟数据（所有受访者编号均以 SIM- 开头）。"
     p2 = (
@@ -1169,7 +1351,8 @@ def _methods_zh(data: ReportData) -> list[str]:
     versions = software_versions()
     p5 = ("分析所用软件：" + "，".join(f"{name} {version}" for name, version in versions)
           + "。各题回答以发散堆积条形图展示（Heiberger & Robbins, 2014）。")
-    return [p1, p2, p3, p4, *p_checks, p5]
+    prereg = [p for p in (_prereg_zh(data),) if p]
+    return [p1, *prereg, p2, p3, p4, *p_checks, p5]
 
 
 def _checks_zh(data: ReportData, adj: str) -> list[str]:

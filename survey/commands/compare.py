@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from survey.commands._common import instrument_option, load_instrument, write_output
+from survey.commands._common import (
+    ReadingOptions,
+    instrument_option,
+    load_instrument,
+    reading_options,
+    write_output,
+)
 from survey.errors import SurveyError
 
 #: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
@@ -21,6 +27,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "reliability", "items", "suppre
 @click.command()
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--by", required=True, metavar="COLUMN",
               help="Grouping question to compare, e.g. lab_region or lab_type.")
 @click.option("--groups", default=None, metavar="A,B,...",
@@ -51,6 +58,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "reliability", "items", "suppre
 def compare(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     by: str,
     groups: str | None,
     cluster: str | None,
@@ -92,7 +100,6 @@ def compare(
     from analysis.report.comparability import MIN_LABS, has_labs, hypotheses_table
     from survey.commands._verdicts import decision_line, verdict_table
     from survey.outputs import csv_bytes
-    from survey.responses import read_responses
 
     inst = load_instrument(instrument)
     check_by(inst, by)
@@ -106,7 +113,7 @@ def compare(
         if not wanted:
             raise SurveyError("--groups: give group codes separated by commas")
 
-    rs = read_responses(responses, inst, platform="auto")
+    rs = reading.read(responses, inst)
     scores = scoring.score_scales(rs, min_answered=min_answered)
     result = compare_groups(scores, inst, by, groups=wanted, min_group_n=min_group_n,
                             adjust=adjust)

@@ -6,23 +6,8 @@ import math
 
 import click
 
+from survey.commands._common import number, planning_options, whole_number
 from survey.errors import SurveyError
-
-
-def _number(value: str, option: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise SurveyError(f"{option}: '{value}' is not a number") from None
-
-
-def _whole(value: str | None, option: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise SurveyError(f"{option}: '{value}' is not a whole number") from None
 
 
 def _g(x: float, digits: int = 3) -> str:
@@ -39,20 +24,7 @@ def _plural(word: str) -> str:
 
 
 @click.command()
-@click.option("--effect", default=None, metavar="D",
-              help="Standardised difference (Cohen's d) between the two groups to detect. "
-                   "Without it, --labs and --per-lab give the smallest detectable d.")
-@click.option("--power", default="0.8", show_default=True, metavar="P", help="Target power.")
-@click.option("--alpha", default="0.05", show_default=True, metavar="A",
-              help="Two-sided significance level.")
-@click.option("--icc", default="0.10", show_default=True, metavar="X",
-              help="Intraclass correlation within labs (share of variance between labs).")
-@click.option("--per-lab", "per_lab", default=None, metavar="A",
-              help="Respondents per lab: the number of labs needed is computed.")
-@click.option("--labs", default=None, metavar="N",
-              help="Labs in the first group: the respondents per lab needed are computed.")
-@click.option("--ratio", default="1", show_default=True, metavar="R",
-              help="Size of the second group relative to the first.")
+@planning_options(effect_required=False)
 @click.option("--cluster", default="lab", show_default=True, metavar="NAME",
               help="What the clusters are called, as the instrument's cluster question "
                    "(e.g. team).")
@@ -71,12 +43,12 @@ def plan(effect: str | None, power: str, alpha: str, icc: str, per_lab: str | No
     """
     from analysis.planning import plan_sensitivity, plan_study, plan_table
 
-    pw = _number(power, "--power")
-    a = _number(alpha, "--alpha")
-    rho = _number(icc, "--icc")
-    r = _number(ratio, "--ratio")
-    m = _whole(per_lab, "--per-lab")
-    j = _whole(labs, "--labs")
+    pw = number(power, "--power")
+    a = number(alpha, "--alpha")
+    rho = number(icc, "--icc")
+    r = number(ratio, "--ratio")
+    m = whole_number(per_lab, "--per-lab")
+    j = whole_number(labs, "--labs")
     unit = cluster.strip() or "lab"
     units = _plural(unit)
 
@@ -92,7 +64,7 @@ def plan(effect: str | None, power: str, alpha: str, icc: str, per_lab: str | No
                    f"{j + labs_b - 2} df: {units} - 2; design effect 1 + ({m} - 1) x "
                    f"{_g(rho)} = {1 + (m - 1) * rho:.3g})")
         return
-    d = _number(effect, "--effect")
+    d = number(effect, "--effect")
     if m is not None and j is not None:
         raise SurveyError("give --per-lab or --labs, not both; without --effect, both give "
                           "the smallest detectable difference")

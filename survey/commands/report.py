@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    ReadingOptions,
     check_outputs,
     instrument_option,
     load_instrument,
+    reading_options,
     write_output,
 )
 from survey.errors import SurveyError
@@ -24,12 +26,11 @@ LANG_CHOICES = ("en", "zh")
 @click.command()
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--by", default=None, metavar="COLUMN",
               help="Grouping question to compare [default: lab_region].")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), default="en", show_default=True,
               help="Language of the headings, construct names and item texts.")
-@click.option("--platform", default="auto", show_default=True, metavar="NAME",
-              help="Layout of RESPONSES: auto, template, kobo, qualtrics, limesurvey, redcap.")
 @click.option("--min-group-n", type=click.IntRange(min=2), default=5, show_default=True,
               metavar="N",
               help="Groups and cells with fewer respondents are left out of every "
@@ -50,6 +51,13 @@ LANG_CHOICES = ("en", "zh")
               metavar="D",
               help="Also test each hypothesis for equivalence within ±D standard "
                    "deviations (TOST); a difference shown to lie inside is 'equivalent'.")
+@click.option("--include-group-answers", is_flag=True,
+              help="Keep every grouping answer (lab, role, ...) in tables/scores.csv and "
+                   "the Scores sheet; by default they hold the respondent id, the --by "
+                   "answer and the scores, as answers together can identify a person.")
+@click.option("--prereg", "prereg_path", default=None, metavar="PREREG.yaml",
+              help="Check the analysis against this record of survey prereg: the report "
+                   "says it was analysed as preregistered or lists every deviation.")
 @click.option("--stamp", is_flag=True,
               help="Show the date and time of the run in the report (the output then "
                    "differs from run to run).")
@@ -59,15 +67,17 @@ LANG_CHOICES = ("en", "zh")
 def report(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     by: str | None,
     lang: str,
-    platform: str,
     min_group_n: int,
     adjust: str,
     alpha: float,
     min_answered: float,
     cluster: str | None,
     equivalence: float | None,
+    include_group_answers: bool,
+    prereg_path: str | None,
     stamp: bool,
     quiet: bool,
     output: str,
@@ -85,7 +95,7 @@ def report(
                       comparability checks: icc, nested, rwg, rwg_labs,
                       invariance_fits, invariance_summary, invariance_items,
                       styles, style_differences, acquiescence_sensitivity
-                      (CSV, unrounded)
+                      (CSV, unrounded); deviations with --prereg
 
     The report checks whether the groups are comparable: clustering in labs
     (ICC, design effect, r_wg(j)), with the hypotheses tested by a mixed model
@@ -105,17 +115,32 @@ def report(
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the report", file=output)
     names = ("report.html", "report.xlsx")
-    check_outputs([("-o", out_dir / n) for n in names], [responses])
+    check_outputs([("-o", out_dir / n) for n in names],
+                  [responses, *reading.inputs, prereg_path])
     show = (lambda message: click.echo(f"survey report: {message}", err=True)) \
         if not quiet and sys.stderr.isatty() else None
 
+    from analysis.compare import check_by
+    from analysis.multilevel import resolve_cluster
     from analysis.report import prepare_report, render_report
-    from survey.responses import read_responses
 
     inst = load_instrument(instrument)
+    # a wrong --by or --cluster is refused before any reading, as by survey compare
+    if by is not None:
+        check_by(inst, by)
+    resolve_cluster(inst, cluster)
+    record = None
+    if prereg_path is not None:
+        from survey.prereg import load_record
+
+        record = load_record(prereg_path)
     if show:
         show(f"reading {responses}")
-    rs = read_responses(responses, inst, platform=platform)
+    rs = reading.read(responses, inst)
+    prereg = None if record is None else _check_prereg(
+        record, prereg_path, inst, rs, by=by, adjust=adjust, alpha=alpha,
+        min_group_n=min_group_n, min_answered=min_answered, reading=reading,
+        cluster=cluster)
     when = None
     if stamp:
         import datetime as dt
@@ -123,7 +148,9 @@ def report(
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = prepare_report(rs, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
                           alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
-                          cluster=cluster, equivalence=equivalence)
+                          cluster=cluster, equivalence=equivalence,
+                          policy=reading.policy, mapping=reading.mapping,
+                          include_group_answers=include_group_answers, prereg=prereg)
     files = render_report(data, progress=show)
     if show:
         show(f"writing {len(files)} files")
@@ -142,7 +169,38 @@ def report(
 
         click.echo(decision_line(hypotheses, data.cluster, adjust, equivalence))
         click.echo(verdict_table(hypotheses))
+    if prereg is not None:
+        if not prereg.deviations:
+            click.echo(f"analysed as preregistered ({Path(prereg.file).name})")
+        for d in prereg.deviations:
+            click.echo(f"deviation from {Path(prereg.file).name}: {d.kind}: preregistered "
+                       f"{d.preregistered}, used {d.used}")
     figures = sum(1 for rel in files if rel.startswith("figures/"))
     tables = sum(1 for rel in files if rel.startswith("tables/"))
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
                f"{figures} figures and {tables} tables")
+
+
+def _check_prereg(record, path, inst, rs, *, by, adjust, alpha, min_group_n, min_answered,
+                  reading: ReadingOptions, cluster: str | None = None):
+    """The run's settings checked against a preregistration record."""
+    from analysis.disclosure import cluster_of
+    from analysis.report.tables import default_by
+    from survey.prereg import PreregCheck, Settings, check_run, instrument_sha256, observed_sample
+
+    used_by = by if by is not None else default_by(inst)
+    try:
+        data = Path(inst.source).read_bytes() if inst.source else b""
+    except OSError as exc:
+        raise SurveyError(f"cannot read: {exc.strerror}", file=inst.source) from None
+    settings = Settings(by=used_by, cluster=cluster or cluster_of(inst), adjust=adjust,
+                        alpha=alpha,
+                        min_group_n=min_group_n, min_answered=min_answered,
+                        exclusions=reading.exclusions())
+    planned_by = record["analysis"]["by"]
+    groups = [g for h in inst.hypotheses if h.by == planned_by for g in (h.higher, h.lower)]
+    observed = observed_sample(rs.data, planned_by, settings.cluster, list(dict.fromkeys(groups)))
+    deviations = check_run(record, sha256=instrument_sha256(data), settings=settings,
+                           observed=observed)
+    return PreregCheck(file=str(path), sha256=record["instrument"]["sha256"],
+                       deviations=tuple(deviations))
