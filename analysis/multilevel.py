@@ -84,6 +84,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, NamedTuple
 
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -580,8 +581,8 @@ def _fill_nested(row: dict, y_all, a_mask, b_mask, lab_values, min_labs: int,
         return
     n_labs = len(in_a | in_b)
     if n_labs < 2:
-        row["note"] = (f"only {n_labs} {lab} in the two groups; the lab-aware comparison "
-                       "needs at least 2")
+        row["note"] = (f"only {count(n_labs, lab)} in the two groups; the lab-aware "
+                       "comparison needs at least 2")
         return
     try:
         r = _nested_difference(y_all[both], a_mask[both], lab_values[both].astype(str))

@@ -9,6 +9,9 @@ This is the only module that knows the instrument schema. An instrument is a YAM
     title: {en: ..., zh: ...}
     description: {en: ..., zh: ...}          # optional: shown at the top of forms
     translation: {zh: "forward only; ..."}   # optional: status of each translation
+    cluster: lab                             # optional: the question holding the lab code
+                                             # (default: the group 'lab' if there is one;
+                                             # null: respondents are not clustered)
     scales:
       agree5: {points: [1, 2, 3, 4, 5], labels: {en: [...], zh: [...]}}
     groups:
@@ -20,9 +23,6 @@ This is the only module that knows the instrument schema. An instrument is a YAM
         choices: [{code: lt1, ...}, ...]       # coarser answers it publishes instead
         bands:
           - {code: lt3, label: {en: ..., zh: ...}, choices: [lt1, y1_3]}
-    cluster: lab                             # optional: the group question whose answers
-                                             # are the clusters respondents are nested in
-                                             # (default: the group 'lab' if there is one)
     constructs:
       - id: self_promotion
         name: {en: ..., zh: ...}
@@ -38,7 +38,10 @@ This is the only module that knows the instrument schema. An instrument is a YAM
 
 Validation collects every problem it finds and raises one :class:`InstrumentError` whose
 message lists them, each with the path inside the file
-(``constructs[2].items[4].text.zh: missing``).
+(``constructs[2].items[4].text.zh: missing``). Every key, its type and default, and the
+rules are documented in ``docs/instrument-schema.md``; the rules a JSON Schema can state
+ship as ``survey/schema/instrument.schema.json`` (:func:`json_schema`), and a test
+checks that whatever this loader accepts, the schema accepts too.
 
 Examples
 --------
@@ -58,6 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.errors import InstrumentError, did_you_mean, yaml_problem
+from survey.wording import count
 
 __all__ = [
     "Band",
@@ -70,6 +74,7 @@ __all__ = [
     "Item",
     "Scale",
     "bundled_instruments",
+    "json_schema",
     "load",
     "loads",
     "resolve",
@@ -371,6 +376,27 @@ class Instrument:
         return mapping[lang or self.languages[0]]
 
 
+# ---- the JSON Schema -------------------------------------------------------------------
+
+def json_schema() -> str:
+    """The JSON Schema (draft 2020-12) of ``instrument.yaml``, as JSON text.
+
+    It ships with the package (``survey/schema/instrument.schema.json``) for editors that
+    check YAML against a schema; ``survey check --schema`` prints it. :func:`loads`
+    applies the same rules and those a JSON Schema cannot state (texts in every declared
+    language, references between sections, unique ids); ``docs/instrument-schema.md``
+    lists both.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.loads(json_schema())["required"][:3]
+    ['id', 'version', 'languages']
+    """
+    return (resources.files("survey") / "schema" / "instrument.schema.json").read_text(
+        encoding="utf-8")
+
+
 # ---- locating instruments --------------------------------------------------------------
 
 def _bundled_root() -> Path | None:
@@ -514,8 +540,8 @@ def loads(text: str, file: str = "<string>") -> Instrument:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        message, row, column = yaml_problem(exc)
-        raise InstrumentError(message, file=file, row=row, column=column) from None
+        message, line, column = yaml_problem(exc)
+        raise InstrumentError(message, file=file, line=line, column=column) from None
     return _Builder(file).build(data)
 
 
@@ -656,7 +682,8 @@ class _Builder:
         self.languages = tuple(clean_langs)
         title = self.text(data.get("title"), "title")
         description = (
-            self.text(data["description"], "description") if data.get("description") else {}
+            self.text(data["description"], "description")
+            if data.get("description") not in (None, "") else {}
         )
         translation = {}
         if data.get("translation") is not None:
@@ -682,13 +709,13 @@ class _Builder:
             title=title,
             description=description,
             translation=translation,
+            cluster=cluster,
             scales=scales,
             groups=groups,
             constructs=constructs,
             checks=checks,
             hypotheses=hypotheses,
             source=None if self.file == "<string>" else self.file,
-            cluster=cluster,
         )
 
     def build_scales(self, value: Any) -> dict[str, Scale]:
@@ -707,7 +734,7 @@ class _Builder:
                     points.append(p)
             if len(set(points)) != len(points):
                 self.fail(f"{path}.points", "codes must be unique")
-            if raw_points and len(raw_points) < 2:
+            if spec.get("points") is not None and len(raw_points) < 2:
                 self.fail(f"{path}.points", "a scale needs at least two points")
             if points and points != sorted(points):
                 self.fail(f"{path}.points", "codes must be in increasing order")
@@ -715,15 +742,30 @@ class _Builder:
             labels: dict[str, tuple[str, ...]] = {}
             for lang in self.languages:
                 ls = self.seq(labels_raw.get(lang), f"{path}.labels.{lang}")
-                if ls and len(ls) != len(raw_points):
+                if labels_raw.get(lang) is not None and len(ls) != len(raw_points):
                     self.fail(
                         f"{path}.labels.{lang}",
-                        f"has {len(ls)} labels for {len(raw_points)} points; give one label "
+                        f"has {count(len(ls), 'label')} for {count(len(raw_points), 'point')}; "
+                        "give one label "
                         "per point",
                     )
+                for k, label in enumerate(ls):
+                    if isinstance(label, bool):
+                        self.fail(f"{path}.labels.{lang}[{k}]",
+                                  f"must be text, got {str(label).lower()} (YAML reads "
+                                  "unquoted yes, no, on and off as true or false: quote it)")
+                    elif not isinstance(label, str | int | float) or not str(label).strip():
+                        self.fail(f"{path}.labels.{lang}[{k}]",
+                                  f"must be text, got {label!r}")
                 labels[lang] = tuple(str(x) for x in ls)
                 for k, label in enumerate(labels[lang]):
                     self.printable(label, f"{path}.labels.{lang}[{k}]")
+            for extra in labels_raw:
+                if extra not in self.languages:
+                    self.fail(f"{path}.labels.{extra}",
+                              f"language '{extra}' is not declared in languages "
+                              f"({', '.join(self.languages)}); add it there or remove these "
+                              "labels")
             if sid:
                 out[sid] = Scale(id=sid, points=tuple(points), labels=labels)
         if not out and value is not None:

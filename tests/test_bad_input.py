@@ -288,9 +288,9 @@ def test_response_files_that_cannot_be_used(tmp_path, kind, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("rename: {a: b\n", "map.yaml: row 2, column 1: not valid YAML: expected ',' or '}', "
+        ("rename: {a: b\n", "map.yaml: line 2, column 1: not valid YAML: expected ',' or '}', "
          "but got '<stream end>'; check indentation and quoting"),
-        ("rename:\n  ID: respondent_id\n\tQ2: sp2\n", "map.yaml: row 3, column 1: not valid "
+        ("rename:\n  ID: respondent_id\n\tQ2: sp2\n", "map.yaml: line 3, column 1: not valid "
          "YAML: found character '\\t' that cannot start any token; indent YAML with "
          "spaces, not tabs"),
         ("- rename\n", "map.yaml: a mapping must be a YAML mapping with rename/recode"),
@@ -340,9 +340,9 @@ def test_mapping_path_that_is_not_a_file(work, name):
          "scales, groups, constructs"),
         ("", "bad.yaml: must be a YAML mapping with id, version, languages, title, scales, "
          "groups, constructs"),
-        ("id: x\n\tversion: 1\n", "bad.yaml: row 2, column 1: not valid YAML: found "
+        ("id: x\n\tversion: 1\n", "bad.yaml: line 2, column 1: not valid YAML: found "
          "character '\\t' that cannot start any token; indent YAML with spaces, not tabs"),
-        ("id: [unclosed\n", "bad.yaml: row 2, column 1: not valid YAML: expected ',' or "
+        ("id: [unclosed\n", "bad.yaml: line 2, column 1: not valid YAML: expected ',' or "
          "']', but got '<stream end>'; check indentation and quoting"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "bad.yaml: a workbook or other binary file, not an "
          "instrument YAML; give the instrument.yaml"),
@@ -375,7 +375,7 @@ def test_instrument_files_that_cannot_be_used(work, content, expected, command):
          "lab-culture. did you mean 'lab-culture'?"),
         ("folder.csv", "folder.csv: folder has no instrument.yaml; point to the YAML file "
          "or a folder holding one"),
-        ("kobo.csv", "kobo.csv: row 1, column 8: not valid YAML: expected "
+        ("kobo.csv", "kobo.csv: line 1, column 8: not valid YAML: expected "
          "'<document start>', but found '<scalar>'; check indentation and quoting"),
     ],
 )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from survey.errors import InstrumentError
@@ -126,10 +124,10 @@ def test_bad_choice_code():
     assert "groups[0].choices[1].code: 'united states' must use only letters, digits and _" in msg
 
 
-def test_yaml_syntax_error_names_the_row():
+def test_yaml_syntax_error_names_the_line_as_an_editor_does():
     with pytest.raises(InstrumentError) as exc:
-        loads("id: x\nlanguages: [en\n", file="broken.yaml")
-    assert re.match(r"broken\.yaml: row \d+, column \d+: not valid YAML", str(exc.value))
+        loads("id: x\nversion: 1\nlanguages: [en\ntitle: {en: T}\n", file="broken.yaml")
+    assert str(exc.value).startswith("broken.yaml: line 4, column 6: not valid YAML")
 
 
 def test_several_problems_reported_together():
@@ -219,6 +217,15 @@ def test_cluster_names_another_grouping_question():
 ])
 def test_cluster_must_name_a_grouping_question(value, message):
     assert message in _error(TINY_YAML + f"cluster: {value}\n")
+
+
+def test_unquoted_yes_no_labels_are_refused_with_advice():
+    """YAML reads an unquoted 'no' as false; the label used to become the text 'False'."""
+    text = TINY_YAML.replace("zh: [非常不同意, 不同意, 既不同意也不反对, 同意, 非常同意]",
+                             "zh: [非常不同意, 不同意, 既不同意也不反对, 同意, on]")
+    assert _error(text) == (
+        "bad.yaml: scales.agree5.labels.zh[4]: must be text, got true (YAML reads unquoted "
+        "yes, no, on and off as true or false: quote it)")
 
 
 # ---- quasi-identifiers and their bands ---------------------------------------------------

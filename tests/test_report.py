@@ -208,7 +208,7 @@ def test_html_sections_and_every_hypothesis(small_report, small_instrument):
                    "Holm, S. (1979)", "pingouin", "matplotlib"):
         assert needle in unescape(html), needle
     # rows read / accepted / rejected and the reason
-    assert "duplicate_id: 1" in html
+    assert "repeated respondent id: 1" in html
     # self-contained: no external reference of any kind
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
     assert "<link" not in html and "@import" not in html
@@ -458,6 +458,9 @@ def test_cli_writes_the_same_bytes_twice(tmp_path, cli_inputs):
     assert "rows read" in res.output
     assert re.search(r"^H1 +speaking_up ", res.output, re.MULTILINE)
     assert "survey report:" not in res.output  # no progress when not on a terminal
+    # three figures, each as PNG and SVG, are three figures, not six
+    assert res.output.splitlines()[-1].endswith(
+        ", 3 figures (PNG and SVG) and 19 tables")
     files_a = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
     assert files_a == files_b and len(files_a) == 2 + 2 * 3 + 9 + 10
@@ -503,6 +506,19 @@ def test_cli_refuses_a_file_as_output_folder(tmp_path, cli_inputs):
     res = CliRunner().invoke(cli, ["report", str(data), "-i", str(inst_path), "-o", str(data)])
     assert res.exit_code == 2
     assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize("name", ["x.html", "report.PDF", "out.xlsx"])
+def test_cli_refuses_a_file_name_for_the_report_folder(tmp_path, cli_inputs, name):
+    inst_path, data = cli_inputs
+    out = tmp_path / name
+    res = CliRunner().invoke(cli, ["report", str(data), "-i", str(inst_path), "-o", str(out)])
+    assert res.exit_code == 2
+    stem = out.with_suffix("")
+    assert res.output == (
+        f"error: {out}: -o names a folder (the report is report.html, report.xlsx, figures/ "
+        f"and tables/), not a {out.suffix} file; give a folder, e.g. -o {stem}\n")
+    assert not out.exists()
 
 
 def test_cli_help():

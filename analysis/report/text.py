@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from analysis.report.notes import note_text, platform_text, reason_text
+from survey.wording import count
+
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
@@ -323,6 +326,8 @@ LABELS: dict[str, dict[str, str]] = {
             "scores. M (as answered) and the shares of each answer: as given on the form, "
             "before keying, as in the chart. The SD is the same either way."
         ),
+        "colon": ": ",
+        "semicolon": "; ",
         "prereg": "Preregistration",
         "deviations": "Deviations from the preregistration",
         "as_preregistered": (
@@ -503,32 +508,38 @@ LABELS: dict[str, dict[str, str]] = {
         "loadings_word": "载荷",
         "intercepts_word": "截距",
         "styles": "作答风格",
+        # Terms for the response styles: acquiescence = 默许（肯定倾向）, disacquiescence =
+        # 否定倾向, extreme = 极端反应, midpoint = 中间反应, as Chinese survey methodology
+        # usually names them (默许反应风格, 否定反应风格, 极端反应风格, 中间反应风格); Li &
+        # Guo (2016, 心理学进展 6(3), doi:10.12677/AP.2016.63042) write 默认肯定 and 默认否定
+        # for the same two styles. The English terms and indices are those of Baumgartner &
+        # Steenkamp (2001), cited in the text.
         "styles_intro": (
-            "按受访者在全部题目上的原始作答计算（Baumgartner & Steenkamp 2001）：ARS 默认同意"
-            "（超出中点的平均同意程度），DARS 默认反对（平均不同意程度），ERS 极端作答（选择两端"
-            "的比例），MRS 中点作答（选择中点的比例）；NARS 为 ARS − DARS，平衡默认同意为正向"
-            "题与反向题距中点距离的平均。"
+            "按受访者在全部题目上的原始作答计算（Baumgartner & Steenkamp 2001）：ARS 默许（肯定"
+            "倾向，超出中点的平均同意程度），DARS 否定倾向（平均不同意程度），ERS 极端反应（选择"
+            "两端的比例），MRS 中间反应（选择中点的比例）；NARS 为 ARS − DARS（净默许），平衡"
+            "默许指数为正向题与反向题距中点距离的平均。"
         ),
         "style": "风格",
         "styles_caption": "各组均值（标准差）",
         "style_differences": "组间差异",
-        "ars": "ARS（默认同意）",
-        "dars": "DARS（默认反对）",
-        "ers": "ERS（极端作答）",
-        "mrs": "MRS（中点作答）",
-        "nars": "NARS（净默认同意）",
-        "acquiescence": "平衡默认同意",
+        "ars": "ARS（默许）",
+        "dars": "DARS（否定倾向）",
+        "ers": "ERS（极端反应）",
+        "mrs": "MRS（中间反应）",
+        "nars": "NARS（净默许）",
+        "acquiescence": "平衡默许指数",
         "style_finding": "{style}：{a}{cmp}{b}（差值 {diff}，g = {g}，校正 p {p}）。",
         "higher_than": "高于",
         "lower_than": "低于",
-        "sensitivity": "校正默认同意后的敏感性分析",
+        "sensitivity": "校正默许后的敏感性分析",
         "sensitivity_intro": (
-            "在校正默认同意后的得分（每个作答减去该受访者的平衡默认同意）上重新检验各假设，"
+            "在校正默许后的得分（每个作答减去该受访者的平衡默许指数）上重新检验各假设，"
             "与原始得分上的同一检验并列；两者均为受访者层面的 Welch 检验。"
         ),
         "sensitivity_balanced": (
             "每个构念的正向题与反向题数量相同，因此校正在每个得分内部相互抵消：只有跳过题目的"
-            "受访者的校正得分与原始得分不同。平衡计分本身已使比较不受默认同意影响。"
+            "受访者的校正得分与原始得分不同。平衡计分本身已使比较不受默许影响。"
         ),
         "sensitivity_unbalanced": "正向题与反向题数量不等、校正会改变得分的构念：{constructs}。",
         "plain": "原始",
@@ -595,6 +606,8 @@ LABELS: dict[str, dict[str, str]] = {
             "一致。均值（原始作答）与各选项比例：按问卷上的原始作答计算（计分前），与图表一致。"
             "两种方式的标准差相同。"
         ),
+        "colon": "：",
+        "semicolon": "；",
         "prereg": "预注册",
         "deviations": "与预注册的偏离",
         "as_preregistered": (
@@ -681,41 +694,15 @@ def label(key: str, lang: str) -> str:
     return LABELS[lang][key]
 
 
-#: Phrases of ``comparison_support`` in Chinese, longest first.
-_SUPPORT_ZH = (
-    ("labs not checked (no lab column)", "未检查实验室嵌套（无实验室列）"),
-    ("labs not checked (no cluster question)", "未检查实验室嵌套（问卷未指定聚类问题）"),
-    ("configural invariance not supported", "形态等值不成立"),
-    ("scalar invariance not supported", "标量等值不成立"),
-    ("metric invariance not supported", "度量等值不成立"),
-    ("respondent-level test only", "仅受访者层面检验"),
-    ("invariance not tested", "未检验测量等值"),
-    ("fewer than 3 items", "题目少于 3 道"),
-    ("groups too small", "组样本过小"),
-    ("not tested", "未检验"),
-    ("few labs", "实验室较少"),
-    (" and ", " 与 "),
-)
-
-
 def support_text(value: str, lang: str) -> str:
     """A ``comparison_support`` value in the report's language.
 
     Examples
     --------
     >>> support_text("ok", "zh"), support_text("scalar invariance not supported: bb5", "zh")
-    ('无问题', '标量等值不成立: bb5')
+    ('无问题', '标量等值不成立：bb5')
     """
-    if lang != "zh":
-        return value
-    if value == "ok":
-        return "无问题"
-    import re
-
-    for en, zh in _SUPPORT_ZH:
-        value = value.replace(en, zh)
-    return re.sub(r"labs not checked \(no (\S+) column\)", r"未检查实验室嵌套（无 \1 列）",
-                  value)
+    return note_text(value, lang)
 
 
 #: How each adjustment is named in a caption.
@@ -846,12 +833,6 @@ def _flagged(data: ReportData) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-#: Rejections that are not exclusion rules but unusable rows (English, Chinese).
-_ROW_REASONS = {
-    "empty_row": ("empty row", "空行"),
-    "missing_id": ("no respondent id", "缺少受访者编号"),
-    "duplicate_id": ("repeated respondent id", "受访者编号重复"),
-}
 #: The exclusion rules in the order the import applies them.
 _RULES = ("unfinished", "failed_attention_check", "speeder")
 
@@ -876,8 +857,7 @@ def _exclusions_en(data: ReportData, rejected: dict[str, int], flagged: dict[str
     rows = {r: n for r, n in rejected.items() if r not in _RULES}
     if rows:
         text += (" Rows that could not be used were rejected ("
-                 + "; ".join(f"{_ROW_REASONS.get(r, (r.replace('_', ' '),))[0]}: {n}"
-                             for r, n in rows.items()) + ").")
+                 + "; ".join(f"{reason_text(r, 'en')}: {n}" for r, n in rows.items()) + ").")
 
     def rule(reason: str, what: str, reject: bool) -> str:
         if reject:
@@ -916,7 +896,7 @@ def _exclusions_zh(data: ReportData, rejected: dict[str, int], flagged: dict[str
     rows = {r: n for r, n in rejected.items() if r not in _RULES}
     if rows:
         text += ("无法使用的行被拒绝（"
-                 + "；".join(f"{_ROW_REASONS.get(r, ('', r))[1]}：{n}" for r, n in rows.items())
+                 + "；".join(f"{reason_text(r, 'zh')}：{n}" for r, n in rows.items())
                  + "）。")
 
     def rule(reason: str, what: str, reject: bool) -> str:
@@ -1057,8 +1037,10 @@ def _methods_en(data: ReportData) -> list[str]:
 
     p1 = (
         f"Responses to the {data.text(inst.title)} questionnaire ({inst.id}, version "
-        f"{inst.version}) were read from {_name(log.file)} ({log.platform} layout). "
-        f"Of {log.rows_read} rows read, {log.rows_accepted} were accepted and "
+        f"{inst.version}) were read from {_name(log.file)} "
+        f"({platform_text(log.platform, 'en')} layout). "
+        f"Of {count(log.rows_read, 'row')} read, {log.rows_accepted} "
+        f"{'was' if log.rows_accepted == 1 else 'were'} accepted and "
         f"{log.rows_rejected} rejected."
     )
     p1 += _exclusions_en(data, rejected, flagged)
@@ -1115,9 +1097,10 @@ def _methods_en(data: ReportData) -> list[str]:
             "2000) instead of the normal approximation. A hypothesis one of whose groups "
             "comes from a single lab was not tested: that group cannot be told apart from "
             "its lab (the group difference is confounded with the lab's random intercept). "
-            f"The p-values of the {testable} testable hypotheses were adjusted with "
-            f"{adj}{adj_ref} as one family (the comparability section's table of all pairs "
-            "of groups and constructs is a family of its own), and the verdicts rest on "
+            "The p-values of the "
+            f"{count(testable, 'testable hypothesis', 'testable hypotheses')} were adjusted "
+            f"with {adj}{adj_ref} as one family (the comparability section's table of all "
+            "pairs of groups and constructs is a family of its own), and the verdicts rest on "
             "these lab-aware tests; the respondent-level two-sided Welch t-test, which treats "
             "respondents as independent, is reported beside them with its own adjusted p and "
             "verdict. The effect size is Hedges' g between respondents with its 95% "
@@ -1133,8 +1116,8 @@ def _methods_en(data: ReportData) -> list[str]:
         p4 = (
             f"Each of the {hyp_n} hypothes{plural} of the instrument was tested with a "
             "two-sided Welch t-test between the two groups it names; the p-values of the "
-            f"{testable} testable hypotheses were adjusted with {adj}{adj_ref} as one "
-            "family. "
+            f"{count(testable, 'testable hypothesis', 'testable hypotheses')} were adjusted "
+            f"with {adj}{adj_ref} as one family. "
         )
         sensitivity = "the sizes of the two groups"
     p4 += (
@@ -1270,8 +1253,8 @@ def _methods_zh(data: ReportData) -> list[str]:
     testable = int((data.tables["hypotheses"]["verdict"] != "not testable").sum())
 
     p1 = (f"对问卷“{data.text(inst.title)}”（{inst.id}，版本 {inst.version}）的回答读取自 "
-          f"{_name(log.file)}（{log.platform} 格式）。共读取 {log.rows_read} 行，接受 "
-          f"{log.rows_accepted} 行，拒绝 {log.rows_rejected} 行。")
+          f"{_name(log.file)}（{platform_text(log.platform, 'zh')}格式）。共读取 "
+          f"{log.rows_read} 行，接受 {log.rows_accepted} 行，拒绝 {log.rows_rejected} 行。")
     p1 += _exclusions_zh(data, rejected, flagged)
     if data.responses.simulated:
         p1 += "数据为模拟数据（所有受访者编号均以 SIM- 开头）。"
@@ -1280,7 +1263,7 @@ def _methods_zh(data: ReportData) -> list[str]:
         f"仅当作答题目不少于该构念题目的 {share} 时计算，否则记为缺失；不做任何插补。"
         "内部一致性以 Cronbach's α（Cronbach, 1951）报告，基于成对删除的题目协方差，"
         "95% 置信区间采用 Feldt 方法（Feldt, Woodruff & Salih, 1987）；"
-        "并报告 McDonald's ω total（McDonald, 1999），由单因子最大似然因子分析求得。"
+        "并报告 McDonald 总 ω 系数（McDonald, 1999），由单因子最大似然因子分析求得。"
         "题目统计包括校正的题总相关以及删除该题后的 α。"
     )
     p3 = (
@@ -1394,13 +1377,13 @@ def _checks_zh(data: ReportData, adj: str) -> list[str]:
         "等值约束（似然比检验，Holm 校正）以找出截距（或载荷）不同的题目。"
     )
     styles = (
-        "作答风格：按每位受访者在全部题目上的原始作答计算默认同意（ARS）、默认反对（DARS）、"
-        "极端作答（ERS）与中点作答（MRS）指数（Baumgartner & Steenkamp, 2001），组间以 Welch "
+        "作答风格：按每位受访者在全部题目上的原始作答计算默许（ARS）、否定倾向（DARS）、"
+        "极端反应（ERS）与中间反应（MRS）指数（Baumgartner & Steenkamp, 2001），组间以 Welch "
         f"t 检验与 Hedges' g 比较，p 值在各风格与组对之间采用 {adj}。作为敏感性分析，在以平衡"
-        "题目组进行个体内中心化校正默认同意后的得分上，以受访者层面的 Welch 检验重新检验各假设。"
+        "题目组进行个体内中心化校正默许后的得分上，以受访者层面的 Welch 检验重新检验各假设。"
     )
     if checks is not None and checks.styles_note:
-        styles += f"未计算校正得分：{checks.styles_note}。"
+        styles += f"未计算校正得分：{note_text(checks.styles_note, 'zh')}。"
     elif checks is not None and not checks.unbalanced:
         styles += ("由于每个构念的正向题与反向题数量相同，校正在每个得分内部相互抵消，"
                    "只改变跳过题目的受访者的得分。")

@@ -14,6 +14,7 @@ from survey.commands._common import (
     write_output,
 )
 from survey.errors import SurveyError
+from survey.wording import count
 
 #: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
 ADJUST_CHOICES = ("holm", "fdr_bh", "none")
@@ -144,7 +145,7 @@ def compare(
 
     if rs.simulated:
         click.echo("note: simulated data (every respondent id starts with SIM-)")
-    click.echo(f"{rs.n} respondents; '{by}' groups compared: "
+    click.echo(f"{count(rs.n, 'respondent')}; '{by}' groups compared: "
                f"{', '.join(result.groups) or 'none'}")
     for _, row in result.suppressed.iterrows():
         where = "" if not isinstance(row["construct"], str) else f" on {row['construct']}"
@@ -153,7 +154,8 @@ def compare(
                if r.action == "blanked" and r.reason == "unknown_choice" and r.column == by]
     if blanked:
         values = sorted({str(r.value) for r in blanked})
-        click.echo(f"note: {len(blanked)} answer(s) to '{by}' that are not among its choices "
+        click.echo(f"note: {count(len(blanked), 'answer')} to '{by}' that "
+                   f"{'is' if len(blanked) == 1 else 'are'} not among its choices "
                    "were left blank at import and those respondents left out: "
                    + ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else ""))
     for note in result.notes:
@@ -165,5 +167,5 @@ def compare(
         click.echo("")
         click.echo(decision_line(hypotheses, cluster, adjust, equivalence))
         click.echo(verdict_table(hypotheses))
-    click.echo(f"\nwrote {len(tables)} tables to {out_dir}: "
+    click.echo(f"\nwrote {count(len(tables), 'table')} to {out_dir}: "
                + ", ".join(f"{name}.csv" for name in tables))

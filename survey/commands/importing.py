@@ -81,6 +81,7 @@ def import_(
 
     from survey.errors import SurveyError
     from survey.responses.writers import SUFFIXES, log_table, write_frame, write_responses
+    from survey.wording import count
 
     if output is not None and Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
@@ -124,13 +125,13 @@ def import_(
             rs = ResponseSet(data=rs.data.join(extra), instrument=rs.instrument, log=log,
                              meta=rs.meta)
         p = write_output(output, write_responses(rs, output))
-        click.echo(f"wrote {p} ({rs.n} respondents)")
+        click.echo(f"wrote {p} ({count(rs.n, 'respondent')})")
     if rejected_path is not None:
         table = log.rejected_rows
         p = write_output(rejected_path, write_frame(table, rejected_path, sheet="rejected"))
-        click.echo(f"wrote {p} ({len(table)} rejected rows)")
+        click.echo(f"wrote {p} ({count(len(table), 'rejected row')})")
     if log_path is not None:
         p = write_output(log_path, write_frame(log_table(log), log_path, sheet="log"))
-        click.echo(f"wrote {p} ({len(log.records)} records)")
+        click.echo(f"wrote {p} ({count(len(log.records), 'record')})")
     if strict and log.rows_rejected:
         raise SystemExit(1)

@@ -8,6 +8,7 @@ import click
 
 from survey.commands._common import number, planning_options, whole_number
 from survey.errors import SurveyError
+from survey.wording import count
 
 
 def _g(x: float, digits: int = 3) -> str:
@@ -58,7 +59,8 @@ def plan(effect: str | None, power: str, alpha: str, icc: str, per_lab: str | No
                               "without --effect for the smallest detectable difference")
         d = plan_sensitivity(j, m, power=pw, alpha=a, icc=rho, ratio=r)
         labs_b = max(1, math.ceil(r * j - 1e-9))
-        click.echo(f"Two groups of {j} + {labs_b} {units} of {m} respondents, ICC {_g(rho)}, "
+        click.echo(f"Two groups of {j} + {labs_b} {units} of {count(m, 'respondent')}, "
+                   f"ICC {_g(rho)}, "
                    f"two-sided alpha = {_g(a)}, power {_g(pw)}")
         click.echo(f"Smallest detectable standardised difference: d = {d:.3f} (t-test on "
                    f"{j + labs_b - 2} df: {units} - 2; design effect 1 + ({m} - 1) x "
@@ -91,7 +93,8 @@ def plan(effect: str | None, power: str, alpha: str, icc: str, per_lab: str | No
             f"constraint. At least {p.min_labs_a} + {p.min_labs_b} {units} are needed."
         )
         return
-    click.echo(f"With {p.per_lab} respondents per {unit}: design effect 1 + ({p.per_lab} - 1) x "
+    click.echo(f"With {count(p.per_lab, 'respondent')} per {unit}: design effect 1 + "
+               f"({p.per_lab} - 1) x "
                f"{_g(p.icc)} = {p.design_effect:.3g}")
     click.echo(f"  {units} needed: {p.labs_a} + {p.labs_b} ({p.labs_a + p.labs_b} in all)")
     click.echo(f"  respondents: {p.n_a} + {p.n_b} ({p.n_a + p.n_b} in all); effective N "

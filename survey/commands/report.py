@@ -16,9 +16,13 @@ from survey.commands._common import (
     write_output,
 )
 from survey.errors import SurveyError
+from survey.wording import count
 
 #: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
 ADJUST_CHOICES = ("holm", "fdr_bh", "none")
+#: Suffixes of files -o is mistaken for (the report is a folder).
+_FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xls", ".csv", ".pdf", ".json", ".zip", ".md",
+                  ".txt", ".png", ".svg")
 #: Languages the report is written in (analysis.report.LANGUAGES).
 LANG_CHOICES = ("en", "zh")
 
@@ -114,6 +118,13 @@ def report(
     out_dir = Path(output)
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the report", file=output)
+    if not out_dir.exists() and out_dir.suffix.lower() in _FILE_SUFFIXES:
+        raise SurveyError(
+            f"-o names a folder (the report is report.html, report.xlsx, figures/ and "
+            f"tables/), not a {out_dir.suffix} file; give a folder, e.g. -o "
+            f"{out_dir.with_suffix('')}",
+            file=output,
+        )
     names = ("report.html", "report.xlsx")
     check_outputs([("-o", out_dir / n) for n in names],
                   [responses, *reading.inputs, prereg_path])
@@ -153,7 +164,7 @@ def report(
                           include_group_answers=include_group_answers, prereg=prereg)
     files = render_report(data, progress=show)
     if show:
-        show(f"writing {len(files)} files")
+        show(f"writing {count(len(files), 'file')}")
     for rel, content in files.items():
         write_output(out_dir / rel, content)
     if quiet:
@@ -175,10 +186,11 @@ def report(
         for d in prereg.deviations:
             click.echo(f"deviation from {Path(prereg.file).name}: {d.kind}: preregistered "
                        f"{d.preregistered}, used {d.used}")
-    figures = sum(1 for rel in files if rel.startswith("figures/"))
+    # a figure is written twice, as PNG and SVG: count figures, not files
+    figures = len({Path(rel).stem for rel in files if rel.startswith("figures/")})
     tables = sum(1 for rel in files if rel.startswith("tables/"))
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
-               f"{figures} figures and {tables} tables")
+               f"{count(figures, 'figure')} (PNG and SVG) and {count(tables, 'table')}")
 
 
 def _check_prereg(record, path, inst, rs, *, by, adjust, alpha, min_group_n, min_answered,

@@ -15,6 +15,7 @@ from survey.commands._common import (
     write_output,
 )
 from survey.errors import SurveyError
+from survey.wording import count
 
 #: Output suffixes ``survey score -o`` writes.
 SUFFIXES = (".csv", ".xlsx")
@@ -72,7 +73,8 @@ def score(
         click.echo(f"blank scores (fewer than {min_answered:g} of the items answered): "
                    + ", ".join(missing))
     kind = "prorated sums" if use_sum else "means"
-    click.echo(f"wrote {p} ({rs.n} respondents x {len(constructs)} constructs, {kind})")
+    click.echo(f"wrote {p} ({count(rs.n, 'respondent')} x "
+               f"{count(len(constructs), 'construct')}, {kind})")
 
 
 def _table_bytes(scores, output: str) -> bytes:

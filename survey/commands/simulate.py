@@ -15,6 +15,7 @@ from survey.commands._common import (
 )
 from survey.errors import SurveyError
 from survey.responses.layouts import LAYOUTS
+from survey.wording import count
 
 
 def _float(value: str, option: str) -> float:
@@ -40,8 +41,15 @@ _EPILOG = "\b\nLayouts (--layout), each as survey import reads it:\n" + "\n".joi
 @instrument_argument
 @click.option("--seed", default="1", show_default=True, metavar="N",
               help="Seed of the random generator; the same seed gives the same file.")
-@click.option("--labs", default="14", show_default=True, metavar="N|REGION=N,...",
-              help="Number of labs, or labs per region, e.g. china=8,united_states=5,other=1.")
+@click.option("--labs", default="14", show_default=True, metavar="N|GROUP=N,...",
+              help="Number of labs, or labs per group of --by, e.g. "
+                   "china=8,united_states=5,other=1.")
+@click.option("--by", default=None, metavar="QUESTION",
+              help="Choice question whose groups the labs are nested in (--labs, --midpoint "
+                   "and --dif name its codes) [default: the first choice question].")
+@click.option("--cluster", default=None, metavar="QUESTION",
+              help="Question that holds the lab code [default: the instrument's cluster "
+                   "key, else lab].")
 @click.option("--respondents-per-lab", "per_lab", default="20-60", show_default=True,
               metavar="A-B", help="Range each lab's number of respondents is drawn from.")
 @click.option("--effect", default="0.5", show_default=True, metavar="D",
@@ -50,11 +58,11 @@ _EPILOG = "\b\nLayouts (--layout), each as survey import reads it:\n" + "\n".joi
               help="Share of latent variance between labs.")
 @click.option("--null", "null", default=None, metavar="H5,H7",
               help="Hypotheses that get no difference.")
-@click.option("--midpoint", multiple=True, metavar="REGION=P",
-              help="Midpoint response style: in REGION an answer is the midpoint with "
+@click.option("--midpoint", multiple=True, metavar="GROUP=P",
+              help="Midpoint response style: in GROUP an answer is the midpoint with "
                    "probability P. Repeatable.")
-@click.option("--dif", multiple=True, metavar="ITEM:REGION=SHIFT",
-              help="Shift ITEM's latent location by SHIFT SD in REGION (a non-invariant "
+@click.option("--dif", multiple=True, metavar="ITEM:GROUP=SHIFT",
+              help="Shift ITEM's latent location by SHIFT SD in GROUP (a non-invariant "
                    "item). Repeatable.")
 @click.option("--missing", default="0.02", show_default=True, metavar="P",
               help="Probability that an answer is blank (completely at random).")
@@ -74,6 +82,8 @@ def simulate(
     instrument: str | None,
     seed: str,
     labs: str,
+    by: str | None,
+    cluster: str | None,
     per_lab: str,
     effect: str,
     icc: str,
@@ -88,8 +98,9 @@ def simulate(
 ) -> None:
     """Simulate responses to INSTRUMENT from its hypotheses (clearly labelled as simulated).
 
-    Labs nested in regions, latent scores with a lab random intercept, graded-response
-    items, optional response styles and a non-invariant item; see the README for the
+    Labs nested in the groups of --by, latent scores with a lab random intercept,
+    graded-response items, optional response styles and a non-invariant item; see the
+    README for the
     model. Respondent ids start with SIM-. With --layout the file is laid out as that
     platform's export of the form survey export writes for it.
     """
@@ -118,6 +129,8 @@ def simulate(
         dif=sim.parse_dif(dif),
         missing=_float(missing, "--missing"),
         inattentive=_float(inattentive, "--inattentive"),
+        by=by,
+        cluster=cluster,
     )
     if layout == "template" and labels is None:
         data = sim.write_simulated(frame, suffix)
@@ -129,5 +142,5 @@ def simulate(
     path = write_output(output, data)
     n_labs = sum(frame.attrs["simulation"]["lab_counts"].values())
     shape = "" if layout == "template" else f", {layout} layout"
-    click.echo(f"wrote {path} ({len(frame)} simulated respondents in {n_labs} labs, "
-               f"seed {frame.attrs['simulation']['seed']}{shape})")
+    click.echo(f"wrote {path} ({count(len(frame), 'simulated respondent')} in "
+               f"{count(n_labs, 'lab')}, seed {frame.attrs['simulation']['seed']}{shape})")
