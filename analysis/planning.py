@@ -186,12 +186,32 @@ def ttest_power(effect: float, n_eff_a: float, n_eff_b: float, df: float,
     crit = float(t_dist.isf(alpha / 2, df))
     if ncp - crit > 40:  # beyond where scipy's noncentral t is accurate; power is 1
         return 1.0
+    upper = float(nct.sf(crit, df, ncp))
     lower = float(nct.cdf(-crit, df, ncp))
-    if not math.isfinite(lower) and ncp > 8:
-        # scipy's far lower tail can fail (nan) with few df; it is below Phi(-ncp), as
-        # T < -crit < 0 needs Z + ncp < 0: under 1e-15 here
-        lower = 0.0
-    return float(nct.sf(crit, df, ncp)) + lower
+    if not math.isfinite(upper):
+        upper = _nct_tail(crit, df, ncp, upper=True)
+    if not math.isfinite(lower):
+        # scipy's far lower tail fails (nan) with few df and a large ncp
+        lower = _nct_tail(-crit, df, ncp, upper=False)
+    return upper + lower
+
+
+def _nct_tail(x: float, df: float, ncp: float, *, upper: bool) -> float:
+    """P(T > x) or P(T < x) for noncentral t, from its definition.
+
+    ``T = (Z + ncp) / sqrt(V / df)`` with ``V`` chi-squared on ``df``, so
+    ``P(T < x) = E_V[Phi(x sqrt(V / df) - ncp)]``, integrated numerically; used where
+    scipy's noncentral t returns nan.
+    """
+    from scipy import integrate
+    from scipy.stats import chi2, norm
+
+    def below(v: float) -> float:
+        return float(norm.cdf(x * math.sqrt(v / df) - ncp)) * float(chi2.pdf(v, df))
+
+    p, _ = integrate.quad(below, 0.0, math.inf, limit=200)
+    p = min(max(p, 0.0), 1.0)
+    return 1.0 - p if upper else p
 
 
 def clustered_power(effect: float, labs_a: int, labs_b: int, per_lab: float, icc: float,

@@ -281,6 +281,15 @@ def test_power_with_few_df_and_a_large_effect_is_finite():
         0, np.inf)
     assert ttest_power(4.0, 30, 30, df) == pytest.approx(upper, rel=1e-9)
     assert math.isfinite(detectable_effect(8.0, 8.0, 2))
+    # ncp 8.25 on 2 df, where scipy's lower tail is nan too (2 + 2 labs of 6 at a large
+    # ICC in a report): the integral gives what scipy gives a little further in
+    lower, _ = integrate.quad(
+        lambda v: stats.norm.cdf(-crit * math.sqrt(v / df) - 8.25) * stats.chi2.pdf(v, df),
+        0, np.inf)
+    n = 2 * (8.25 / 3.0) ** 2   # effect 3.0 with n + n gives ncp 8.25
+    assert ttest_power(3.0, n, n, df) == pytest.approx(
+        stats.nct.sf(crit, df, 8.25) + lower, rel=1e-9)
+    assert math.isfinite(detectable_effect(3.0, 3.0, 2))
 
 
 def test_cli_sensitivity_and_cluster_name():
