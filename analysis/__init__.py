@@ -5,7 +5,7 @@ DataFrame) and returns DataFrames with the fixed columns documented in each func
 """
 
 from analysis.compare import Comparison, compare_groups, compare_responses
-from analysis.hypotheses import evaluate_hypotheses
+from analysis.hypotheses import decide_hypotheses, evaluate_hypotheses
 from analysis.invariance import FitResult, Invariance, fit_mgcfa, measurement_invariance
 from analysis.multilevel import (
     agreement_summary,
@@ -14,8 +14,15 @@ from analysis.multilevel import (
     fit_random_intercept,
     lab_agreement,
     lab_icc,
+    resolve_cluster,
 )
-from analysis.planning import Plan, plan_study, plan_table
+from analysis.planning import (
+    Plan,
+    detectable_effect,
+    plan_sensitivity,
+    plan_study,
+    plan_table,
+)
 from analysis.reliability import (
     AlphaStats,
     OneFactor,
@@ -37,6 +44,7 @@ __all__: list[str] = [
     "Comparison",
     "compare_groups",
     "compare_responses",
+    "decide_hypotheses",
     "evaluate_hypotheses",
     "FitResult",
     "Invariance",
@@ -48,11 +56,14 @@ __all__: list[str] = [
     "fit_random_intercept",
     "lab_agreement",
     "lab_icc",
+    "resolve_cluster",
     "acquiescence_corrected_scores",
     "acquiescence_sensitivity",
     "compare_styles",
     "style_indices",
     "Plan",
+    "detectable_effect",
+    "plan_sensitivity",
     "plan_study",
     "plan_table",
     "AlphaStats",

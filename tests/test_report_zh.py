@@ -33,6 +33,7 @@ STATISTICS = {
     "Hedges'", "Cronbach's", "McDonald's", "McDonald", "Games", "Howell", "Kruskal", "Wallis",
     "Holm", "Benjamini", "Hochberg", "Chen", "nlme", "lme", "lavaan", "Heywood", "SIM",
     "R",  # (R) marks a reverse-keyed item
+    "d", "TOST",  # the detectable standardised difference; two one-sided tests
 }
 #: Names of platforms (proper names, as their Chinese users write them).
 PLATFORMS = {"KoboToolbox", "ODK", "Qualtrics", "LimeSurvey", "REDCap"}
