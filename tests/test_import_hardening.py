@@ -292,3 +292,24 @@ def test_binary_garbage_is_refused_in_a_short_line(tmp_path, tiny_yaml):
 
 def test_policy_defaults_keep_rows():
     assert Policy().reject_missing_groups is False
+
+
+def test_near_duplicate_codes_of_the_instruments_own_cluster_question(tmp_path, tiny_yaml):
+    """An instrument naming its cluster question (cluster: team) is checked on that one;
+    cluster: null checks none."""
+    yaml = tiny_yaml.replace("  - {id: lab, type: text, required: true, text: {en: Lab code, "
+                             "zh: 实验室代码}}",
+                             "  - {id: lab, type: text, required: true, text: {en: Lab code, "
+                             "zh: 实验室代码}}\n  - {id: team, type: text, text: {en: Team, "
+                             "zh: 团队}}")
+    rows = "".join(f"R{i},china,CN-01,4,2,4,{team}\n" for i, team in
+                   enumerate(["T-1", "t-1", "T-1"]))
+    body = "respondent_id,lab_region,lab,a1,a2,attn1,team\n" + rows
+    path = tmp_path / "r.csv"
+    path.write_text(body, encoding="utf-8")
+    from survey.instrument import loads
+
+    rs = read_responses(path, loads(yaml.replace("groups:", "cluster: team\ngroups:", 1)))
+    assert [(r.reason, r.column) for r in rs.log.records] == [("similar_codes", "team")]
+    rs = read_responses(path, loads(yaml.replace("groups:", "cluster: null\ngroups:", 1)))
+    assert rs.log.records == []

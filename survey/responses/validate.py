@@ -495,9 +495,10 @@ _REJECT_MESSAGES = {
 _REJECT_COLUMNS = {"missing_id": "respondent_id"}
 
 
-def cluster_question(instrument: Instrument) -> str:
-    """The grouping question that names each respondent's cluster (lab)."""
-    return getattr(instrument, "cluster", None) or "lab"
+def cluster_question(instrument: Instrument) -> str | None:
+    """The grouping question that names each respondent's cluster (lab), or None when
+    the instrument says respondents are not clustered (``cluster: null``)."""
+    return getattr(instrument, "cluster", "lab")
 
 
 def _code_key(value: str) -> str:
@@ -520,7 +521,7 @@ def _warn_similar_codes(out: dict, keep, instrument: Instrument, raw: RawRespons
     from collections import Counter
 
     var = cluster_question(instrument)
-    if var not in out or var not in raw.frame.columns:
+    if var is None or var not in out or var not in raw.frame.columns:
         return
     values = out[var][keep]
     counts = Counter(v for v in values if isinstance(v, str))
