@@ -446,7 +446,7 @@ def check_outputs(
                 )
 
 
-def write_output(path: str | Path, data: bytes) -> Path:
+def write_output(path: str | Path, data: bytes | Iterable[bytes]) -> Path:
     """Write ``data`` to ``path`` whole or not at all, creating its folder.
 
     The bytes go to a temporary file beside ``path`` that is renamed over it, so a
@@ -456,8 +456,9 @@ def write_output(path: str | Path, data: bytes) -> Path:
     ----------
     path : str or Path
         The output file.
-    data : bytes
-        Its content.
+    data : bytes or iterable of bytes
+        Its content, whole or in pieces written as they come (a large table need not
+        be held in memory twice).
 
     Returns
     -------
@@ -477,7 +478,12 @@ def write_output(path: str | Path, data: bytes) -> Path:
     tmp = p.with_name(f".{p.name}.part")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
+        if isinstance(data, bytes | bytearray | memoryview):
+            tmp.write_bytes(data)
+        else:
+            with tmp.open("wb") as out:
+                for piece in data:
+                    out.write(piece)
         os.replace(tmp, p)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -77,12 +78,12 @@ def score(
                f"{count(len(constructs), 'construct')}, {kind})")
 
 
-def _table_bytes(scores, output: str) -> bytes:
-    """CSV via pandas (unrounded floats, text neutralised) or an .xlsx workbook."""
+def _table_bytes(scores, output: str) -> bytes | Iterator[bytes]:
+    """CSV (unrounded floats, text neutralised; in pieces) or an .xlsx workbook."""
     if Path(output).suffix.lower() == ".xlsx":
         from survey.responses.writers import write_frame
 
         return write_frame(scores, ".xlsx", sheet="scores")
-    from survey.outputs import csv_bytes
+    from survey.outputs import csv_pieces
 
-    return csv_bytes(scores)
+    return csv_pieces(scores)
