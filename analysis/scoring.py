@@ -168,8 +168,12 @@ def score_scales(
     front = [c for c in front if c in data.columns]
     out = data[front].copy()
 
-    x = keyed_matrix(data, inst, list(inst.item_ids))
-    means = construct_means(x, inst, min_answered)
+    # construct by construct: a few columns of floats at a time, not the whole matrix
+    means = np.empty((len(data), len(inst.constructs)))
+    for k, construct in enumerate(inst.constructs):
+        x = keyed_matrix(data, inst, construct)
+        means[:, k] = _means(x, np.array([x.shape[1]]), min_answered)[:, 0]
+        del x
     if method == "sum":
         means = means * np.array([len(c.items) for c in inst.constructs])
     scores = pd.DataFrame(means, index=data.index, columns=[c.id for c in inst.constructs])
@@ -209,21 +213,36 @@ def construct_means(x: np.ndarray, instrument: Instrument, min_answered: float) 
     """
     import numpy as np
 
-    sizes = np.array([len(c.items) for c in instrument.constructs])
-    answered = ~np.isnan(x)
-    filled = np.where(answered, x, 0.0)
+    return _means(x, np.array([len(c.items) for c in instrument.constructs]), min_answered)
+
+
+#: Rows :func:`_means` works on at a time (its temporaries stay a few megabytes).
+_ROWS_AT_ONCE = 65536
+
+
+def _means(x: np.ndarray, sizes: np.ndarray, min_answered: float) -> np.ndarray:
+    """:func:`construct_means` for columns in consecutive groups of ``sizes`` items,
+    block of rows by block of rows (each row's result does not depend on the others)."""
+    import numpy as np
+
     # Items are stored construct by construct, so each construct is a contiguous slice
     # and one reduceat sums all of them at once.
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-    if x.shape[1]:
-        totals = np.add.reduceat(filled, starts, axis=1)
-        counts = np.add.reduceat(answered.astype(np.float64), starts, axis=1)
-    else:
-        totals = counts = np.empty((len(x), 0))
     need = np.ceil(min_answered * sizes - 1e-9)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = totals / counts
-    means[(counts < need) | (counts == 0)] = np.nan
+    means = np.empty((len(x), len(sizes)))
+    for lo in range(0, len(x), _ROWS_AT_ONCE):
+        block = x[lo:lo + _ROWS_AT_ONCE]
+        answered = ~np.isnan(block)
+        filled = np.where(answered, block, 0.0)
+        if block.shape[1]:
+            totals = np.add.reduceat(filled, starts, axis=1)
+            counts = np.add.reduceat(answered.astype(np.float64), starts, axis=1)
+        else:
+            totals = counts = np.empty((len(block), 0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            part = totals / counts
+        part[(counts < need) | (counts == 0)] = np.nan
+        means[lo:lo + len(block)] = part
     return means
 
 
