@@ -540,6 +540,7 @@ def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str
     import pandas as pd
 
     from survey.responses.tables import as_text
+    from survey.responses.validate import stripped_values
 
     frame = table.frame
     rows = raw.frame.index
@@ -549,25 +550,32 @@ def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str
     heads = [[(h or "").strip() for h in table.header]]
     for r in dropped:
         heads.append([("" if pd.isna(v) else str(v).strip()) for v in frame.loc[r]])
-    sub = frame.loc[frame.index.isin(rows)]
+    sub = frame if rows.equals(frame.index) else frame.loc[frame.index.isin(rows)]
     best = np.zeros(len(sub), dtype=np.int64)
     filled = np.zeros(len(sub), dtype=np.int64)
     equal = [np.zeros(len(sub), dtype=np.int64) for _ in heads]
+    text_codes: dict[object, np.ndarray] = {}
+    hits = 0
     for j in sub.columns:
         col = sub[j]
         if pd.api.types.is_numeric_dtype(col.dtype):
-            filled += col.notna().to_numpy()
             continue
         # through the distinct values of the column, not cell by cell
-        codes, uniques = pd.factorize(as_text(col), use_na_sentinel=True)
+        codes, uniques = pd.factorize(col if col.dtype == object else as_text(col),
+                                      use_na_sentinel=True)
+        text_codes[j] = codes
         where = np.where(codes < 0, len(uniques), codes)
-        filled += codes >= 0
-        stripped = [v.strip() if isinstance(v, str) else "" for v in uniques]
+        stripped = [v if isinstance(v, str) else "" for v in stripped_values(uniques)[0]]
         for k, head in enumerate(heads):
             h = head[j] if j < len(head) else ""
             if h and h in stripped:
                 hit = np.array([v == h for v in stripped] + [False], dtype=bool)
                 equal[k] += hit[where]
+                hits += 1
+    if hits < 2:  # no row can repeat two cells of a header
+        return {}
+    for j in sub.columns:
+        filled += text_codes[j] >= 0 if j in text_codes else sub[j].notna().to_numpy()
     for eq in equal:
         best = np.maximum(best, eq)
     hit = (best >= 2) & (2 * best >= filled)

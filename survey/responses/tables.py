@@ -458,28 +458,74 @@ def sniff_delimiter(text: str) -> str:
     return best[2]
 
 
-def _read_text_table(data: bytes, file: str,
-                     encoding: str | None = None) -> tuple[Any, list[str]]:
-    """The records of a text file: an Arrow table when the fast parser reads it cleanly,
-    else lists of cells from the csv module (see :func:`_arrow_parse`)."""
-    text, enc = decode(data, file, encoding)
-    notes = [f"encoding: {enc}"]
-    if not text.strip():
-        raise ResponseFileError("the file is empty; export the responses again", file=file)
-    if "\r\r\n" in text:  # CRLF converted to CRLF again: not a blank line per row
-        text = text.replace("\r\r\n", "\r\n")
-        notes.append("line ends \\r\\r\\n read as one")
-    delim = sniff_delimiter(text)
+class _NotTextProblem(Exception):
+    """Carries a refusal about the content (not about reading the text) past the
+    handler that words text-reading refusals of a file named like a workbook."""
+
+    def __init__(self, error: ResponseFileError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class _TextStream:
+    """The fast parser's batches of a text file, and what converting them needs."""
+
+    stream: Any
+    size: int      # bytes parsed (bounds the rows)
+    quoted: bool   # the text holds a quote (only then can a cell hold a line break)
+    delim: str
+
+
+def _read_text_table(data: bytes, file: str, encoding: str | None = None,
+                     use_fast: bool = True) -> tuple[Any, list[str]]:
+    """The records of a text file: the fast parser's stream of batches when it can read
+    the file (see :func:`_arrow_parse`), else lists of cells from the csv module."""
+    text: str | None = None
+    if encoding is None and data.isascii() and b"\r\r\n" not in data:
+        # plain ASCII is UTF-8 as it is: the checks below look at the bytes, and no
+        # decoded copy of the file is made unless the careful reading needs it
+        enc = "utf-8"
+        if not data or _BLANK_ASCII.fullmatch(data):
+            raise ResponseFileError("the file is empty; export the responses again",
+                                    file=file)
+        notes = [f"encoding: {enc}"]
+        delim = sniff_delimiter(data[:65536].decode("ascii"))
+        size, quoted = len(data), b'"' in data
+        source: Any = data
+    else:
+        text, enc = decode(data, file, encoding)
+        notes = [f"encoding: {enc}"]
+        if not text or text.isspace():
+            raise ResponseFileError("the file is empty; export the responses again",
+                                    file=file)
+        changed = "\r\r\n" in text
+        if changed:  # CRLF converted to CRLF again: not a blank line per row
+            text = text.replace("\r\r\n", "\r\n")
+            notes.append("line ends \\r\\r\\n read as one")
+        delim = sniff_delimiter(text)
+        size, quoted = len(text), '"' in text  # only a quoted cell holds a line break
+        if not changed and enc in ("utf-8", "utf-8 with BOM"):
+            # the file's own bytes are the text in UTF-8: parse them, and let the
+            # decoded text (as large as the file) go first
+            source = memoryview(data)[3:] if enc == "utf-8 with BOM" else data
+            size = len(source)
+            text = None
+        else:
+            source = text.encode("utf-8")
+            size = len(source)
     shown = {"\t": "tab"}.get(delim, delim)
     notes.append("delimiter: " + shown)
     # A free-text answer may be longer than the csv module's default limit (128 KiB);
     # no cell can be longer than the file.
-    if csv.field_size_limit() < len(text):
-        csv.field_size_limit(len(text) + 1)
-    fast = _arrow_parse(text, delim)
+    if csv.field_size_limit() < size:
+        csv.field_size_limit(size + 1)
+    fast = _arrow_parse(source, delim) if use_fast else None
     if fast is not None:
-        _refuse_swallowed_arrow(fast, delim, file)
-        return fast, notes
+        return _TextStream(fast, size, quoted, delim), notes
+    if text is None:
+        text = bytes(source).decode("utf-8")
+    del source
     try:
         # strict first: it stops at a quote that is never closed; anything else it
         # dislikes (a quote inside a cell) is read leniently, as spreadsheets do
@@ -528,9 +574,9 @@ def _refuse_open_quote(text: str, rows: list[list[str]], delim: str, file: str) 
         file=file, row=where + 1, column=column_letter(col))
 
 
-def _arrow_parse(text: str, delim: str) -> Any:
+def _arrow_parse(text: str | bytes | memoryview, delim: str) -> Any:
     """Parse delimited text with pyarrow's CSV reader, every cell as text; None when it
-    cannot read the file as a clean table.
+    cannot read the file as a clean table. ``text`` is a ``str``, or its UTF-8 bytes.
 
     pyarrow reads quoting exactly as the csv module's lenient mode does (doubled quotes,
     line breaks inside quoted cells, a quote inside an unquoted cell kept as text), but
@@ -539,23 +585,28 @@ def _arrow_parse(text: str, delim: str) -> Any:
     many or too few), a quote never closed, a cell longer than its block; then the csv
     module reads the file and every check applies. ``""`` comes back as null, which is
     how the csv path's empty cells end up too.
+
+    The result is a stream of record batches of about :data:`ARROW_BLOCK_BYTES` each
+    (parsed ahead on the other cores), so that a large file is never held as text cells
+    whole: :func:`_table_from_arrow` converts each batch and lets it go. A refusal can
+    come part-way through the stream; the careful reading then starts over.
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
+    raw = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), None)
+        # the first record only: lines are cut lazily, the text is never copied whole
+        first = next(csv.reader(_lines(raw), delimiter=delim), None)
     except csv.Error:
         return None
     if not first:
         return None
     names = [f"c{j}" for j in range(len(first))]
-    raw = text.encode("utf-8")
     try:
-        return pacsv.read_csv(
-            io.BytesIO(raw),
-            read_options=pacsv.ReadOptions(column_names=names,
-                                           block_size=max(1 << 20, min(len(raw) + 1, 1 << 26))),
+        return pacsv.open_csv(
+            pa.BufferReader(pa.py_buffer(raw)),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"',
                                               double_quote=True, escape_char=False,
                                               newlines_in_values=True,
@@ -568,8 +619,30 @@ def _arrow_parse(text: str, delim: str) -> Any:
         return None
 
 
-def _refuse_swallowed_arrow(table: Any, delim: str, file: str) -> None:
-    """:func:`_refuse_swallowed_rows` for an Arrow table: only cells with line breaks."""
+#: Bytes of text per batch of the fast CSV parser (a row longer than this is read
+#: carefully).
+ARROW_BLOCK_BYTES = 1 << 20
+#: ASCII text that :meth:`str.isspace` calls blank (it counts \x1c-\x1f as spaces).
+_BLANK_ASCII = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]*")
+#: A line end: ``\r\n``, ``\r`` or ``\n``.
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _lines(raw: bytes | memoryview):
+    """The lines of UTF-8 text with their line ends, one at a time, as
+    ``io.StringIO(text, newline="")`` gives them (no byte of a multi-byte character is a
+    line end, so the bytes are cut where the text is)."""
+    start, n = 0, len(raw)
+    while start < n:
+        m = _LINE_END.search(raw, start)
+        end = m.end() if m else n
+        yield bytes(raw[start:end]).decode("utf-8")
+        start = end
+
+
+def _refuse_swallowed_arrow(table: Any, delim: str, file: str, first: int = 0) -> None:
+    """:func:`_refuse_swallowed_rows` for an Arrow table or batch whose first row is row
+    ``first`` of the parsed text (0-based): only its cells with line breaks are looked at."""
     import pyarrow.compute as pc
 
     width = table.num_columns
@@ -581,14 +654,15 @@ def _refuse_swallowed_arrow(table: Any, delim: str, file: str) -> None:
         if not pc.any(hit).as_py():
             continue
         for i in pc.indices_nonzero(pc.fill_null(hit, False)).to_pylist():
-            rows.setdefault(i, [""] * width)[j] = col[i].as_py()
-    _refuse_swallowed_rows([rows.get(i, [""] * width) if i in rows else None
-                            for i in range(max(rows) + 1)] if rows else [], delim, file,
-                           width=width)
+            rows.setdefault(first + i, [""] * width)[j] = col[i].as_py()
+    if rows:
+        _refuse_swallowed_rows([rows[i] for i in sorted(rows)], delim, file, width=width,
+                               numbers=sorted(rows))
 
 
 def _refuse_swallowed_rows(rows: list[list[str]], delim: str, file: str,
-                           width: int | None = None) -> None:
+                           width: int | None = None,
+                           numbers: list[int] | None = None) -> None:
     """A cell holding whole rows of the file: a quote opened where it should not be.
 
     A quote opened by mistake (``"CN-01,,3,...``) runs on to the next quote in the file,
@@ -601,7 +675,7 @@ def _refuse_swallowed_rows(rows: list[list[str]], delim: str, file: str,
     width = len(rows[0]) if width is None else width
     if width < 3:
         return
-    for i, rec in enumerate(rows):
+    for i, rec in zip(range(len(rows)) if numbers is None else numbers, rows, strict=True):
         for j, cell in enumerate(rec or ()):
             if ("\n" not in cell and "\r" not in cell) or cell.count(delim) < width - 1:
                 continue
@@ -1083,7 +1157,7 @@ def read_table(
     """
     import pandas as pd
 
-    if not data or not data.strip():
+    if not data or data.isspace():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
     name = str(file).lower()
     hint = None
@@ -1121,6 +1195,19 @@ def read_table(
         named_workbook = name.endswith((".xlsx", ".xlsm", ".xls"))
         try:
             rows, notes = _read_text_table(data, file, encoding)
+            fast = None
+            if not isinstance(rows, list):
+                try:
+                    fast = _table_from_arrow(rows.stream, notes, file, expected, rows.size,
+                                             rows.quoted, rows.delim)
+                except ResponseFileError as exc:
+                    if not getattr(exc, "reading_text", False):
+                        raise _NotTextProblem(exc) from None
+                    raise
+                if fast is None:  # the fast parser refused a row part-way: read carefully
+                    rows, _ = _read_text_table(data, file, encoding, use_fast=False)
+        except _NotTextProblem as wrapped:
+            raise wrapped.error from None
         except ResponseFileError as exc:
             if not named_workbook:
                 raise
@@ -1133,9 +1220,9 @@ def read_table(
         if named_workbook:
             notes.insert(0, f"named .{name.rsplit('.', 1)[-1]} but holds delimited text, "
                          "read as such")
+        if fast is not None:
+            return fast
         from_workbook = False
-        if not isinstance(rows, list):
-            return _table_from_arrow(rows, notes, file, expected)
 
     # drop trailing empty rows (spreadsheets and CSV writers leave them)
     end = len(rows)
@@ -1181,28 +1268,67 @@ def read_table(
                  sheet_hint=hint)
 
 
-def _arrow_column(body: Any) -> Any:
-    """A column of text cells as numpy: float64 when every filled cell is a whole number
-    written plainly (so that it reads back as the same text), else objects (str, None).
+def _text_objects(body: Any) -> Any:
+    """A column of text as an object array (str, None for empty).
 
-    Plainly: ASCII digits only (no sign, space or other script), no leading zero, at most
-    18 digits; ``04``, ``+4``, `` 4`` and ``٤`` keep the column text.
+    A column with few distinct texts (a region, a role) holds one ``str`` per distinct
+    text, shared by its cells, rather than one per cell: a tenth of the memory, and
+    later look-ups hash each text once.
     """
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    filled = len(body) - body.null_count
-    if filled and pc.all(pc.utf8_is_digit(body)).as_py() \
-            and pc.max(pc.utf8_length(body)).as_py() <= 18 \
-            and not pc.any(pc.and_(pc.starts_with(body, "0"),
-                                   pc.greater(pc.utf8_length(body), 1))).as_py():
-        try:
-            ints = pc.cast(body, pa.int64())
-        except pa.ArrowInvalid:  # digits of another script
-            return body.to_numpy(zero_copy_only=False)
-        return ints.to_numpy(zero_copy_only=False).astype(np.float64)
-    return body.to_numpy(zero_copy_only=False)
+    if isinstance(body, pa.ChunkedArray):
+        body = body.combine_chunks()
+    n = len(body)
+    # ids and free text are (nearly) all distinct: a look at the first rows tells
+    if n < 1000 or pc.count_distinct(body.slice(0, 1000)).as_py() > 250:
+        return body.to_numpy(zero_copy_only=False)
+    encoded = pc.dictionary_encode(body)
+    if len(encoded.dictionary) > n // 4:
+        return body.to_numpy(zero_copy_only=False)
+    lookup = np.empty(len(encoded.dictionary) + 1, dtype=object)
+    lookup[:-1] = encoded.dictionary.to_numpy(zero_copy_only=False)
+    lookup[-1] = None
+    codes = encoded.indices.fill_null(len(lookup) - 1).to_numpy(zero_copy_only=False)
+    return lookup[codes]
+
+
+def _single_digits(body: Any) -> Any:
+    """float64 of a text column whose every filled cell is one ASCII digit (answer codes
+    1-9, the common case), read straight from Arrow's buffers; None for anything else.
+
+    A filled cell has at least one character (an empty one is null), so when the
+    characters of the column number as many as its filled cells, each holds one, and
+    they lie end to end in row order.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(body, pa.ChunkedArray):
+        body = body.combine_chunks()
+    n = len(body)
+    filled = n - body.null_count
+    if not filled or body.type != pa.string():
+        return None
+    validity, offsets_buf, data_buf = body.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32, count=2, offset=4 * body.offset)
+    first = int(offsets[0])
+    last = int(np.frombuffer(offsets_buf, dtype=np.int32, count=1,
+                             offset=4 * (body.offset + n))[0])
+    if last - first != filled or data_buf is None:
+        return None
+    digits = np.frombuffer(data_buf, dtype=np.uint8, count=filled, offset=first) - 48
+    if (digits > 9).any():  # not a digit (uint8: below '0' wraps round)
+        return None
+    if filled == n:
+        return digits.astype(np.float64)
+    valid = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little",
+                          count=body.offset + n)[body.offset:].view(bool)
+    codes = np.full(n, np.nan)
+    codes[valid] = digits
+    return codes
 
 
 def _empty_runs(empty: Any, first: int, notes: list[str]) -> Any:
@@ -1226,9 +1352,9 @@ def _empty_runs(empty: Any, first: int, notes: list[str]) -> Any:
 
 
 
-def _table_from_arrow(parsed: Any, notes: list[str], file: str,
-                      expected: Iterable[str]) -> Table:
-    """:func:`read_table`'s steps on an Arrow table of text cells, column by column.
+def _table_from_arrow(stream: Any, notes: list[str], file: str, expected: Iterable[str],
+                      size: int, quoted: bool = True, delim: str = ",") -> Table | None:
+    """:func:`read_table`'s steps on the fast parser's batches of text cells, batch by batch.
 
     The same header search, trailing and long runs of empty rows, and trimming of blank
     trailing columns as for lists of cells; every row has the header's cell count (the
@@ -1236,24 +1362,65 @@ def _table_from_arrow(parsed: Any, notes: list[str], file: str,
     number written plainly (``4``, ``12``, not ``04``, ``+4``, `` 4``) becomes float64, as
     a workbook's number column does: its text reads back unchanged through
     :func:`as_text`, and validation checks it in bulk. Other columns are text.
+
+    Each batch is converted and let go: the numbers go straight into the one block the
+    frame keeps (``size``, the bytes parsed, bounds the rows, so the block is reserved
+    once and only the rows written are ever touched). None when the parser refuses a
+    batch part-way; the careful reading then reads the file.
     """
     import numpy as np
     import pandas as pd
-    import pyarrow.compute as pc
+    import pyarrow as pa
 
-    n = parsed.num_rows
-    empty = np.ones(n, dtype=bool)
-    for col in parsed.columns:
-        blank = pc.fill_null(pc.utf8_is_space(col), True)  # "" is null here
-        empty &= blank.to_numpy(zero_copy_only=False)
-    end = n
-    while end and empty[end - 1]:
-        end -= 1
+    batches = iter(stream)
+    head: list[Any] = []
+    try:
+        for batch in batches:
+            head.append(batch)
+            if sum(b.num_rows for b in head) > HEADER_SCAN_ROWS:
+                break
+    except pa.ArrowException:
+        return None
+    width = len(stream.schema)
+    top = pa.Table.from_batches(head, schema=stream.schema).slice(0, HEADER_SCAN_ROWS)
+    head_rows = [list(r) for r in zip(*top.to_pydict().values(), strict=True)]
+    # an empty row never holds the expected names: searching past the last filled row
+    # (not known yet) finds the same header
+    h = _find_header(head_rows, expected) if head_rows else 0
+    skip = h + 1  # parsed rows before the data
+    block = _NumberBlock(width, _rows_estimate(head, size, width))
+    builders = [_ColumnBuilder(block) for _ in range(width)]
+    empty_parts: list[Any] = []
+    seen = 0
+
+    def consume(batch: Any) -> None:
+        nonlocal seen
+        if quoted:
+            try:
+                _refuse_swallowed_arrow(batch, delim, file, seen)
+            except ResponseFileError as exc:
+                exc.reading_text = True  # as the text reading's refusals (read_table)
+                raise
+        empty_parts.append(_empty_batch_rows(batch))
+        body = batch.slice(skip - seen) if seen < skip else batch
+        seen += batch.num_rows
+        if body.num_rows:
+            for builder, col in zip(builders, body.columns, strict=True):
+                builder.add(col)
+
+    for batch in head:
+        consume(batch)
+    head.clear()
+    try:
+        for batch in batches:
+            consume(batch)
+    except pa.ArrowException:
+        return None
+    empty = np.concatenate(empty_parts) if empty_parts else np.ones(0, dtype=bool)
+    filled = np.flatnonzero(~empty)
+    end = int(filled[-1]) + 1 if len(filled) else 0
     if not end:
         raise ResponseFileError("the file is empty; export the responses again", file=file)
-    top = parsed.slice(0, min(end, HEADER_SCAN_ROWS)).to_pydict()
-    head_rows = [list(r) for r in zip(*top.values(), strict=True)]
-    h = _find_header(head_rows, expected)
     if h > 0:
         notes.append(f"header row: {h + 1} (rows above it skipped)")
     header = [_header_text(c) for c in head_rows[h]]
@@ -1262,16 +1429,11 @@ def _table_from_arrow(parsed: Any, notes: list[str], file: str,
     take = None
     if not keep.all():
         numbers = numbers[keep]
-        take = np.flatnonzero(keep) + h + 1
-    cols: dict[int, Any] = {}
-    for j, col in enumerate(parsed.columns):
-        body = col.slice(h + 1, end - h - 1) if take is None else col.take(take)
-        cols[j] = _arrow_column(body)
-    width = len(header)
-    if cols:
-        index = pd.Index(numbers, dtype="int64")
-        frame = pd.DataFrame({j: pd.Series(v, index=index, dtype=v.dtype, copy=False)
-                              for j, v in cols.items()})
+        take = np.flatnonzero(keep)
+    rows = max(end - h - 1, 0)
+    index = pd.Index(numbers, dtype="int64")
+    if width:
+        frame = block.frame([b.values(rows, take) for b in builders], index)
     else:
         frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
     while width and header[-1] == "" and frame[width - 1].isna().all():
@@ -1279,6 +1441,191 @@ def _table_from_arrow(parsed: Any, notes: list[str], file: str,
         header.pop()
         width -= 1
     return Table(header=header, frame=frame, file=file, header_row=h + 1, notes=notes)
+
+
+def _empty_batch_rows(batch: Any) -> Any:
+    """Per row of a batch of text cells: True when every cell is empty or spaces."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    empty = np.ones(batch.num_rows, dtype=bool)
+    # the fullest columns first: once no row is empty in them, the rest cannot change it
+    for col in sorted(batch.columns, key=lambda c: c.null_count):
+        blank = pc.fill_null(pc.utf8_is_space(col), True)  # "" is null here
+        empty &= blank.to_numpy(zero_copy_only=False)
+        if not empty.any():
+            break
+    return empty
+
+
+def _rows_estimate(head: list[Any], size: int, width: int) -> int:
+    """Rows of a file of ``size`` bytes, from the bytes per row of its first batches
+    (cells plus delimiters), with a margin; exact when they hold the whole file."""
+    import numpy as np
+
+    rows = sum(b.num_rows for b in head)
+    used = rows * max(width, 1)
+    for batch in head:
+        for col in batch.columns:
+            offsets = np.frombuffer(col.buffers()[1], dtype=np.int32,
+                                    count=col.offset + len(col) + 1)
+            used += int(offsets[-1]) - int(offsets[col.offset])
+    if not rows or used >= size:
+        return rows
+    return int(size / (used / rows) * 1.05) + 1024
+
+
+class _NumberBlock:
+    """The two-dimensional float64 block the numeric columns of a parsed file share.
+
+    Each column found to hold numbers gets a row of the block and is written into it
+    batch by batch, and the frame takes the block without a copy. The block is sized
+    from an estimate of the file's rows and grown (once, copying) if the file has more.
+    """
+
+    def __init__(self, width: int, capacity: int) -> None:
+        self.width = width
+        self.capacity = max(capacity, 1)
+        self.data: Any = None
+        self.used = 0
+
+    def slot(self) -> int:
+        """A fresh row of the block, for a column that turned out to hold numbers."""
+        import numpy as np
+
+        if self.data is None:
+            self.data = np.empty((self.width, self.capacity))
+        self.used += 1
+        return self.used - 1
+
+    def fit(self, rows: int) -> None:
+        """Make room for ``rows`` rows."""
+        import numpy as np
+
+        if rows <= self.capacity:
+            return
+        capacity = max(rows, int(self.capacity * 1.5))
+        grown = np.empty((self.width, capacity))
+        grown[:self.used, :self.capacity] = self.data[:self.used]
+        self.data, self.capacity = grown, capacity
+
+    def frame(self, columns: list[Any], index: Any) -> pd.DataFrame:
+        """The frame of the finished columns (float64 views of block rows, or objects)."""
+        import numpy as np
+        import pandas as pd
+
+        n = len(index)
+        rows = [k for k, v in enumerate(columns) if v.dtype == np.float64]
+        texts = [k for k, v in enumerate(columns) if v.dtype != np.float64]
+        base = self.data
+        if len(texts) > _MAX_TEXT_INSERTS or len(rows) < 2 or base is None:
+            return pd.DataFrame({k: pd.Series(v, index=index, dtype=v.dtype, copy=False)
+                                 for k, v in enumerate(columns)})
+        # the block rows of the numeric columns, in column order, as one 2-D view
+        start = base.__array_interface__["data"][0]
+        first = [(columns[k].__array_interface__["data"][0] - start) // base.strides[0]
+                 if np.shares_memory(columns[k], base) else -1 for k in rows]
+        if first == list(range(first[0], first[0] + len(rows))) and first[0] >= 0 and \
+                all(columns[k].strides == (8,) and len(columns[k]) == n for k in rows):
+            values = base[first[0]:first[0] + len(rows), :n]
+        else:  # a column that changed kind part-way, or rows left out: one copy
+            values = np.stack([columns[k] for k in rows])
+        frame = pd.DataFrame(values.T, index=index, columns=rows, copy=False)
+        for k in texts:
+            frame.insert(k, k, pd.Series(columns[k], index=index, dtype=object, copy=False))
+        return frame
+
+
+#: Text columns placed one by one among the numbers by :meth:`_NumberBlock.frame`; with
+#: more, the frame is built as pandas does (each insertion adds a block).
+_MAX_TEXT_INSERTS = 40
+
+
+class _ColumnBuilder:
+    """One column of the fast parser's batches as numpy, judged on the whole column:
+    float64 while every filled cell is a whole number written plainly (see
+    :func:`_plain_numbers`), text (objects) once any is not, all None when nothing is
+    filled."""
+
+    def __init__(self, block: _NumberBlock) -> None:
+        self.block = block
+        self.kind = "null"
+        self.n = 0          # rows added
+        self.slot = -1      # this column's row of the block, while it holds numbers
+        self.texts: list[Any] = []
+
+    def add(self, col: Any) -> None:
+        import numpy as np
+
+        n = len(col)
+        if col.null_count == n:
+            if self.kind == "number":
+                self.block.fit(self.n + n)
+                self.block.data[self.slot, self.n:self.n + n] = np.nan
+            elif self.kind == "text":
+                self.texts.append(np.full(n, None, dtype=object))
+            self.n += n
+            return
+        values = _plain_numbers(col) if self.kind != "text" else None
+        if values is not None:
+            if self.kind == "null":
+                self.slot = self.block.slot()
+                self.block.fit(self.n + n)
+                self.block.data[self.slot, :self.n] = np.nan
+                self.kind = "number"
+            self.block.fit(self.n + n)
+            self.block.data[self.slot, self.n:self.n + n] = values
+        else:
+            if self.kind == "number":  # the numbers so far are written back as their text
+                import pandas as pd
+
+                numbers = self.block.data[self.slot, :self.n]
+                self.texts = [as_text(pd.Series(numbers)).to_numpy()]
+            elif self.kind == "null":
+                self.texts = [np.full(self.n, None, dtype=object)]
+            self.kind = "text"
+            self.texts.append(_text_objects(col))
+        self.n += n
+
+    def values(self, rows: int, take: Any) -> Any:
+        """The finished column: its first ``rows`` rows (then ``take`` of them)."""
+        import numpy as np
+
+        if self.kind == "number":
+            out = self.block.data[self.slot, :rows]
+        elif self.kind == "text":
+            out = np.concatenate(self.texts)[:rows] if len(self.texts) > 1 else \
+                self.texts[0][:rows]
+        else:
+            out = np.full(rows, None, dtype=object)
+        return out if take is None else out[take]
+
+
+def _plain_numbers(body: Any) -> Any:
+    """float64 of a column of text cells when every filled cell is a whole number
+    written plainly, so that it reads back as the same text; else None.
+
+    Plainly: ASCII digits only (no sign, space or other script), no leading zero, at most
+    18 digits; ``04``, ``+4``, `` 4`` and ``٤`` keep the column text.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    digits = _single_digits(body)
+    if digits is not None:
+        return digits
+    filled = len(body) - body.null_count
+    if filled and pc.all(pc.utf8_is_digit(body)).as_py() \
+            and pc.max(pc.utf8_length(body)).as_py() <= 18 \
+            and not pc.any(pc.and_(pc.starts_with(body, "0"),
+                                   pc.greater(pc.utf8_length(body), 1))).as_py():
+        try:
+            ints = pc.cast(body, pa.int64())
+        except pa.ArrowInvalid:  # digits of another script
+            return None
+        return ints.to_numpy(zero_copy_only=False).astype(np.float64)
+    return None
 
 
 def _skip_empty_runs(body: list[list[Any]], numbers: list[int],

@@ -165,35 +165,71 @@ def _stripped(v: object) -> object:
     return v
 
 
-def _strip(s: pd.Series) -> pd.Series:
-    """Cells as stripped text, blank -> None (numeric columns are returned as they are)."""
-    import pandas as pd
+def stripped_values(values: list) -> tuple[list, bool]:
+    """``[_stripped(v) for v in values]`` and whether every value is text.
 
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return s
-    codes, uniques = _factor(s)
-    return _gather(codes, [_stripped(v) for v in uniques], s.index)
+    Distinct values of a column of ids number as many as its rows; when they are all
+    text they are checked in bulk: a value whose first and last characters are printable
+    ASCII other than a space is its own stripped form, and only the others (a leading
+    space, a full-width space, an empty cell) are stripped one by one.
+
+    Examples
+    --------
+    >>> stripped_values([" a ", "b", "", 4])
+    (['a', 'b', None, 4], False)
+    """
+    if len(values) < 256:
+        return [_stripped(v) for v in values], all(isinstance(v, str) for v in values)
+    import numpy as np
+    import pyarrow as pa
+
+    try:
+        arr = pa.array(values)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers among the text
+        arr = None
+    if arr is None or arr.type != pa.string() or arr.null_count:  # not all str
+        return [_stripped(v) for v in values], False
+    arr = arr.cast(pa.large_string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=len(arr) + 1)
+    data = arr.buffers()[2]
+    chars = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(1, np.uint8)
+    lengths = np.diff(offsets)
+    filled = lengths > 0
+    first = chars[np.where(filled, offsets[:-1], 0)]
+    last = chars[np.where(filled, offsets[1:] - 1, 0)]
+    plain = filled & (first > 32) & (first < 127) & (last > 32) & (last < 127)
+    out = list(values)
+    for k in np.flatnonzero(~plain).tolist():
+        out[k] = _stripped(out[k])
+    return out, True
 
 
 def _text(s: pd.Series) -> pd.Series:
     """Stripped cells as ``str`` (whole numbers without ``.0``), missing as None."""
+    return _gather(*_text_codes(s), s.index)
+
+
+def _text_codes(s: pd.Series) -> tuple[np.ndarray, list]:
+    """:func:`_text` as ``(codes, table)``: cell ``i`` is ``table[codes[i]]``, None where
+    the code is -1 (see :func:`_gather`)."""
     import pandas as pd
 
     if pd.api.types.is_numeric_dtype(s.dtype):
-        return as_text(s.astype("float64"))
+        return _factor(as_text(s.astype("float64")))
     codes, uniques = _factor(s)
-    table = []
-    for v in uniques:
-        v = _stripped(v)
-        table.append(None if v is None or _isna(v) else
-                     (v if isinstance(v, str) else _cell_text(v)))
-    return _gather(codes, table, s.index)
+    table, text = stripped_values(uniques)
+    if not text:
+        table = [None if v is None or _isna(v) else
+                 (v if isinstance(v, str) else _cell_text(v)) for v in table]
+    return codes, table
 
 
-def _map_unique(s: pd.Series, func) -> pd.Series:
-    """``s.map(func)`` computed once per distinct value (None stays None)."""
-    codes, uniques = _factor(s)
-    return _gather(codes, [func(v) for v in uniques], s.index)
+def _gather_mask(codes: np.ndarray, table: list[bool], missing: bool = True) -> np.ndarray:
+    """A boolean per cell: ``table[code]``, ``missing`` where the code is -1."""
+    import numpy as np
+
+    lookup = np.array([*table, missing], dtype=bool)
+    return lookup[np.where(codes < 0, len(table), codes)]
 
 
 def validate(
@@ -263,19 +299,35 @@ def validate(
     out: dict[str, pd.Series] = {}
     col_order = {c: i for i, c in enumerate(instrument.columns)}
 
-    ids = _text(frame["respondent_id"])
+    factor, table = _text_codes(frame["respondent_id"])
+    ids = _gather(factor, table, rows)
+    ids_missing = _gather_mask(factor, [v is None for v in table])
     out["respondent_id"] = ids
 
+    blank_group: dict[str, np.ndarray] = {}   # per group: unanswered (or blanked) cells
+    choice_codes: dict[str, np.ndarray] = {}  # per choice group: category codes, -1 none
     for g in instrument.groups:
         if g.id not in present:
             out[g.id] = pd.Series([None] * n, index=rows, dtype=object)
+            blank_group[g.id] = np.ones(n, dtype=bool)
+            if g.type == "choice":
+                choice_codes[g.id] = np.full(n, -1, dtype=np.int64)
             continue
-        s = _text(frame[g.id])
+        factor, table = _text_codes(frame[g.id])
+        s = _gather(factor, table, rows)
         if g.type == "choice":
             mapping = label_map({k: tuple(c.label.get(k, "") for c in g.choices)
                                  for k in instrument.languages}, list(g.codes))
-            codes = _map_unique(s, lambda v, m=mapping: m.get(normalise_name(v)))
-            bad = (s.notna() & codes.isna()).to_numpy()
+            found = [None if v is None else mapping.get(normalise_name(v)) for v in table]
+            codes = _gather(factor, found, rows)
+            category = {c: k for k, c in enumerate(g.codes)}
+            lookup = np.array([category.get(f, -1) if f is not None else -1 for f in found]
+                              + [-1], dtype=np.int64)
+            choice_codes[g.id] = lookup[np.where(factor < 0, len(found), factor)]
+            blank_group[g.id] = choice_codes[g.id] < 0
+            bad = _gather_mask(factor, [v is not None and f is None
+                                        for v, f in zip(table, found, strict=True)],
+                               missing=False)
             if bad.any():
                 cell_problems.append((bad, g.id, s, "unknown_choice",
                                       f"is not a choice of '{g.id}' ({', '.join(g.codes)}) in "
@@ -283,6 +335,7 @@ def validate(
             out[g.id] = codes
         else:
             out[g.id] = s
+            blank_group[g.id] = _gather_mask(factor, [v is None for v in table])
 
     for var in (*instrument.item_ids, *instrument.check_ids):
         if var not in present:
@@ -295,7 +348,7 @@ def validate(
             cell_problems.append((mask, var, frame[var], reason, message))
 
     # ---- row checks -------------------------------------------------------------------
-    reject = pd.Series([None] * n, index=rows, dtype=object)
+    reject = _Rejections(n)
     reject_col: dict[int, tuple[str | None, object, str]] = {}
     flags: dict[str, np.ndarray] = {}
 
@@ -308,11 +361,12 @@ def validate(
         _mark(reject, bad, reason)
         structural |= bad
     for r, (_, message) in raw.bad_rows.items():
-        if r in reject.index:
+        if r in rows:
             reject_col[r] = (None, None, message)
-    missing_id = (~structural) & ids.isna().to_numpy()
+    no_id = ids_missing.copy()
+    missing_id = (~structural) & no_id
     _mark(reject, missing_id, "missing_id")
-    has_id = ids.notna().to_numpy() & ~structural
+    has_id = ~no_id & ~structural
     dup = np.zeros(n, dtype=bool)
     if has_id.any():
         idv = ids[has_id]
@@ -357,7 +411,7 @@ def validate(
     for g in instrument.groups:
         if not g.required or g.id not in present:
             continue
-        blank = out[g.id].isna().to_numpy() & ~structural
+        blank = blank_group[g.id] & ~structural
         for r in rows[blank & ~no_group]:
             no_group_which[r] = g.id
         no_group |= blank
@@ -380,18 +434,19 @@ def validate(
                     _mark(reject, speeder, "speeder")
                 flags["speeder"] = speeder
 
-    rejected = reject.notna().to_numpy()
+    rejected = reject.decided
     keep = ~rejected
 
     # ---- records, in file order -------------------------------------------------------
+    cell = _cell_reader(frame)
     records: list[tuple[int, int, str | None, object, str, str, str]] = []
     # (row, column order, column, value, reason, action, message)
     width = len(instrument.columns) + 1
-    for r, reason in reject[rejected].items():
+    for r, reason in zip(rows[rejected], reject.reasons[rejected], strict=True):
         col, value, msg = reject_col.get(r, (None, None, _REJECT_MESSAGES.get(reason, "")))
         if reason == "failed_attention_check":
             cid = failed_which[r]
-            col, value = cid, frame.at[r, cid]
+            col, value = cid, cell(r, cid)
             msg = (f"attention check '{cid}' answered {_cell_text(value)}, expected "
                    f"{instrument.check(cid).expect}; row rejected (--reject-failed-checks)")
         elif reason == "speeder":
@@ -401,7 +456,7 @@ def validate(
             msg = "the platform marks this response unfinished; row rejected (--reject-unfinished)"
         elif reason == "missing_group_answer":
             col = no_group_which[r]
-            value = frame.at[r, col]
+            value = cell(r, col)
             msg = (f"the required group question '{col}' is unanswered"
                    + (f" (its answer {_shown(value)} is not a choice)" if not _isna(value)
                       else "") + "; row rejected (--reject-missing-groups)")
@@ -419,7 +474,7 @@ def validate(
         for r in rows[m]:
             if flag == "failed_attention_check":
                 cid = failed_which[r]
-                col, value = cid, frame.at[r, cid]
+                col, value = cid, cell(r, cid)
                 msg = (f"attention check '{cid}' answered {_cell_text(value)}, expected "
                        f"{instrument.check(cid).expect}; row kept and flagged")
             elif flag == "speeder":
@@ -428,7 +483,7 @@ def validate(
                        "row kept and flagged")
             elif flag == "missing_group_answer":
                 col = no_group_which[r]
-                value = frame.at[r, col]
+                value = cell(r, col)
                 msg = (f"the required group question '{col}' is unanswered"
                        + (f" (its answer {_shown(value)} is not a choice)" if not _isna(value)
                           else "")
@@ -447,21 +502,23 @@ def validate(
     _warn_similar_codes(out, keep, instrument, raw, log)
 
     # ---- assemble ---------------------------------------------------------------------
-    data = pd.DataFrame(index=rows[keep])
-    data["respondent_id"] = pd.Series(out["respondent_id"][keep], dtype="str")
+    # column by column into one frame: no block is copied or consolidated on the way
+    everyone = bool(keep.all())
+    cols: dict[str, object] = {
+        "respondent_id": pd.Series(out["respondent_id"] if everyone else
+                                   out["respondent_id"][keep], dtype="str").array}
     for g in instrument.groups:
-        v = out[g.id][keep]
         if g.type == "choice":
-            data[g.id] = pd.Categorical(v.astype(object).where(v.notna(), None),
-                                        categories=list(g.codes))
-        else:
-            data[g.id] = v.astype("str").where(v.notna(), np.nan) if len(v) else \
-                pd.Series([], dtype="str")
-            data[g.id] = data[g.id].astype("str")
+            cols[g.id] = pd.Categorical.from_codes(
+                choice_codes[g.id] if everyone else choice_codes[g.id][keep],
+                categories=list(g.codes))
+            continue
+        v = out[g.id] if everyone else out[g.id][keep]
+        cols[g.id] = v.astype("str").array  # None becomes missing
     for var in (*instrument.item_ids, *instrument.check_ids):
-        data[var] = out[var][keep]
-    data = data[list(instrument.columns)]
-    data = data.reset_index(drop=True)
+        cols[var] = (out[var] if everyone else out[var][keep]).array
+    data = pd.DataFrame({c: cols[c] for c in instrument.columns},
+                        index=pd.RangeIndex(int(keep.sum())), copy=False)
 
     meta = pd.DataFrame(index=rows[keep])
     meta["source_row"] = np.asarray(rows[keep], dtype=np.int64)
@@ -520,11 +577,14 @@ def _warn_similar_codes(out: dict, keep, instrument: Instrument, raw: RawRespons
     """
     from collections import Counter
 
+    import numpy as np
+
     var = cluster_question(instrument)
     if var is None or var not in out or var not in raw.frame.columns:
         return
-    values = out[var][keep]
-    counts = Counter(v for v in values if isinstance(v, str))
+    codes, uniques = _factor(out[var][keep])
+    tally = np.bincount(codes[codes >= 0], minlength=len(uniques)).tolist()
+    counts = Counter({v: k for v, k in zip(uniques, tally, strict=True) if isinstance(v, str)})
     groups: dict[str, list[str]] = {}
     for v in counts:
         groups.setdefault(_code_key(v), []).append(v)
@@ -603,10 +663,35 @@ def _row_name(raw: RawResponses, r: object) -> str:
     return f"row {raw.origin.at[r, 'row']} of {raw.origin.at[r, 'file']}"
 
 
-def _mark(reject: pd.Series, mask, reason: str) -> None:
-    m = mask & reject.isna().to_numpy()
+def _cell_reader(frame: pd.DataFrame):
+    """``cell(row, column)``: ``frame.at[row, column]`` with each column fetched once."""
+    columns: dict[object, object] = {}
+    index = frame.index
+
+    def cell(row: object, column: object) -> object:
+        values = columns.get(column)
+        if values is None:
+            values = columns[column] = frame[column].to_numpy()
+        return values[index.get_loc(row)]
+
+    return cell
+
+
+class _Rejections:
+    """Per row, whether it is rejected and the first reason that applied."""
+
+    def __init__(self, n: int) -> None:
+        import numpy as np
+
+        self.decided = np.zeros(n, dtype=bool)
+        self.reasons = np.full(n, None, dtype=object)
+
+
+def _mark(reject: _Rejections, mask, reason: str) -> None:
+    m = mask & ~reject.decided
     if m.any():
-        reject[m] = reason
+        reject.reasons[m] = reason
+        reject.decided |= m
 
 
 def _isna(v: object) -> bool:
@@ -638,16 +723,21 @@ def _row_is_empty(frame: pd.DataFrame) -> pd.Series:
     import pandas as pd
 
     empty = np.ones(len(frame), dtype=bool)
-    for c in frame.columns:
-        s = frame[c]
-        if pd.api.types.is_numeric_dtype(s.dtype):
-            empty &= s.isna().to_numpy()
-        else:
-            codes, uniques = _factor(s)
-            blank = np.array([_stripped(v) is None for v in uniques] + [True], dtype=bool)
-            empty &= blank[np.where(codes < 0, len(uniques), codes)]
+    # number columns first (cheap to look at); text only in the rows still in question
+    columns = sorted(range(frame.shape[1]),
+                     key=lambda j: not pd.api.types.is_numeric_dtype(frame.dtypes.iloc[j]))
+    for j in columns:
         if not empty.any():
             break
+        s = frame.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(s.dtype):
+            empty &= s.isna().to_numpy()
+            continue
+        where = np.flatnonzero(empty)
+        codes, uniques = _factor(s.iloc[where] if len(where) < len(s) else s)
+        blank = np.array([v is None for v in stripped_values(uniques)[0]] + [True],
+                         dtype=bool)
+        empty[where] = blank[np.where(codes < 0, len(uniques), codes)]
     return pd.Series(empty, index=frame.index)
 
 
@@ -668,9 +758,17 @@ def _parse_scale_column(s: pd.Series, scale: Scale):
     if pd.api.types.is_numeric_dtype(s.dtype):
         nv = s.to_numpy(dtype=np.float64, na_value=np.nan)
         ok = np.isin(nv, points)
-        out_of_range = ~np.isnan(nv) & ~ok
-        codes = np.where(ok, nv, np.nan)
-        unknown_label = non_numeric = None
+        out_of_range = ~ok
+        out_of_range &= ~np.isnan(nv)
+        # the Int64 column straight from the numbers, without float intermediates
+        whole = np.zeros(len(nv), dtype=np.int64)
+        np.copyto(whole, nv, casting="unsafe", where=ok)
+        values = pd.Series(pd.arrays.IntegerArray(whole, ~ok), index=s.index)
+        if out_of_range.any():
+            return values, [(out_of_range, "out_of_range",
+                             f"is not a point of scale '{scale.id}' ({rng}); cell left "
+                             "blank")]
+        return values, problems
     else:
         factor, uniques = _factor(s)
         mapping = None
