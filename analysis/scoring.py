@@ -168,11 +168,18 @@ def score_scales(
     front = [c for c in front if c in data.columns]
     out = data[front].copy()
 
-    # construct by construct: a few columns of floats at a time, not the whole matrix
+    # construct by construct: a few columns of floats at a time, not the whole matrix;
+    # the answers are whole numbers, so their sums are exact in any order
     means = np.empty((len(data), len(inst.constructs)))
     for k, construct in enumerate(inst.constructs):
         x = keyed_matrix(data, inst, construct)
-        means[:, k] = _means(x, np.array([x.shape[1]]), min_answered)[:, 0]
+        totals = np.zeros(len(x))
+        counts = np.zeros(len(x))
+        for j in range(x.shape[1]):
+            answered = ~np.isnan(x[:, j])
+            np.add(totals, x[:, j], out=totals, where=answered)
+            counts += answered
+        means[:, k] = _apply_rule(totals, counts, np.array(x.shape[1]), min_answered)
         del x
     if method == "sum":
         means = means * np.array([len(c.items) for c in inst.constructs])
@@ -228,7 +235,6 @@ def _means(x: np.ndarray, sizes: np.ndarray, min_answered: float) -> np.ndarray:
     # Items are stored construct by construct, so each construct is a contiguous slice
     # and one reduceat sums all of them at once.
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
-    need = np.ceil(min_answered * sizes - 1e-9)
     means = np.empty((len(x), len(sizes)))
     for lo in range(0, len(x), _ROWS_AT_ONCE):
         block = x[lo:lo + _ROWS_AT_ONCE]
@@ -239,10 +245,20 @@ def _means(x: np.ndarray, sizes: np.ndarray, min_answered: float) -> np.ndarray:
             counts = np.add.reduceat(answered.astype(np.float64), starts, axis=1)
         else:
             totals = counts = np.empty((len(block), 0))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            part = totals / counts
-        part[(counts < need) | (counts == 0)] = np.nan
-        means[lo:lo + len(block)] = part
+        means[lo:lo + len(block)] = _apply_rule(totals, counts, sizes, min_answered)
+    return means
+
+
+def _apply_rule(totals: np.ndarray, counts: np.ndarray, sizes: np.ndarray,
+                min_answered: float) -> np.ndarray:
+    """Means ``totals / counts``, missing where fewer than ``ceil(min_answered * size)``
+    items (or none) were answered: the missing-data rule, in one place."""
+    import numpy as np
+
+    need = np.ceil(min_answered * sizes - 1e-9)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = totals / counts
+    means[(counts < need) | (counts == 0)] = np.nan
     return means
 
 
