@@ -187,11 +187,12 @@ def _csv_columnar(frame: pd.DataFrame, kinds: list[str]) -> Iterator[bytes]:
         block = frame.iloc[start:start + CSV_CHUNK_ROWS]
         cols = [_csv_field_array(block.iloc[:, j], kind)
                 for j, kind in enumerate(kinds)]
-        comma = pa.scalar(",", pa.large_string())
-        rows = pc.binary_join_element_wise(*cols, comma, null_handling="replace",
-                                           null_replacement="")
-        lines = pc.binary_join_element_wise(rows, pa.scalar("\n", pa.large_string()),
-                                            pa.scalar("", pa.large_string()))
+        text = pa.large_string()
+        # the row end goes onto the last field, then each row is joined once
+        cols[-1] = pc.binary_join_element_wise(pc.fill_null(cols[-1], ""),
+                                               pa.scalar("\n", text), pa.scalar("", text))
+        lines = pc.binary_join_element_wise(*cols, pa.scalar(",", text),
+                                            null_handling="replace", null_replacement="")
         yield _string_data(lines)
 
 
@@ -248,19 +249,43 @@ def _csv_field_array(s: pd.Series, kind: str):
     else:
         arr = pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.large_string(),
                        from_pandas=True)
-    risky = pc.match_substring_regex(arr, "^[=+\\-@\t\r]")
-    if pc.any(risky).as_py():  # the few cells starting like a formula: as neutralise says
+    first, chars = _first_and_all_bytes(arr)
+    if np.isin(first, _FORMULA_BYTES).any():
+        # the few cells starting like a formula: as neutralise says
+        risky = pc.match_substring_regex(arr, "^[=+\\-@\t\r]")
         where = pc.indices_nonzero(pc.fill_null(risky, False))
         fixed = [neutralise(v) for v in arr.take(where).to_pylist()]
         arr = pc.replace_with_mask(arr, pc.fill_null(risky, False),
                                    pa.array(fixed, pa.large_string()))
-    quote = pc.match_substring_regex(arr, '[,"\r\n]')
-    if pc.any(quote).as_py():
+    if any(c in chars for c in (b",", b'"', b"\r", b"\n")):
+        quote = pc.match_substring_regex(arr, '[,"\r\n]')
         mark = pa.scalar('"', pa.large_string())
         quoted = pc.binary_join_element_wise(mark, pc.replace_substring(arr, '"', '""'), mark,
                                              pa.scalar("", pa.large_string()))
         arr = pc.if_else(pc.fill_null(quote, False), quoted, arr)
     return arr
+
+
+#: First bytes of a cell :func:`neutralise` may change (``= + - @``, tab, CR).
+_FORMULA_BYTES = [ord(c) for c in FORMULA_PREFIXES]
+
+
+def _first_and_all_bytes(arr) -> tuple:
+    """The first byte of each filled cell of an Arrow large_string array, and all its
+    characters as bytes (to look for what needs quoting in one scan)."""
+    import numpy as np
+
+    n = len(arr)
+    offsets_buf, data_buf = arr.buffers()[1:3]
+    if data_buf is None or not n:
+        return np.zeros(0, dtype=np.uint8), b""
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64, count=arr.offset + n + 1)
+    offsets = offsets[arr.offset:]
+    chars = data_buf.slice(int(offsets[0]), int(offsets[-1] - offsets[0])).to_pybytes()
+    starts = offsets[:-1][np.diff(offsets) > 0] - offsets[0]
+    first = np.frombuffer(chars, dtype=np.uint8)[starts] if len(chars) else \
+        np.zeros(0, dtype=np.uint8)
+    return first, chars
 
 
 def _numbers(values, missing):
