@@ -34,10 +34,12 @@ SMALL_BATCH = 2048
 
 
 def _read(path: Path, instrument, monkeypatch, *, fast: bool,
-          batch: int = SMALL_BATCH) -> object:
+          batch: int = SMALL_BATCH, stream: bool = True) -> object:
     with monkeypatch.context() as m:
         if fast:
             m.setattr(tables_module, "ARROW_BLOCK_BYTES", batch)
+            if stream:  # as a file too large to parse at once
+                m.setattr(tables_module, "ARROW_WHOLE_BYTES", 0)
         else:
             m.setattr(tables_module, "_arrow_parse", lambda text, delim: None)
         try:
@@ -69,11 +71,13 @@ TEXT_FILES = [
 ]
 
 
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
 @pytest.mark.parametrize(("path", "instrument"), TEXT_FILES,
                          ids=[p.relative_to(REPO).as_posix() for p, _ in TEXT_FILES])
-def test_batch_by_batch_agrees_with_the_careful_reading(monkeypatch, path, instrument):
+def test_batch_by_batch_agrees_with_the_careful_reading(monkeypatch, path, instrument,
+                                                        stream):
     inst = load(instrument)
-    _same(_read(path, inst, monkeypatch, fast=True),
+    _same(_read(path, inst, monkeypatch, fast=True, stream=stream),
           _read(path, inst, monkeypatch, fast=False), path.name)
 
 

@@ -288,7 +288,9 @@ def read_responses(
 def _load(path: Path, file: str, instrument: Instrument, platform: str, cmap: Any,
           encoding: str | None, sheet: str | None) -> tuple[Any, str, str, RawResponses]:
     """One file: its table, the reader chosen and how, and what the reader found."""
-    from survey.responses.tables import read_table
+    from survey.responses.tables import prefetch_pandas, read_table
+
+    prefetch_pandas()
 
     if path.is_dir():
         raise ResponseFileError("is a folder; give the response file", file=file)
@@ -555,11 +557,17 @@ def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str
     filled = np.zeros(len(sub), dtype=np.int64)
     equal = [np.zeros(len(sub), dtype=np.int64) for _ in heads]
     text_codes: dict[object, np.ndarray] = {}
-    hits = 0
-    for j in sub.columns:
+    hits = [0] * len(heads)  # per header row: columns where some cell equals its cell
+    # only text columns under a header cell can repeat it; those with the fewest distinct
+    # values (cheapest to look through) first, so that once too few columns are left for
+    # any row to repeat two cells, the rest (ids, free text) need not be looked at
+    columns = [j for j in sub.columns if not pd.api.types.is_numeric_dtype(sub[j].dtype)
+               and any(j < len(head) and head[j] for head in heads)]
+    columns.sort(key=lambda j: len(pd.unique(sub[j].iloc[:1000])))
+    for left, j in zip(range(len(columns), 0, -1), columns, strict=True):
+        if max(hits) + left < 2:
+            return {}
         col = sub[j]
-        if pd.api.types.is_numeric_dtype(col.dtype):
-            continue
         # through the distinct values of the column, not cell by cell
         codes, uniques = pd.factorize(col if col.dtype == object else as_text(col),
                                       use_na_sentinel=True)
@@ -571,8 +579,8 @@ def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str
             if h and h in stripped:
                 hit = np.array([v == h for v in stripped] + [False], dtype=bool)
                 equal[k] += hit[where]
-                hits += 1
-    if hits < 2:  # no row can repeat two cells of a header
+                hits[k] += 1
+    if max(hits, default=0) < 2:  # no row can repeat two cells of a header
         return {}
     for j in sub.columns:
         filled += text_codes[j] >= 0 if j in text_codes else sub[j].notna().to_numpy()

@@ -458,6 +458,29 @@ def sniff_delimiter(text: str) -> str:
     return best[2]
 
 
+def prefetch_pandas() -> None:
+    """Import pandas on another thread, so that its import (a third of a second) overlaps
+    with reading and parsing a file, which need only pyarrow and numpy.
+
+    Whoever imports pandas next waits for this import to finish, as Python's import
+    system has it; a failed import is left for that import to report.
+    """
+    import sys
+    import threading
+
+    if "pandas" in sys.modules or any(t.name == "import-pandas"
+                                      for t in threading.enumerate()):
+        return
+
+    def load() -> None:
+        try:
+            import pandas  # noqa: F401
+        except BaseException:  # noqa: BLE001, S110 - reported by the next import
+            pass
+
+    threading.Thread(target=load, name="import-pandas").start()
+
+
 class _NotTextProblem(Exception):
     """Carries a refusal about the content (not about reading the text) past the
     handler that words text-reading refusals of a file named like a workbook."""
@@ -603,25 +626,56 @@ def _arrow_parse(text: str | bytes | memoryview, delim: str) -> Any:
     if not first:
         return None
     names = [f"c{j}" for j in range(len(first))]
-    try:
-        return pacsv.open_csv(
-            pa.BufferReader(pa.py_buffer(raw)),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=ARROW_BLOCK_BYTES),
-            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"',
-                                              double_quote=True, escape_char=False,
-                                              newlines_in_values=True,
-                                              ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in names}, strings_can_be_null=True,
-                null_values=[""], quoted_strings_can_be_null=True),
-        )
-    except pa.ArrowException:
-        return None
+    parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True,
+                               escape_char=False, newlines_in_values=True,
+                               ignore_empty_lines=False)
+    convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+                                   strings_can_be_null=True, null_values=[""],
+                                   quoted_strings_can_be_null=True)
+    size = len(raw) if not isinstance(raw, memoryview) else raw.nbytes
+    if size > ARROW_WHOLE_BYTES:
+        try:
+            return pacsv.open_csv(
+                pa.BufferReader(pa.py_buffer(raw)),
+                read_options=pacsv.ReadOptions(column_names=names,
+                                               block_size=ARROW_BLOCK_BYTES),
+                parse_options=parse, convert_options=convert)
+        except pa.ArrowException:
+            return None
+    # a smaller file at once, its blocks parsed side by side on every core (a row
+    # longer than a block: once more as one block)
+    block = max(ARROW_BLOCK_BYTES, size // 4)
+    for size_of_block in dict.fromkeys((block, max(block, size + 1))):
+        try:
+            return _Batches(pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(raw)),
+                read_options=pacsv.ReadOptions(column_names=names, block_size=size_of_block),
+                parse_options=parse, convert_options=convert))
+        except pa.ArrowException:
+            continue
+    return None
 
 
-#: Bytes of text per batch of the fast CSV parser (a row longer than this is read
-#: carefully).
+class _Batches:
+    """A parsed table handed out as record batches, as the streaming reader does."""
+
+    def __init__(self, table: Any) -> None:
+        self.schema = table.schema
+        self._table = table
+
+    def __iter__(self) -> Any:
+        table, self._table = self._table, None
+        batches = table.to_batches()
+        del table
+        while batches:
+            yield batches.pop(0)
+
+
+#: Bytes of text per batch of the fast CSV parser streaming a large file (a row longer
+#: than this is read carefully).
 ARROW_BLOCK_BYTES = 1 << 20
+#: Files up to this size are parsed whole (in parallel), larger ones streamed in batches.
+ARROW_WHOLE_BYTES = 1 << 25
 #: ASCII text that :meth:`str.isspace` calls blank (it counts \x1c-\x1f as spaces).
 _BLANK_ASCII = re.compile(rb"[ \t\n\r\x0b\x0c\x1c-\x1f]*")
 #: A line end: ``\r\n``, ``\r`` or ``\n``.
@@ -1155,8 +1209,6 @@ def read_table(
         Empty file, undecodable text, a quote that swallows rows, unreadable or
         password-protected workbook or sheet, an HTML page named ``.xls``.
     """
-    import pandas as pd
-
     if not data or data.isspace():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
     name = str(file).lower()
@@ -1223,6 +1275,8 @@ def read_table(
         if fast is not None:
             return fast
         from_workbook = False
+
+    import pandas as pd
 
     # drop trailing empty rows (spreadsheets and CSV writers leave them)
     end = len(rows)
@@ -1364,12 +1418,11 @@ def _table_from_arrow(stream: Any, notes: list[str], file: str, expected: Iterab
     :func:`as_text`, and validation checks it in bulk. Other columns are text.
 
     Each batch is converted and let go: the numbers go straight into the one block the
-    frame keeps (``size``, the bytes parsed, bounds the rows, so the block is reserved
-    once and only the rows written are ever touched). None when the parser refuses a
-    batch part-way; the careful reading then reads the file.
+    frame keeps (sized from ``size``, the bytes parsed; see :class:`_NumberBlock`). None
+    when the parser refuses a batch part-way; the careful reading then reads the file.
+    pandas is only needed at the end (see :func:`prefetch_pandas`).
     """
     import numpy as np
-    import pandas as pd
     import pyarrow as pa
 
     batches = iter(stream)
@@ -1431,6 +1484,8 @@ def _table_from_arrow(stream: Any, notes: list[str], file: str, expected: Iterab
         numbers = numbers[keep]
         take = np.flatnonzero(keep)
     rows = max(end - h - 1, 0)
+    import pandas as pd
+
     index = pd.Index(numbers, dtype="int64")
     if width:
         frame = block.frame([b.values(rows, take) for b in builders], index)

@@ -155,7 +155,8 @@ def _gather(codes: np.ndarray, table: list, index: pd.Index) -> pd.Series:
     lookup = np.empty(len(table) + 1, dtype=object)
     lookup[: len(table)] = table
     lookup[len(table)] = None
-    return pd.Series(lookup[np.where(codes < 0, len(table), codes)], index=index, dtype=object)
+    return pd.Series(lookup[np.where(codes < 0, len(table), codes)], index=index, dtype=object,
+                     copy=False)
 
 
 def _stripped(v: object) -> object:
@@ -756,14 +757,16 @@ def _parse_scale_column(s: pd.Series, scale: Scale):
         range(scale.min, scale.max + 1)) else ", ".join(map(str, scale.points))
     problems = []
     if pd.api.types.is_numeric_dtype(s.dtype):
-        nv = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        # float64 (a parsed file's numbers) as it is: to_numpy with na_value copies
+        nv = s.to_numpy() if s.dtype == np.float64 else \
+            s.to_numpy(dtype=np.float64, na_value=np.nan)
         ok = np.isin(nv, points)
         out_of_range = ~ok
         out_of_range &= ~np.isnan(nv)
         # the Int64 column straight from the numbers, without float intermediates
         whole = np.zeros(len(nv), dtype=np.int64)
         np.copyto(whole, nv, casting="unsafe", where=ok)
-        values = pd.Series(pd.arrays.IntegerArray(whole, ~ok), index=s.index)
+        values = pd.Series(pd.arrays.IntegerArray(whole, ~ok), index=s.index, copy=False)
         if out_of_range.any():
             return values, [(out_of_range, "out_of_range",
                              f"is not a point of scale '{scale.id}' ({rng}); cell left "
@@ -820,7 +823,7 @@ def _parse_scale_column(s: pd.Series, scale: Scale):
                          f"is not a point of scale '{scale.id}' ({rng}); cell left blank"))
     mask = np.isnan(codes)
     values = pd.Series(pd.arrays.IntegerArray(np.where(mask, 0, codes).astype(np.int64),
-                                              mask), index=s.index)
+                                              mask), index=s.index, copy=False)
     return values, problems
 
 
