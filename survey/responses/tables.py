@@ -1469,6 +1469,8 @@ def _table_from_arrow(stream: Any, notes: list[str], file: str, expected: Iterab
             consume(batch)
     except pa.ArrowException:
         return None
+    del batches, stream
+    pa.default_memory_pool().release_unused()  # the batches' memory, for what comes next
     empty = np.concatenate(empty_parts) if empty_parts else np.ones(0, dtype=bool)
     filled = np.flatnonzero(~empty)
     end = int(filled[-1]) + 1 if len(filled) else 0
