@@ -101,6 +101,22 @@ graded-response items, the instrument's planted mean differences) the share of
 constructs not reaching scalar invariance was 3 % (4 of 140) with about 300 per group,
 9 % with 155, 16 % with 105 and 31 % with 67.
 
+Partial invariance and latent means (:func:`partial_invariance`). When the scalar step
+fails for a construct, its intercepts are released one at a time: each time the item
+with the largest score test for releasing its equality constraints (``lavTestScore``
+on the current scalar model, :func:`analysis.cfa.score_tests`) is freed in every group
+(``group.partial = "item ~ 1"``), until the partial scalar model no longer fails
+Chen's rule against the metric model, provided at least two items keep equal
+intercepts (Byrne, Shavelson & Muthen 1989); otherwise partial invariance is not
+reached and the table says so. The groups are then compared on the latent mean under
+that model (or under the full scalar model when scalar invariance holds), identified as
+lavaan's ``std.lv = TRUE``: the first group's factor mean fixed at 0 and its variance
+at 1, so that each other group's mean, with its SE, z and p from the expected
+information, is a standardised latent mean difference. It is reported beside the
+observed difference of the scale means (and that difference over the first group's SD).
+Checked against ``cfa(..., group.equal = c("loadings", "intercepts"), group.partial =
+..., std.lv = TRUE)`` in ``tests/reference/validity.R``.
+
 What is not modelled. Items are treated as continuous and normal (ML, as lavaan's
 default), not as ordered categories (WLSMV with thresholds); respondents are treated
 as independent, although they are nested in labs; and strict invariance (equal
@@ -125,12 +141,16 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "FITS_COLUMNS",
     "ITEMS_COLUMNS",
+    "LATENT_COLUMNS",
     "LEVELS",
+    "PARTIAL_COLUMNS",
     "SUMMARY_COLUMNS",
     "FitResult",
     "Invariance",
+    "PartialInvariance",
     "fit_mgcfa",
     "measurement_invariance",
+    "partial_invariance",
 ]
 
 #: The invariance levels, in the order they are tested.
@@ -151,6 +171,21 @@ SUMMARY_COLUMNS = [
 ITEMS_COLUMNS = [
     "construct", "by", "parameter", "item", "chisq", "df", "p_unc", "p_adj",
 ]
+
+#: Columns of :attr:`PartialInvariance.steps` (``partial_invariance.csv``), in order.
+PARTIAL_COLUMNS = [
+    "construct", "by", "groups", "n", "step", "released", "freed_intercepts",
+    "score_chisq", "score_df", "score_p", "chisq", "df", "cfi", "rmsea", "srmr",
+    "delta_cfi", "delta_rmsea", "delta_srmr", "fails", "status", "note",
+]
+#: Columns of :attr:`PartialInvariance.latent` (``latent_means.csv``), in order.
+LATENT_COLUMNS = [
+    "construct", "by", "reference", "group", "model", "freed_intercepts", "n_reference",
+    "n_group", "latent_diff", "se", "z", "p", "ci_low", "ci_high", "observed_diff",
+    "observed_std_diff", "status", "note",
+]
+#: Fewest items whose intercepts must stay equal for partial scalar invariance.
+MIN_CONSTRAINED = 2
 
 _HEYWOOD_NOTE = (
     "a variance estimate is held at its lower bound of zero (Heywood case; lavaan would "
@@ -954,3 +989,237 @@ def _holm(p: list[float]) -> list[float]:
     from analysis.stats import adjust_p
 
     return adjust_p(p, "holm").tolist() if p else []
+
+
+# ---- partial invariance and latent means -------------------------------------------------
+
+@dataclass(frozen=True)
+class PartialInvariance:
+    """Result of :func:`partial_invariance`.
+
+    Attributes
+    ----------
+    steps : pandas.DataFrame
+        The freeing sequence of every construct whose scalar step failed, columns
+        :data:`PARTIAL_COLUMNS`: step 0 is the full scalar model, each later step frees
+        one more intercept (``released``, with its score test) and is judged against
+        the metric model; ``status`` of the last step says whether partial invariance was
+        reached.
+    latent : pandas.DataFrame
+        One row per construct and group after the first, columns :data:`LATENT_COLUMNS`:
+        the latent mean difference (group minus reference, in reference-group SD
+        units) under the scalar or partial scalar model, with ``se``, ``z``, ``p`` and a
+        95 % CI, beside the observed difference of scale means; ``status`` is ``ok``,
+        ``partial invariance not reached``, ``not warranted`` (metric or configural
+        invariance fails), ``not tested`` or ``not converged``.
+    """
+
+    steps: pd.DataFrame
+    latent: pd.DataFrame
+
+
+def partial_invariance(
+    responses: ResponseSet | pd.DataFrame,
+    by: str,
+    *,
+    instrument: Instrument | None = None,
+    groups: Sequence[str] | None = None,
+    constructs: Sequence[str] | None = None,
+    summary: pd.DataFrame | None = None,
+    min_group_n: int = 100,
+    min_cfi: float = 0.90,
+    delta_cfi_cutoff: float = -0.010,
+    delta_rmsea_cutoff: float = 0.015,
+    delta_srmr_cutoff: tuple[float, float] = (0.030, 0.010),
+    min_constrained: int = MIN_CONSTRAINED,
+) -> PartialInvariance:
+    """Partial scalar invariance where scalar invariance fails, and latent mean differences.
+
+    The procedure is described in the module docstring.
+
+    Parameters
+    ----------
+    responses : ResponseSet or pandas.DataFrame
+        Validated responses, or a frame with the item columns and ``by`` (then
+        ``instrument`` is required).
+    by : str
+        Grouping column.
+    instrument : Instrument, optional
+        Defaults to ``responses.instrument``.
+    groups : sequence of str, optional
+        Groups to compare, in order (the first is the reference). Default: every group
+        present.
+    constructs : sequence of str, optional
+        Construct ids (default all).
+    summary : pandas.DataFrame, optional
+        The ``summary`` of :func:`measurement_invariance` for the same groups and
+        settings (computed here when not given).
+    min_group_n, min_cfi, delta_cfi_cutoff, delta_rmsea_cutoff, delta_srmr_cutoff
+        As :func:`measurement_invariance`; the scalar cut-off of ``delta_srmr_cutoff``
+        judges the partial models.
+    min_constrained : int, default 2
+        Items whose intercepts must stay equal.
+
+    Returns
+    -------
+    PartialInvariance
+
+    Raises
+    ------
+    SurveyError
+        As :func:`measurement_invariance`.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> from survey.simulate import simulate
+    >>> inst = load("lab-culture")
+    >>> frame = simulate(inst, seed=5, labs={"china": 6, "united_states": 6},
+    ...                  respondents_per_lab=(40, 40), dif=[("bb5", "united_states", 1.0)])
+    >>> result = partial_invariance(frame, "lab_region", instrument=inst,
+    ...                             constructs=["build_vs_buy"])
+    >>> result.latent.loc[0, ["model", "freed_intercepts", "status"]].tolist()
+    ['partial scalar', 'bb5', 'ok']
+    """
+    import numpy as np
+    import pandas as pd
+    from scipy.special import ndtr
+
+    from analysis.cfa import _fit_moments, _group_moments, score_tests
+    from analysis.scoring import keyed_matrix
+
+    if instrument is None:
+        instrument = getattr(responses, "instrument", None)
+        if instrument is None:
+            raise SurveyError("give instrument= when responses is a plain DataFrame")
+    frame = getattr(responses, "data", responses)
+    if summary is None:
+        summary = measurement_invariance(
+            frame, by, instrument=instrument, groups=groups, constructs=constructs,
+            min_group_n=min_group_n, min_cfi=min_cfi, delta_cfi_cutoff=delta_cfi_cutoff,
+            delta_rmsea_cutoff=delta_rmsea_cutoff, delta_srmr_cutoff=delta_srmr_cutoff,
+        ).summary
+    wanted = list(constructs) if constructs is not None else [c.id for c in
+                                                              instrument.constructs]
+    label_array = np.array([None if pd.isna(v) else str(v) for v in frame[by]], dtype=object)
+    srmr_cut = delta_srmr_cutoff[1]
+    step_rows: list[dict] = []
+    latent_rows: list[dict] = []
+
+    def fails(fit, metric) -> bool:
+        return bool(fit.cfi - metric.cfi <= delta_cfi_cutoff and (
+            fit.rmsea - metric.rmsea >= delta_rmsea_cutoff
+            or fit.srmr - metric.srmr >= srmr_cut))
+
+    for row in summary.to_dict("records"):
+        cid = row["construct"]
+        if cid not in wanted:
+            continue
+        construct = instrument.construct(cid)
+        items = list(construct.item_ids)
+        kept = [g for g in str(row["groups"]).split("|") if g] if row["groups"] else []
+        base = {"construct": cid, "by": by}
+        level = row["highest_level"]
+        latent_base = {**base, "reference": kept[0] if kept else "", "model": "",
+                       "freed_intercepts": "", "n_reference": 0, "n_group": 0}
+        nan_stats = dict.fromkeys(("latent_diff", "se", "z", "p", "ci_low", "ci_high",
+                                   "observed_diff", "observed_std_diff"), np.nan)
+        if level not in ("scalar", "metric") or len(kept) < 2:
+            if level == "not_tested" or len(kept) < 2:
+                status, note = "not tested", row["note"]
+            elif level == "configural":
+                status, note = "not warranted", ("metric invariance fails: the loadings "
+                                                 "differ, so latent means are not comparable")
+            else:
+                status, note = "not warranted", "configural invariance fails"
+            for g in kept[1:] or [""]:
+                latent_rows.append({**latent_base, "group": g, **nan_stats,
+                                    "status": status, "note": note})
+            continue
+        X = keyed_matrix(frame, instrument, construct, on_scale=False)
+        lab = label_array.copy()
+        lab[~np.isin(lab, kept)] = None
+        complete = ~np.isnan(X).any(axis=1) & np.array([v is not None for v in lab])
+        X, lab = X[complete], lab[complete]
+        item_factor = np.zeros(len(items), dtype=int)
+        n_total = int(len(X))
+
+        group_text = "|".join(kept)
+        freed: list[str] = []
+        note = ""
+        try:
+            scalar = _fit_moments(*_group_moments(X, lab, kept), items, item_factor,
+                                  "scalar")
+            final = scalar
+            status = "ok"
+            if level == "metric":
+                metric = _fit_moments(None, None, None, None, items, item_factor, "metric",
+                                      start=scalar)
+                current = scalar
+                released, score = "", (np.nan, np.nan, np.nan)
+                step = 0
+                while True:
+                    failing = fails(current, metric)
+                    step_rows.append({
+                        **base, "groups": group_text, "n": n_total, "step": step,
+                        "released": released, "freed_intercepts": ", ".join(freed),
+                        "score_chisq": score[0], "score_df": score[1], "score_p": score[2],
+                        "chisq": current.chisq, "df": current.df, "cfi": current.cfi,
+                        "rmsea": current.rmsea, "srmr": current.srmr,
+                        "delta_cfi": current.cfi - metric.cfi,
+                        "delta_rmsea": current.rmsea - metric.rmsea,
+                        "delta_srmr": current.srmr - metric.srmr, "fails": failing,
+                        "status": "", "note": ""})
+                    if not failing:
+                        step_rows[-1]["status"] = "partial invariance reached"
+                        final = current
+                        break
+                    if len(items) - len(freed) - 1 < min_constrained:
+                        status = "partial invariance not reached"
+                        note = (f"freeing another intercept would leave fewer than "
+                                f"{min_constrained} items with equal intercepts")
+                        step_rows[-1].update(status=status, note=note)
+                        final = None
+                        break
+                    tests = score_tests(current)
+                    top = tests.iloc[0]
+                    released = str(top["item"])
+                    score = (float(top["chisq"]), int(top["df"]), float(top["p"]))
+                    freed.append(released)
+                    current = _fit_moments(None, None, None, None, items, item_factor,
+                                           "scalar", freed, start=current)
+                    step += 1
+        except SurveyError as exc:
+            status, note, final = "not converged", exc.message, None
+        if final is not None and not final.converged:
+            status, note, final = "not converged", "the model did not converge", None
+        ref_scores = X[lab == kept[0]].mean(axis=1)
+        for gi, g in enumerate(kept[1:], start=1):
+            scores = X[lab == g].mean(axis=1)
+            diff = float(scores.mean() - ref_scores.mean())
+            stats = {**nan_stats, "observed_diff": diff,
+                     "observed_std_diff": diff / float(ref_scores.std(ddof=1))}
+            if final is not None:
+                est = float(final.latent_means[gi - 1, 0])
+                se = float(final.latent_mean_se[gi - 1, 0])
+                z = est / se if se > 0 else np.nan
+                stats.update(latent_diff=est, se=se, z=z,
+                             p=float(2 * ndtr(-abs(z))) if se > 0 else np.nan,
+                             ci_low=est - 1.959963984540054 * se,
+                             ci_high=est + 1.959963984540054 * se)
+            latent_rows.append({
+                **latent_base, "group": g,
+                "model": ("partial scalar" if freed else "scalar") if final is not None
+                else "", "freed_intercepts": ", ".join(freed) if final is not None else "",
+                "n_reference": int((lab == kept[0]).sum()), "n_group": int((lab == g).sum()),
+                **stats, "status": status, "note": note})
+
+    steps = pd.DataFrame(step_rows, columns=PARTIAL_COLUMNS)
+    latent = pd.DataFrame(latent_rows, columns=LATENT_COLUMNS)
+    for col in ("n", "step", "df"):
+        steps[col] = steps[col].astype("int64")
+    steps["score_df"] = steps["score_df"].astype("Int64")
+    steps["fails"] = steps["fails"].astype("boolean")
+    for col in ("n_reference", "n_group"):
+        latent[col] = latent[col].astype("int64")
+    return PartialInvariance(steps=steps, latent=latent)
