@@ -2,7 +2,9 @@
 
 :func:`prepare_report` runs scoring, reliability, item statistics, the group comparison,
 the comparability checks (nesting in labs, measurement invariance, response styles; see
-:mod:`analysis.report.comparability`) and the hypotheses, and gathers the results in a
+:mod:`analysis.report.comparability`), the measurement model (dimensionality, the full
+factor model, validity, partial invariance and latent means; see
+:mod:`analysis.report.measurement`) and the hypotheses, and gathers the results in a
 :class:`ReportData` that the HTML, workbook, figure and CSV writers only read. The tables
 keep the columns of ARCHITECTURE.md, unrounded.
 """
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.compare import Comparison
     from analysis.report.comparability import Checks
+    from analysis.report.measurement import Measurement
     from survey.instrument import Instrument
     from survey.responses.model import ResponseSet
 
@@ -33,6 +36,8 @@ TABLE_NAMES = (
     "hypotheses", "reliability", "descriptives", "omnibus", "pairwise", "items",
     "icc", "nested", "rwg", "rwg_labs", "invariance_fits", "invariance_summary",
     "invariance_items", "styles", "style_differences", "acquiescence_sensitivity",
+    "dimensionality", "cfa_fit", "cfa_loadings", "factor_correlations",
+    "modification_indices", "validity", "htmt", "partial_invariance", "latent_means",
     "suppressed", "scores", "import_log",
 )
 
@@ -66,6 +71,9 @@ class ReportData:
         lab-aware analysis ran, unbalanced constructs, notes).
     stamp : str or None
         A time stamp to show, only when asked for.
+    measurement : Measurement or None
+        What the Measurement model section found besides its tables
+        (:mod:`analysis.report.measurement`).
     """
 
     responses: ResponseSet
@@ -81,6 +89,7 @@ class ReportData:
     lab_counts: pd.DataFrame
     checks: Checks | None = None
     stamp: str | None = None
+    measurement: Measurement | None = None
 
     @property
     def instrument(self) -> Instrument:
@@ -146,6 +155,7 @@ def prepare_report(
     from analysis.hypotheses import evaluate_hypotheses
     from analysis.reliability import analyse_items, assess_reliability
     from analysis.report.comparability import hypotheses_table, run_checks
+    from analysis.report.measurement import run_measurement, with_latent_means
     from analysis.scoring import score_scales
 
     inst = responses.instrument
@@ -177,6 +187,9 @@ def prepare_report(
     hypotheses = hypotheses_table(responses, scores, welch,
                                   checks_tables["invariance_summary"],
                                   min_group_n=min_group_n, adjust=adjust, alpha=alpha)
+    measurement_tables, measurement = run_measurement(
+        responses, by, comparison.groups, checks_tables["invariance_summary"], progress=step)
+    hypotheses = with_latent_means(hypotheses, responses, measurement_tables["latent_means"])
 
     tables = {
         "hypotheses": hypotheses,
@@ -186,6 +199,7 @@ def prepare_report(
         "pairwise": comparison.pairwise,
         "items": items,
         **checks_tables,
+        **measurement_tables,
         "suppressed": comparison.suppressed,
         "scores": scores,
         "import_log": _log_table(responses),
@@ -196,7 +210,7 @@ def prepare_report(
         group_shares=_group_shares(responses, by, comparison.groups),
         lab_counts=_lab_counts(responses, by) if "lab" in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
-        checks=checks, stamp=stamp,
+        checks=checks, stamp=stamp, measurement=measurement,
     )
 
 

@@ -538,6 +538,8 @@ def label(key: str, lang: str) -> str:
 #: Phrases of ``comparison_support`` in Chinese, longest first.
 _SUPPORT_ZH = (
     ("labs not checked (no lab column)", "未检查实验室嵌套（无实验室列）"),
+    ("partial invariance not reached", "未达到部分等值"),
+    ("partial invariance", "部分等值"),
     ("configural invariance not supported", "形态等值不成立"),
     ("scalar invariance not supported", "标量等值不成立"),
     ("metric invariance not supported", "度量等值不成立"),
@@ -547,6 +549,7 @@ _SUPPORT_ZH = (
     ("groups too small", "组样本过小"),
     ("not tested", "未检验"),
     ("few labs", "实验室较少"),
+    (" freed", " 已释放"),
     (" and ", " 与 "),
 )
 
@@ -593,7 +596,11 @@ def references(data: ReportData) -> list[str]:
         keys.append("holm1979")
     elif data.adjust == "fdr_bh":
         keys.append("benjamini1995")
-    return [REFERENCES[k] for k in sorted(keys)]
+    from analysis.report import measurement
+
+    refs = {**REFERENCES, **measurement.REFERENCES}
+    keys += measurement.reference_keys(data)
+    return [refs[k] for k in sorted(keys)]
 
 
 def _name(path: str) -> str:
@@ -633,9 +640,11 @@ def methods_paragraphs(data: ReportData) -> list[str]:
     missing-data rule, the reliability coefficients, the tests, effect sizes,
     multiplicity correction, small-cell rule, the verdict rule and the software versions.
     """
-    if data.lang == "zh":
-        return _methods_zh(data)
-    return _methods_en(data)
+    from analysis.report.measurement import methods_paragraph
+
+    paragraphs = _methods_zh(data) if data.lang == "zh" else _methods_en(data)
+    paragraphs.insert(len(paragraphs) - 1, methods_paragraph(data))
+    return paragraphs
 
 
 def _adjust_en(adjust: str) -> tuple[str, str]:
