@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "score": "survey.commands.score:score",
     "compare": "survey.commands.compare:compare",
     "report": "survey.commands.report:report",
+    "validate": "survey.commands.validate:validate",
     "simulate": "survey.commands.simulate:simulate",
     "plan": "survey.commands.plan:plan",
 }
@@ -40,6 +41,7 @@ SHORT_HELP: dict[str, str] = {
     "score": "Score every construct: one scale score per respondent.",
     "compare": "Compare groups on every construct; a verdict per hypothesis.",
     "report": "Write the comparison report: HTML, workbook, figures and tables.",
+    "validate": "Check the measurement model: dimensions, full CFA, validity, latent means.",
     "simulate": "Simulate responses from the hypotheses (labelled as simulated).",
     "plan": "Labs and respondents per lab needed to detect a difference.",
 }
