@@ -4,9 +4,18 @@ Nothing here reads a file; every function takes an Instrument and a ResponseSet 
 DataFrame) and returns DataFrames with the fixed columns documented in each function.
 """
 
+from analysis.cfa import CFAFit, GroupFit, fit_cfa, fit_groups, modification_indices, score_tests
 from analysis.compare import Comparison, compare_groups, compare_responses
+from analysis.dimensionality import ParallelAnalysis, dimensionality, parallel_analysis
 from analysis.hypotheses import evaluate_hypotheses
-from analysis.invariance import FitResult, Invariance, fit_mgcfa, measurement_invariance
+from analysis.invariance import (
+    FitResult,
+    Invariance,
+    PartialInvariance,
+    fit_mgcfa,
+    measurement_invariance,
+    partial_invariance,
+)
 from analysis.multilevel import (
     agreement_summary,
     compare_nested,
@@ -16,6 +25,7 @@ from analysis.multilevel import (
     lab_icc,
 )
 from analysis.planning import Plan, plan_study, plan_table
+from analysis.polychoric import Polychoric, ordinal_reliability, polychoric
 from analysis.reliability import (
     AlphaStats,
     OneFactor,
@@ -32,6 +42,13 @@ from analysis.styles import (
     compare_styles,
     style_indices,
 )
+from analysis.validity import (
+    MeasurementModel,
+    average_variance_extracted,
+    composite_reliability,
+    htmt,
+    measurement_model,
+)
 
 __all__: list[str] = [
     "Comparison",
@@ -40,8 +57,27 @@ __all__: list[str] = [
     "evaluate_hypotheses",
     "FitResult",
     "Invariance",
+    "PartialInvariance",
     "fit_mgcfa",
     "measurement_invariance",
+    "partial_invariance",
+    "CFAFit",
+    "GroupFit",
+    "fit_cfa",
+    "fit_groups",
+    "modification_indices",
+    "score_tests",
+    "ParallelAnalysis",
+    "dimensionality",
+    "parallel_analysis",
+    "Polychoric",
+    "ordinal_reliability",
+    "polychoric",
+    "MeasurementModel",
+    "average_variance_extracted",
+    "composite_reliability",
+    "htmt",
+    "measurement_model",
     "agreement_summary",
     "compare_nested",
     "evaluate_hypotheses_nested",
