@@ -149,7 +149,8 @@ def test_chinese_section(ref_rs):
     for text in ("<h2>测量模型</h2>", "有几个维度？", "完整因子模型", "各构念是否可区分？",
                  "部分等值与潜在均值", "对全部 48 道题目的平行分析建议 8 个因子、8 个成分",
                  "8 个构念可以区分：没有 HTMT 高于 .85", "释放 bb5 的截距后恢复",
-                 "稳健最大似然（Satorra–Bentler）"):
+                 "稳健最大似然（Satorra–Bentler）",
+                 "228 名受访者作答了全部题目：每个自由参数（124 个）约 1.8 名"):
         assert text in section, text
     assert "部分等值 (bb5 已释放)" in html
     methods = html.split('id="methods"', 1)[1]
@@ -313,3 +314,11 @@ def test_validate_refuses_a_file_as_output_folder(simulated_file, tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(simulated_file), "-o", str(target)])
     assert result.exit_code == 2 and "is a file" in result.output
     assert target.read_text() == "x"
+
+
+def test_too_few_respondents_in_chinese():
+    files = build_report(_small(10), lang="zh")
+    section = _section(unescape(files["report.html"].decode()))
+    assert "受访者过少，无法拟合完整因子模型：作答全部题目者" in section
+    assert "124 个自由参数" in section
+    assert "未比较潜在均值：完整作答者达到 100 人的组少于两个" in section

@@ -559,6 +559,16 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "no_partial": "所有接受检验的构念均满足标量等值：潜在均值在完全标量模型下比较。",
         "not_tested_partial": "未比较潜在均值：{why}。",
+        "too_few_groups": "完整作答者达到 {n} 人的组少于两个，不足以拟合多组因子模型",
+        "few_per_parameter": (
+            "{n} 名受访者作答了全部题目：每个自由参数（{npar} 个）约 {ratio} 名，少于通常建议的 "
+            "{cut} 名；估计值与拟合指数不稳定，仅供参考。"
+        ),
+        "too_few_model": (
+            "受访者过少，无法拟合完整因子模型：作答全部题目者 {n} 人，而模型有 {p} 道题目、{npar} "
+            "个自由参数（受访者需多于两者；每个参数 {cut} 名则需 {need} 名）。"
+        ),
+        "pa_too_few": "平行分析需要受访者多于题目（{n} 名受访者，{k} 道题目）",
         "ok": "正常",
         "partial invariance reached": "达到部分等值",
         "partial invariance not reached": "未达到部分等值",
@@ -648,7 +658,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         except (KeyError, SurveyError):
             return str(cid)
 
-    notes = list(info.notes) if info is not None else []
+    notes = [_note(n, info, lang) for n in info.notes] if info is not None else []
 
     # dimensionality
     dim = t["dimensionality"]
@@ -663,7 +673,9 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
             "components": fmt_int(first["components_suggested"]),
             "flag": bool(not _missing(first["factors_suggested"])
                          and int(first["factors_suggested"]) != int(first["expected"])),
-            "note": first["note"],
+            "note": (L["pa_too_few"].format(n=int(first["n"]), k=int(first["k"]))
+                     if lang == "zh" and str(first["note"]).startswith(
+                         "parallel analysis needs more respondents") else first["note"]),
         })
     whole = dim[dim["scope"] == "all"]
     if len(whole) and not _missing(whole.iloc[0]["factors_suggested"]):
@@ -874,6 +886,10 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
     if len(latent) and not (latent["status"] == "ok").any():
         why = "; ".join(dict.fromkeys(str(n) for n in latent["note"] if n)) or \
             L["not tested"]
+        if lang == "zh" and (latent["status"] == "not tested").all():
+            from analysis.report.comparability import INVARIANCE_MIN_N
+
+            why = L["too_few_groups"].format(n=INVARIANCE_MIN_N)
         partial_reading.append(L["not_tested_partial"].format(why=why))
 
     return {
@@ -886,6 +902,27 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         "partial_reading": partial_reading, "latent": latent_rows,
         "latent_reading": latent_reading,
     }
+
+
+def _note(note: str, info: Measurement, lang: str) -> str:
+    """A note of the measurement model in the report's language (known ones in Chinese)."""
+    import math
+
+    from analysis.validity import MIN_PER_PARAMETER
+
+    if lang != "zh" or not info.npar:
+        return note
+    L = LABELS["zh"]
+    if note.startswith("too few respondents for the full factor model"):
+        p = int(note.split("model has ", 1)[1].split(" items", 1)[0])
+        return L["too_few_model"].format(
+            n=info.n, p=p, npar=info.npar, cut=f"{MIN_PER_PARAMETER:g}",
+            need=int(math.ceil(MIN_PER_PARAMETER * info.npar)))
+    if "per free parameter" in note:
+        return L["few_per_parameter"].format(n=info.n, npar=info.npar,
+                                             ratio=f"{info.n / info.npar:.1f}",
+                                             cut=f"{MIN_PER_PARAMETER:g}")
+    return note
 
 
 def _missing(value: object) -> bool:
