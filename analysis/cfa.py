@@ -923,30 +923,31 @@ def fit_cfa(
         tr_ug = tr_wg - float(np.sum(info_inv * Bmat))
         c = tr_ug / df if df > 0 else nan
         vcov = info_inv @ Bmat @ info_inv / N
-        # the independence model: Sigma_0 = diag(S)
-        v0 = 1.0 / np.diag(S)
-        quad0 = (Z**2) @ v0
-        tr_wg0 = 0.5 * float(np.mean(quad0**2)) - 0.5 * float(np.sum((S * v0[None, :]) *
-                                                                    (S * v0[None, :]).T))
-        g0 = 0.5 * (Z**2) * v0**2                        # scores of the p variances
-        g0bar = g0.mean(axis=0)
-        B0 = g0.T @ g0 / N - np.outer(g0bar, g0bar)
-        a0_inv = 2.0 / v0**2                             # A_0 = diag(v0^2 / 2)
-        tr_ug0 = tr_wg0 - float(np.sum(a0_inv * np.diag(B0)))
-        c0 = tr_ug0 / base_df
-        chisq_s = chisq / c
-        rob_low, rob_high = _rmsea_ci(chisq_s, df, N, c)
-        robust.update(
-            chisq_scaled=chisq_s, scaling_factor=c, pvalue_scaled=float(chdtrc(df, chisq_s)),
-            cfi_robust=_cfi(chisq, df, base, base_df, c, c0),
-            tli_robust=_tli(chisq, df, base, base_df, c, c0),
-            rmsea_robust=float(np.sqrt(max(chisq / N / df - c / N, 0.0))),
-            rmsea_robust_ci_low=rob_low, rmsea_robust_ci_high=rob_high,
-            cfi_scaled=_cfi(chisq_s, df, base / c0, base_df),
-            tli_scaled=_tli(chisq_s, df, base / c0, base_df),
-            rmsea_scaled=float(np.sqrt(max(chisq / N / (c * df) - 1 / N, 0.0))),
-            baseline_chisq_scaled=base / c0, baseline_scaling_factor=c0,
-        )
+        if df > 0:            # a saturated model has no test to correct
+            # the independence model: Sigma_0 = diag(S)
+            v0 = 1.0 / np.diag(S)
+            quad0 = (Z**2) @ v0
+            tr_wg0 = 0.5 * float(np.mean(quad0**2)) - 0.5 * float(np.sum((S * v0[None, :]) *
+                                                                        (S * v0[None, :]).T))
+            g0 = 0.5 * (Z**2) * v0**2                        # scores of the p variances
+            g0bar = g0.mean(axis=0)
+            B0 = g0.T @ g0 / N - np.outer(g0bar, g0bar)
+            a0_inv = 2.0 / v0**2                             # A_0 = diag(v0^2 / 2)
+            tr_ug0 = tr_wg0 - float(np.sum(a0_inv * np.diag(B0)))
+            c0 = tr_ug0 / base_df
+            chisq_s = chisq / c
+            rob_low, rob_high = _rmsea_ci(chisq_s, df, N, c)
+            robust.update(
+                chisq_scaled=chisq_s, scaling_factor=c, pvalue_scaled=float(chdtrc(df, chisq_s)),
+                cfi_robust=_cfi(chisq, df, base, base_df, c, c0),
+                tli_robust=_tli(chisq, df, base, base_df, c, c0),
+                rmsea_robust=float(np.sqrt(max(chisq / N / df - c / N, 0.0))),
+                rmsea_robust_ci_low=rob_low, rmsea_robust_ci_high=rob_high,
+                cfi_scaled=_cfi(chisq_s, df, base / c0, base_df),
+                tli_scaled=_tli(chisq_s, df, base / c0, base_df),
+                rmsea_scaled=float(np.sqrt(max(chisq / N / (c * df) - 1 / N, 0.0))),
+                baseline_chisq_scaled=base / c0, baseline_scaling_factor=c0,
+            )
     low, high = _rmsea_ci(chisq, df, N)
     return CFAFit(
         factors=tuple(factors), items=tuple(items), item_factor=item_factor,

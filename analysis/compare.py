@@ -45,6 +45,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING
 
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -194,7 +195,8 @@ def compare_groups(
     notes: list[str] = []
     n_missing = int(column.isna().sum())
     if n_missing:
-        notes.append(f"{n_missing} respondent(s) without a value for '{by}' were left out")
+        notes.append(f"{count(n_missing, 'respondent')} without a value for '{by}' "
+                     f"{'was' if n_missing == 1 else 'were'} left out")
 
     suppressed: list[dict] = []
     sizes = column.value_counts()
@@ -204,7 +206,7 @@ def compare_groups(
         if n_g < min_group_n:
             reason = (
                 "no respondents" if n_g == 0
-                else f"fewer than {min_group_n} respondents"
+                else f"fewer than {count(min_group_n, 'respondent')}"
             )
             suppressed.append(
                 {"by": by, "group": g, "construct": None, "n": n_g, "reason": reason}

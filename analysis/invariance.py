@@ -130,6 +130,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -841,7 +842,8 @@ def measurement_invariance(
         status = "ok"
         if len(items) < 3:
             status = "too_few_items"
-            notes.insert(0, f"{len(items)} items; a one-factor model needs at least 3")
+            notes.insert(0, f"{count(len(items), 'item')}; a one-factor model needs at "
+                         "least 3")
         elif len(kept) < 2:
             status = "too_few"
             notes.insert(0, f"fewer than 2 groups with at least {need} complete "

@@ -61,6 +61,7 @@ from itertools import combinations
 from typing import TYPE_CHECKING, NamedTuple
 
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -495,8 +496,8 @@ def _fill_nested(row: dict, y_all, a_mask, b_mask, lab_values, min_labs: int) ->
     labs_a, labs_b = row["labs_a"], row["labs_b"]
     n_labs = len(set(lab_values[both].tolist()))
     if n_labs < 3:
-        row["note"] = (f"only {n_labs} lab(s) in the two groups; a lab-level comparison "
-                       "needs at least 3")
+        row["note"] = (f"only {count(n_labs, 'lab')} in the two groups; a lab-level "
+                       "comparison needs at least 3")
         return
     try:
         r = _nested_difference(y_all[both], a_mask[both], lab_values[both].astype(str))

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "validate": "survey.commands.validate:validate",
     "simulate": "survey.commands.simulate:simulate",
     "plan": "survey.commands.plan:plan",
+    "prereg": "survey.commands.prereg:prereg",
+    "share": "survey.commands.share:share",
 }
 
 #: One-line help per command, so the top-level help needs no imports.
@@ -44,6 +46,8 @@ SHORT_HELP: dict[str, str] = {
     "validate": "Check the measurement model: dimensions, full CFA, validity, latent means.",
     "simulate": "Simulate responses from the hypotheses (labelled as simulated).",
     "plan": "Labs and respondents per lab needed to detect a difference.",
+    "prereg": "Write the preregistration: hypotheses, sampling and analysis plan.",
+    "share": "Write a de-identified data package of the responses to share.",
 }
 
 

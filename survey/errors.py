@@ -30,6 +30,9 @@ class SurveyError(Exception):
         The file the problem is in.
     row : int, optional
         1-based row number as a spreadsheet program shows it.
+    line : int, optional
+        1-based line number in a text file such as a YAML file (shown as ``line L``,
+        as an editor numbers it).
     column : str, optional
         Column name (or letter) in the file.
     path : str, optional
@@ -41,6 +44,8 @@ class SurveyError(Exception):
     'r.csv: row 12, column sp1: value 7 is outside 1-5'
     >>> print(SurveyError("no column 'sp\\n1'", file="r.csv"))
     r.csv: no column 'sp\\n1'
+    >>> str(SurveyError("not valid YAML", file="i.yaml", line=118, column="8"))
+    'i.yaml: line 118, column 8: not valid YAML'
     """
 
     def __init__(
@@ -51,6 +56,7 @@ class SurveyError(Exception):
         row: int | None = None,
         column: str | None = None,
         path: str | None = None,
+        line: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -58,6 +64,7 @@ class SurveyError(Exception):
         self.row = row
         self.column = column
         self.path = path
+        self.line = line
 
     def where(self) -> str:
         """The location prefix, e.g. ``'r.csv: row 3, column sp1'`` (may be empty)."""
@@ -69,6 +76,8 @@ class SurveyError(Exception):
             pos.append(self.path)
         if self.row is not None:
             pos.append(f"row {self.row}")
+        if self.line is not None:
+            pos.append(f"line {self.line}")
         if self.column is not None:
             pos.append(f"column {self.column}")
         if pos:
@@ -145,11 +154,11 @@ def did_you_mean(value: str, known: Iterable[str], max_distance: int = 2) -> str
 
 
 def yaml_problem(exc: Exception) -> tuple[str, int | None, str | None]:
-    """What a YAML parse error says, as ``(message, row, column)`` for a SurveyError.
+    """What a YAML parse error says, as ``(message, line, column)`` for a SurveyError.
 
-    Row and column are 1-based (the column a character position in the line); both are
-    ``None`` when the parser does not say. A tab used for indenting, the commonest
-    mistake, gets its own advice.
+    Line and column are 1-based (the column a character position in the line), as an
+    editor shows them; both are ``None`` when the parser does not say. A tab used for
+    indenting, the commonest mistake, gets its own advice.
 
     Examples
     --------
@@ -157,14 +166,14 @@ def yaml_problem(exc: Exception) -> tuple[str, int | None, str | None]:
     >>> try:
     ...     yaml.safe_load("id: x\\n\\tversion: 1\\n")
     ... except yaml.YAMLError as exc:
-    ...     message, row, column = yaml_problem(exc)
-    >>> row, column, message.endswith("indent YAML with spaces, not tabs")
+    ...     message, line, column = yaml_problem(exc)
+    >>> line, column, message.endswith("indent YAML with spaces, not tabs")
     (2, '1', True)
     """
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     advice = ("indent YAML with spaces, not tabs" if "'\\t'" in problem
               else "check indentation and quoting")
-    row = None if mark is None else mark.line + 1
+    line = None if mark is None else mark.line + 1
     column = None if mark is None else str(mark.column + 1)
-    return f"not valid YAML: {problem}; {advice}", row, column
+    return f"not valid YAML: {problem}; {advice}", line, column

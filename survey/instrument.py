@@ -9,12 +9,18 @@ This is the only module that knows the instrument schema. An instrument is a YAM
     title: {en: ..., zh: ...}
     description: {en: ..., zh: ...}          # optional: shown at the top of forms
     translation: {zh: "forward only; ..."}   # optional: status of each translation
+    cluster: lab                             # optional: the question holding the lab code
     scales:
       agree5: {points: [1, 2, 3, 4, 5], labels: {en: [...], zh: [...]}}
     groups:
       - {id: lab_region, type: choice, required: true, text: {en: ..., zh: ...},
          choices: [{code: china, label: {en: China, zh: 中国}}, ...]}
-      - {id: lab, type: text, required: true, text: {en: ..., zh: ...}}
+      - {id: lab, type: text, required: true, identifying: true, text: {en: ..., zh: ...}}
+      - id: years_in_field                     # identifying: a quasi-identifier that
+        identifying: true                      # `survey share` protects; bands: the
+        choices: [{code: lt1, ...}, ...]       # coarser answers it publishes instead
+        bands:
+          - {code: lt3, label: {en: ..., zh: ...}, choices: [lt1, y1_3]}
     constructs:
       - id: self_promotion
         name: {en: ..., zh: ...}
@@ -30,7 +36,10 @@ This is the only module that knows the instrument schema. An instrument is a YAM
 
 Validation collects every problem it finds and raises one :class:`InstrumentError` whose
 message lists them, each with the path inside the file
-(``constructs[2].items[4].text.zh: missing``).
+(``constructs[2].items[4].text.zh: missing``). Every key, its type and default, and the
+rules are documented in ``docs/instrument-schema.md``; the rules a JSON Schema can state
+ship as ``survey/schema/instrument.schema.json`` (:func:`json_schema`), and a test
+checks that whatever this loader accepts, the schema accepts too.
 
 Examples
 --------
@@ -50,8 +59,10 @@ from pathlib import Path
 from typing import Any
 
 from survey.errors import InstrumentError, did_you_mean, yaml_problem
+from survey.wording import count
 
 __all__ = [
+    "Band",
     "Check",
     "Choice",
     "Construct",
@@ -61,6 +72,7 @@ __all__ = [
     "Item",
     "Scale",
     "bundled_instruments",
+    "json_schema",
     "load",
     "loads",
     "resolve",
@@ -133,11 +145,28 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A coarser answer that stands for several choices when data are shared.
+
+    ``survey share`` publishes the band's code instead of any of its ``choices`` (global
+    recoding: years in the field ``lt1`` and ``y1_3`` become ``lt3``).
+    """
+
+    code: str
+    label: Text
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Group:
     """A grouping or demographic question (``lab_region``, ``lab``, ``role``, ...).
 
     ``type`` is ``"choice"`` (answered from ``choices``) or ``"text"`` (free text, e.g.
-    the lab code a researcher assigns).
+    the lab code a researcher assigns). ``identifying`` marks a quasi-identifier: an
+    answer someone who knows a respondent could know, which together with the other
+    identifying answers can single the respondent out; ``survey share`` measures and
+    limits that risk. ``bands`` (choice questions only) group the choices into coarser
+    answers that are published instead.
     """
 
     id: str
@@ -145,6 +174,8 @@ class Group:
     type: str = "choice"
     required: bool = False
     choices: tuple[Choice, ...] = ()
+    identifying: bool = False
+    bands: tuple[Band, ...] = ()
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -248,6 +279,7 @@ class Instrument:
     hypotheses: tuple[Hypothesis, ...] = ()
     description: Text = field(default_factory=dict)
     translation: Mapping[str, str] = field(default_factory=dict)
+    cluster: str | None = None
     source: str | None = None
 
     # ---- lookups -------------------------------------------------------------------
@@ -265,6 +297,11 @@ class Instrument:
     def group_ids(self) -> tuple[str, ...]:
         """Ids of the grouping questions in order."""
         return tuple(g.id for g in self.groups)
+
+    @property
+    def identifying_ids(self) -> tuple[str, ...]:
+        """Ids of the grouping questions marked ``identifying`` (quasi-identifiers)."""
+        return tuple(g.id for g in self.groups if g.identifying)
 
     @property
     def check_ids(self) -> tuple[str, ...]:
@@ -333,6 +370,27 @@ class Instrument:
         str
         """
         return mapping[lang or self.languages[0]]
+
+
+# ---- the JSON Schema -------------------------------------------------------------------
+
+def json_schema() -> str:
+    """The JSON Schema (draft 2020-12) of ``instrument.yaml``, as JSON text.
+
+    It ships with the package (``survey/schema/instrument.schema.json``) for editors that
+    check YAML against a schema; ``survey check --schema`` prints it. :func:`loads`
+    applies the same rules and those a JSON Schema cannot state (texts in every declared
+    language, references between sections, unique ids); ``docs/instrument-schema.md``
+    lists both.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.loads(json_schema())["required"][:3]
+    ['id', 'version', 'languages']
+    """
+    return (resources.files("survey") / "schema" / "instrument.schema.json").read_text(
+        encoding="utf-8")
 
 
 # ---- locating instruments --------------------------------------------------------------
@@ -478,8 +536,8 @@ def loads(text: str, file: str = "<string>") -> Instrument:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        message, row, column = yaml_problem(exc)
-        raise InstrumentError(message, file=file, row=row, column=column) from None
+        message, line, column = yaml_problem(exc)
+        raise InstrumentError(message, file=file, line=line, column=column) from None
     return _Builder(file).build(data)
 
 
@@ -597,7 +655,7 @@ class _Builder:
         self.unknown_keys(
             data,
             ("id", "version", "languages", "title", "description", "translation", "scales",
-             "groups", "constructs", "checks", "hypotheses"),
+             "groups", "constructs", "checks", "hypotheses", "cluster"),
             "",
         )
         inst_id = self.string(data.get("id"), "id")
@@ -620,7 +678,8 @@ class _Builder:
         self.languages = tuple(clean_langs)
         title = self.text(data.get("title"), "title")
         description = (
-            self.text(data["description"], "description") if data.get("description") else {}
+            self.text(data["description"], "description")
+            if data.get("description") not in (None, "") else {}
         )
         translation = {}
         if data.get("translation") is not None:
@@ -630,6 +689,14 @@ class _Builder:
         scales = self.build_scales(data.get("scales"))
         seen: dict[str, str] = {}
         groups = self.build_groups(data.get("groups"), seen)
+        cluster = None
+        if data.get("cluster") is not None:
+            cluster = self.string(data["cluster"], "cluster") or None
+            gids = [g.id for g in groups]
+            if cluster and cluster not in gids:
+                self.fail("cluster", f"no grouping question '{cluster}'; the cluster is the "
+                                     "question that holds the lab (or team) code."
+                          + did_you_mean(cluster, gids))
         constructs = self.build_constructs(data.get("constructs"), scales, seen)
         checks = self.build_checks(data.get("checks"), scales, seen)
         hypotheses = self.build_hypotheses(data.get("hypotheses"), constructs, groups)
@@ -645,6 +712,7 @@ class _Builder:
             title=title,
             description=description,
             translation=translation,
+            cluster=cluster,
             scales=scales,
             groups=groups,
             constructs=constructs,
@@ -669,7 +737,7 @@ class _Builder:
                     points.append(p)
             if len(set(points)) != len(points):
                 self.fail(f"{path}.points", "codes must be unique")
-            if raw_points and len(raw_points) < 2:
+            if spec.get("points") is not None and len(raw_points) < 2:
                 self.fail(f"{path}.points", "a scale needs at least two points")
             if points and points != sorted(points):
                 self.fail(f"{path}.points", "codes must be in increasing order")
@@ -677,15 +745,30 @@ class _Builder:
             labels: dict[str, tuple[str, ...]] = {}
             for lang in self.languages:
                 ls = self.seq(labels_raw.get(lang), f"{path}.labels.{lang}")
-                if ls and len(ls) != len(raw_points):
+                if labels_raw.get(lang) is not None and len(ls) != len(raw_points):
                     self.fail(
                         f"{path}.labels.{lang}",
-                        f"has {len(ls)} labels for {len(raw_points)} points; give one label "
+                        f"has {count(len(ls), 'label')} for {count(len(raw_points), 'point')}; "
+                        "give one label "
                         "per point",
                     )
+                for k, label in enumerate(ls):
+                    if isinstance(label, bool):
+                        self.fail(f"{path}.labels.{lang}[{k}]",
+                                  f"must be text, got {str(label).lower()} (YAML reads "
+                                  "unquoted yes, no, on and off as true or false: quote it)")
+                    elif not isinstance(label, str | int | float) or not str(label).strip():
+                        self.fail(f"{path}.labels.{lang}[{k}]",
+                                  f"must be text, got {label!r}")
                 labels[lang] = tuple(str(x) for x in ls)
                 for k, label in enumerate(labels[lang]):
                     self.printable(label, f"{path}.labels.{lang}[{k}]")
+            for extra in labels_raw:
+                if extra not in self.languages:
+                    self.fail(f"{path}.labels.{extra}",
+                              f"language '{extra}' is not declared in languages "
+                              f"({', '.join(self.languages)}); add it there or remove these "
+                              "labels")
             if sid:
                 out[sid] = Scale(id=sid, points=tuple(points), labels=labels)
         if not out and value is not None:
@@ -710,7 +793,8 @@ class _Builder:
         for i, g in enumerate(self.seq(value, "groups")):
             path = f"groups[{i}]"
             g = self.mapping(g, path)
-            self.unknown_keys(g, ("id", "text", "type", "required", "choices"), path)
+            self.unknown_keys(g, ("id", "text", "type", "required", "identifying", "choices",
+                                  "bands"), path)
             gid = self.ident(g.get("id"), f"{path}.id")
             self.claim(gid, f"{path}.id", seen)
             if gid == "respondent_id":
@@ -720,6 +804,7 @@ class _Builder:
             if gtype not in GROUP_TYPES:
                 self.fail(f"{path}.type", f"must be one of {', '.join(GROUP_TYPES)}, got {gtype!r}")
             required = self.boolean(g.get("required"), f"{path}.required", False)
+            identifying = self.boolean(g.get("identifying"), f"{path}.identifying", False)
             choices = []
             codes: set[str] = set()
             if gtype == "choice":
@@ -743,8 +828,49 @@ class _Builder:
                     choices.append(Choice(code=code, label=label))
             elif g.get("choices") is not None:
                 self.fail(f"{path}.choices", "only questions of type choice have choices")
+            bands: tuple[Band, ...] = ()
+            if g.get("bands") is not None:
+                if gtype != "choice":
+                    self.fail(f"{path}.bands", "only questions of type choice have bands")
+                else:
+                    bands = self.build_bands(g["bands"], f"{path}.bands",
+                                             [c.code for c in choices])
             out.append(Group(id=gid, text=text, type=str(gtype), required=required,
-                             choices=tuple(choices)))
+                             choices=tuple(choices), identifying=identifying, bands=bands))
+        return tuple(out)
+
+    def build_bands(self, value: Any, path: str, codes: list[str]) -> tuple[Band, ...]:
+        out = []
+        seen: dict[str, str] = {}
+        band_codes: set[str] = set()
+        for j, b in enumerate(self.seq(value, path)):
+            bpath = f"{path}[{j}]"
+            b = self.mapping(b, bpath)
+            self.unknown_keys(b, ("code", "label", "choices"), bpath)
+            code = self.string(b.get("code"), f"{bpath}.code")
+            if code and not _CODE_PATTERN.match(code):
+                self.fail(f"{bpath}.code", f"'{code}' must use only letters, digits and _")
+            if code in band_codes:
+                self.fail(f"{bpath}.code", f"band '{code}' appears twice")
+            band_codes.add(code)
+            label = self.text(b.get("label"), f"{bpath}.label")
+            members = []
+            for k, c in enumerate(self.seq(b.get("choices"), f"{bpath}.choices")):
+                c = str(c)
+                if c not in codes:
+                    self.fail(f"{bpath}.choices[{k}]", f"'{c}' is not a choice of this "
+                              "question." + did_you_mean(c, codes))
+                elif c in seen:
+                    self.fail(f"{bpath}.choices[{k}]",
+                              f"'{c}' is already in band '{seen[c]}'; a choice belongs "
+                              "to one band")
+                else:
+                    seen[c] = code
+                    members.append(c)
+            out.append(Band(code=code, label=label, choices=tuple(members)))
+        left = [c for c in codes if c not in seen]
+        if out and left:
+            self.fail(path, "every choice must be in a band; not in any: " + ", ".join(left))
         return tuple(out)
 
     def build_constructs(

@@ -10,23 +10,32 @@ The generative model
 Respondents are nested in labs, and the latent traits follow a two-level
 random-intercept model; the answers follow Samejima's graded response model.
 
-1. **Labs.** ``labs`` labs are spread over the codes of the ``lab_region`` question
-   (by default most of them over the regions the hypotheses compare, about one in
-   fourteen in each other region). A lab is coded from its region and a number
-   (``CN-01``, ``US-04``, ``OT-01``; never a real organisation's name). Every other
-   choice question whose id starts with ``lab`` (``lab_type``) is drawn once per lab,
+1. **Labs.** Labs are nested in the groups of one choice question, ``by`` (default:
+   the instrument's first choice question; ``lab_region`` in the flagship): each lab
+   belongs to one group, and every respondent of a lab gives that group as the answer.
+   ``labs`` labs are spread over the codes of ``by`` (by default most of them over the
+   groups the hypotheses compare, about one in fourteen in each other group). A lab is
+   coded from its group and a number (``CN-01``, ``US-04``, ``OT-01``; the prefix is the
+   group code's initials; never a real organisation's name) and the code is the answer
+   to the cluster question, ``cluster`` (default: the instrument's ``cluster`` key, else
+   its question ``lab``; when that is a choice question, lab *k* gets its *k*-th
+   choice). Every other choice question whose id starts with ``lab`` or with the cluster
+   question's id and ``_`` (``lab_type``, ``team_size``) is drawn once per lab,
    uniformly over its codes. Each lab gets a size drawn uniformly from
    ``respondents_per_lab`` (``A-B``).
 2. **Respondents.** Student status is drawn per respondent with a rate of 0.35 in the
-   region a student-involvement hypothesis (a hypothesis on a construct whose id contains
-   ``student``) predicts higher, 0.12 in the region it predicts lower and 0.20 elsewhere
+   group of ``by`` a student-involvement hypothesis (a hypothesis on a construct whose id
+   contains ``student``) predicts higher, 0.12 in the group it predicts lower and 0.20
+   elsewhere
    (0.20 everywhere without such a hypothesis). Students mostly (85 %) give the role whose
    code contains ``student`` or ``intern``; others draw among the remaining roles with
    weights proportional to ``0.75**k`` in the instrument's order (for researcher,
    engineer, manager, other: 37, 27, 21 and 15 %). Years in the field is
    a band of the ``years_in_field`` choices: a position drawn from Beta(1.2, 5) for
    students and Beta(2.2, 2.2) for others, cut into as many equal bands as there are
-   choices. Any other choice question is uniform over its codes.
+   choices. Any other choice question is uniform over its codes. A free-text question
+   holds the years in the field when its id contains ``year``; any other free-text
+   question is answered ``simulated`` when it is required and left blank otherwise.
 3. **Latent scores.** For respondent *i* in lab *j* and construct *c*,
    ``theta_ic = mu_c + sum_h delta_h(i) + u_jc + e_ic`` where ``mu_c ~ N(0, 0.3^2)`` is
    the construct's grand mean, ``u_jc ~ N(0, icc)`` the lab random intercept and
@@ -43,19 +52,20 @@ random-intercept model; the answers follow Samejima's graded response model.
    0.2. ``P(Y >= step s+1) = logistic(a_k (theta - b_ks))``; the answer is the scale
    point of the step reached. A reverse-keyed item is answered on the reflected scale
    (``min + max - Y``), so agreement with it means less of the construct.
-5. **Differential item functioning.** ``dif=[(item, region, shift)]`` adds ``shift``
-   (latent SD units) to that item's latent location for respondents in ``region`` only,
+5. **Differential item functioning.** ``dif=[(item, group, shift)]`` adds ``shift``
+   (latent SD units) to that item's latent location for respondents in ``group`` (a
+   code of ``by``) only,
    in the direction of the raw answer (a positive shift raises the answers, also on a
    reverse-keyed item): a shifted intercept that the construct's other items do not
    share, for the invariance checks to find.
-6. **Response styles.** ``midpoint={region: p}``: each item answer of an attentive
-   respondent in ``region`` is replaced by the scale midpoint with probability ``p``
-   (scales with an odd number of points only).
+6. **Response styles.** ``midpoint={group: p}``: each item answer of an attentive
+   respondent in ``group`` (a code of ``by``) is replaced by the scale midpoint with
+   probability ``p`` (scales with an odd number of points only).
 7. **Attention and missingness.** A share ``inattentive`` of respondents answer every
    item and attention check uniformly at random (most of them fail the check);
    everyone else gives the expected answer to each check. Finally each item and check
    answer is blanked with probability ``missing`` (missing completely at random).
-   Grouping answers are never blank.
+   Answers to required grouping questions are never blank.
 
 Rows are shuffled (as in a platform's submission order) and numbered ``SIM-00001``, ...
 The draws for labs, item parameters, latent scores, answers, styles, inattention and
@@ -80,6 +90,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -89,7 +100,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULTS",
-    "REGION_GROUP",
     "LAB_GROUP",
     "Dif",
     "about_rows",
@@ -100,12 +110,11 @@ __all__ = [
     "parse_range",
     "parse_shares",
     "simulate",
+    "simulation_groups",
     "write_simulated",
 ]
 
-#: The grouping question whose codes are regions (lab codes, styles and DIF refer to it).
-REGION_GROUP = "lab_region"
-#: The grouping question that holds the lab code.
+#: The question that holds the lab code when the instrument names no ``cluster``.
 LAB_GROUP = "lab"
 
 #: Default settings of :func:`simulate` (and ``survey simulate``).
@@ -119,10 +128,10 @@ DEFAULTS: dict[str, Any] = {
     "inattentive": 0.03,
 }
 
-#: ``(item, region, shift)``: one planted shifted item intercept.
+#: ``(item, group, shift)``: one planted shifted item intercept in a group of ``by``.
 Dif = tuple[str, str, float]
 
-_REGION_PREFIX = {"china": "CN", "united_states": "US", "other": "OT"}
+_PREFIX = {"china": "CN", "united_states": "US", "other": "OT"}
 _STUDENT_RATE = {"higher": 0.35, "lower": 0.12, "neither": 0.20}
 _YES = ("yes", "y", "true", "1")
 _NO = ("no", "n", "false", "0")
@@ -204,6 +213,8 @@ def _number(value: str, option: str, what: str) -> float:
 def parse_shares(texts: Sequence[str] | str | None, option: str = "--midpoint") -> dict[str, float]:
     """Parse ``['china=0.3']`` (or ``'china=0.3,other=0.1'``) into ``{'china': 0.3}``.
 
+    The names are codes of the grouping question labs are nested in (``--by``).
+
     Parameters
     ----------
     texts : sequence of str, str or None
@@ -234,13 +245,15 @@ def parse_shares(texts: Sequence[str] | str | None, option: str = "--midpoint") 
         for part in parse_list(text):
             key, sep, value = part.partition("=")
             if not sep or not key.strip() or not value.strip():
-                raise _fail(option, f"'{part}' must be REGION=SHARE, e.g. china=0.3")
+                raise _fail(option, f"'{part}' must be GROUP=SHARE, e.g. china=0.3")
             out[key.strip()] = _number(value.strip(), option, "the share after =")
     return out
 
 
 def parse_labs(text: str | int, option: str = "--labs") -> int | dict[str, int]:
     """Parse ``'14'`` into 14 or ``'china=8,united_states=5,other=1'`` into a mapping.
+
+    The names are codes of the grouping question labs are nested in (``--by``).
 
     Parameters
     ----------
@@ -256,7 +269,7 @@ def parse_labs(text: str | int, option: str = "--labs") -> int | dict[str, int]:
     Raises
     ------
     SurveyError
-        Neither a whole number from 1 nor ``REGION=N`` pairs.
+        Neither a whole number from 1 nor ``GROUP=N`` pairs.
 
     Examples
     --------
@@ -274,12 +287,12 @@ def parse_labs(text: str | int, option: str = "--labs") -> int | dict[str, int]:
         if not sep or not re.fullmatch(r"\s*\d+\s*", value) or not key.strip():
             raise _fail(
                 option,
-                f"'{part}' must be a whole number of labs or REGION=N pairs, e.g. 14 or "
+                f"'{part}' must be a whole number of labs or GROUP=N pairs, e.g. 14 or "
                 "china=8,united_states=5,other=1",
             )
         out[key.strip()] = int(value)
     if not out:
-        raise _fail(option, "give a number of labs or REGION=N pairs")
+        raise _fail(option, "give a number of labs or GROUP=N pairs")
     return out
 
 
@@ -289,7 +302,7 @@ def parse_dif(texts: Sequence[str] | str | None, option: str = "--dif") -> list[
     Parameters
     ----------
     texts : sequence of str, str or None
-        The repeated option's values, each ``ITEM:REGION=SHIFT``.
+        The repeated option's values, each ``ITEM:GROUP=SHIFT``.
     option : str
         The option's name, for the message.
 
@@ -316,7 +329,7 @@ def parse_dif(texts: Sequence[str] | str | None, option: str = "--dif") -> list[
         for part in parse_list(text):
             m = re.fullmatch(r"([^:=\s]+):([^:=\s]+)=(\S+)", part)
             if not m:
-                raise _fail(option, f"'{part}' must be ITEM:REGION=SHIFT, e.g. ow1:china=0.8")
+                raise _fail(option, f"'{part}' must be ITEM:GROUP=SHIFT, e.g. ow1:china=0.8")
             shift = _number(m.group(3), option, "the shift after =")
             out.append((m.group(1), m.group(2), shift))
     return out
@@ -324,28 +337,88 @@ def parse_dif(texts: Sequence[str] | str | None, option: str = "--dif") -> list[
 
 # ---- checking settings against the instrument -------------------------------------------
 
-def _region_group(instrument: Instrument) -> Group | None:
-    for g in instrument.groups:
-        if g.id == REGION_GROUP and g.type == "choice" and g.choices:
-            return g
-    return None
+def simulation_groups(
+    instrument: Instrument, by: str | None = None, cluster: str | None = None,
+) -> tuple[Group | None, Group | None]:
+    """The grouping question labs are nested in and the question that holds the lab code.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        The instrument to simulate.
+    by : str, optional
+        A choice question (``--by``); default: the first choice question that is not
+        the cluster question.
+    cluster : str, optional
+        The question holding the lab code (``--cluster``); default: the instrument's
+        ``cluster`` key, else its question ``lab`` when it has one.
+
+    Returns
+    -------
+    (Group or None, Group or None)
+        ``by`` (None when the instrument has no choice question) and the cluster
+        question (None when there is none: labs are then simulated but not written).
+
+    Raises
+    ------
+    SurveyError
+        An unknown question, a ``by`` that is not a choice question, or the same question
+        for both.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> by, cluster = simulation_groups(load("lab-culture"))
+    >>> by.id, cluster.id
+    ('lab_region', 'lab')
+    >>> simulation_groups(load("lab-culture"), by="role")[0].id
+    'role'
+    """
+    groups = {g.id: g for g in instrument.groups}
+
+    def named(option: str, gid: str) -> Group:
+        if gid not in groups:
+            raise _fail(option, f"no grouping question '{gid}' in instrument "
+                                f"'{instrument.id}'." + did_you_mean(gid, groups))
+        return groups[gid]
+
+    if cluster is not None:
+        cluster_group: Group | None = named("--cluster", cluster)
+    else:
+        default = getattr(instrument, "cluster", None) or LAB_GROUP
+        cluster_group = groups.get(default)
+    if by is not None:
+        by_group: Group | None = named("--by", by)
+        assert by_group is not None
+        if by_group.type != "choice" or not by_group.choices:
+            choice = [g.id for g in instrument.groups if g.type == "choice" and g.choices]
+            raise _fail("--by", f"'{by}' is not a choice question; labs are nested in the "
+                                f"groups of one (choice questions: {', '.join(choice) or 'none'})")
+        if cluster_group is not None and by_group.id == cluster_group.id:
+            raise _fail("--by", f"'{by}' is the cluster question that holds the lab code; "
+                                "name the question whose groups the labs belong to")
+    else:
+        by_group = next(
+            (g for g in instrument.groups if g.type == "choice" and g.choices
+             and (cluster_group is None or g.id != cluster_group.id)),
+            None,
+        )
+    return by_group, cluster_group
 
 
-def _need_region(instrument: Instrument, option: str, code: str) -> Group:
-    region = _region_group(instrument)
-    if region is None:
+def _need_group(instrument: Instrument, by: Group | None, option: str, code: str) -> None:
+    if by is None:
         raise _fail(
             option,
-            f"instrument '{instrument.id}' has no '{REGION_GROUP}' choice question, so "
-            f"region '{code}' cannot be placed",
+            f"instrument '{instrument.id}' has no choice question to nest labs in, so "
+            f"group '{code}' cannot be placed",
         )
-    if code not in region.codes:
+    if code not in by.codes:
         raise _fail(
             option,
-            f"'{code}' is not a code of {REGION_GROUP} ({', '.join(region.codes)})."
-            + did_you_mean(code, region.codes),
+            f"'{code}' is not a code of {by.id} ({', '.join(by.codes)})."
+            + did_you_mean(code, by.codes),
         )
-    return region
 
 
 def _check_share(option: str, name: str, value: float, upper_open: bool = True) -> None:
@@ -355,35 +428,36 @@ def _check_share(option: str, name: str, value: float, upper_open: bool = True) 
         raise _fail(option, f"{name} {value:g} must satisfy {bound}")
 
 
-def _allocate_labs(instrument: Instrument, labs: int | Mapping[str, int]) -> list[str | None]:
-    """Region of each lab, in order (None when the instrument has no region question)."""
-    region = _region_group(instrument)
+def _allocate_labs(
+    instrument: Instrument, by: Group | None, labs: int | Mapping[str, int],
+) -> list[str | None]:
+    """Group of ``by`` of each lab, in order (None when there is no ``by`` question)."""
     if isinstance(labs, Mapping):
-        if region is None:
+        if by is None:
             raise _fail(
                 "--labs",
-                f"instrument '{instrument.id}' has no '{REGION_GROUP}' choice question; give "
+                f"instrument '{instrument.id}' has no choice question to nest labs in; give "
                 "a plain number of labs",
             )
         for code, n in labs.items():
-            _need_region(instrument, "--labs", code)
+            _need_group(instrument, by, "--labs", code)
             if isinstance(n, bool) or not isinstance(n, int) or n < 0:
                 raise _fail("--labs", f"{code}={n} must be a whole number >= 0")
         if sum(labs.values()) < 1:
             raise _fail("--labs", "at least one lab is needed")
-        return [code for code in region.codes for _ in range(labs.get(code, 0))]
+        return [code for code in by.codes for _ in range(labs.get(code, 0))]
     if isinstance(labs, bool) or not isinstance(labs, int) or labs < 1:
         raise _fail("--labs", f"{labs!r} must be a whole number >= 1")
-    if region is None:
+    if by is None:
         return [None] * labs
     compared = [
-        c for c in region.codes
-        if any(h.by == region.id and c in (h.higher, h.lower) for h in instrument.hypotheses)
+        c for c in by.codes
+        if any(h.by == by.id and c in (h.higher, h.lower) for h in instrument.hypotheses)
     ]
-    rest = [c for c in region.codes if c not in compared]
+    rest = [c for c in by.codes if c not in compared]
     if not compared:
-        compared, rest = list(region.codes), []
-    counts = dict.fromkeys(region.codes, 0)
+        compared, rest = list(by.codes), []
+    counts = dict.fromkeys(by.codes, 0)
     if rest and labs > len(compared):
         each = max(1, round(labs / 14))
         for c in rest:
@@ -392,22 +466,30 @@ def _allocate_labs(instrument: Instrument, labs: int | Mapping[str, int]) -> lis
     left = labs - sum(counts.values())
     for k, c in enumerate(compared):
         counts[c] = left // len(compared) + (1 if k < left % len(compared) else 0)
-    return [code for code in region.codes for _ in range(counts[code])]
+    return [code for code in by.codes for _ in range(counts[code])]
 
 
 def _lab_prefix(code: str | None, taken: set[str]) -> str:
     if code is None:
         return "LAB"
-    prefix = _REGION_PREFIX.get(code)
+    prefix = _PREFIX.get(code)
     if prefix is None:
         words = [w for w in code.split("_") if w]
         prefix = "".join(w[0] for w in words) if len(words) > 1 else code[:2]
         prefix = prefix.upper()
     base, k = prefix, 2
-    while prefix in taken and _REGION_PREFIX.get(code) != prefix:
+    while prefix in taken and _PREFIX.get(code) != prefix:
         prefix = f"{base}{k}"
         k += 1
     return prefix
+
+
+def _is_lab_level(group: Group, by: Group | None, cluster: Group | None) -> bool:
+    """A choice question answered once per lab (``lab_type``; ``team_size`` for ``team``)."""
+    if not (group.type == "choice" and group.choices) or group is by or group is cluster:
+        return False
+    prefixes = ["lab"] + ([f"{cluster.id}_"] if cluster is not None else [])
+    return group.id.startswith(tuple(prefixes))
 
 
 # ---- the simulation ---------------------------------------------------------------------
@@ -425,6 +507,8 @@ def simulate(
     dif: Sequence[Dif] = (),
     missing: float = DEFAULTS["missing"],
     inattentive: float = DEFAULTS["inattentive"],
+    by: str | None = None,
+    cluster: str | None = None,
 ) -> pd.DataFrame:
     """Simulate responses to ``instrument`` in its template layout.
 
@@ -433,12 +517,11 @@ def simulate(
     Parameters
     ----------
     instrument : Instrument
-        Any valid instrument; regions come from its ``lab_region`` question when it has
-        one, differences from its hypotheses.
+        Any valid instrument; differences come from its hypotheses.
     seed : int
         Seed of the random generator; the same seed gives the same data.
     labs : int or mapping of str to int
-        Number of labs, or labs per region code (``{'china': 8, 'united_states': 5}``).
+        Number of labs, or labs per code of ``by`` (``{'china': 8, 'united_states': 5}``).
     respondents_per_lab : (int, int)
         Inclusive range each lab's size is drawn from uniformly.
     effect : float
@@ -449,13 +532,17 @@ def simulate(
     null : sequence of str
         Hypothesis ids that get no difference.
     midpoint : mapping of str to float, optional
-        Region code -> probability that an item answer is replaced by the midpoint.
-    dif : sequence of (item, region, shift)
-        Items whose latent location is shifted by ``shift`` in one region.
+        Code of ``by`` -> probability that an item answer is replaced by the midpoint.
+    dif : sequence of (item, group, shift)
+        Items whose latent location is shifted by ``shift`` in one group of ``by``.
     missing : float
         Probability that an item or check answer is blank (MCAR).
     inattentive : float
         Share of respondents answering at random.
+    by : str, optional
+        The choice question labs are nested in (see :func:`simulation_groups`).
+    cluster : str, optional
+        The question that holds the lab code (see :func:`simulation_groups`).
 
     Returns
     -------
@@ -468,7 +555,7 @@ def simulate(
     Raises
     ------
     SurveyError
-        When a setting is out of range or names an unknown hypothesis, region or item.
+        When a setting is out of range or names an unknown hypothesis, group or item.
 
     Examples
     --------
@@ -506,9 +593,11 @@ def simulate(
                 f"no hypothesis '{hid}' in instrument '{instrument.id}' (known: {known})."
                 + did_you_mean(hid, hyp_ids),
             )
+    by_group, cluster_group = simulation_groups(instrument, by, cluster)
+    default_by, default_cluster = simulation_groups(instrument)
     midpoint = dict(midpoint or {})
     for code, p in midpoint.items():
-        _need_region(instrument, "--midpoint", code)
+        _need_group(instrument, by_group, "--midpoint", code)
         _check_share("--midpoint", f"share for {code}", p, upper_open=False)
     for item_id, code, shift in dif:
         if item_id not in instrument.item_ids:
@@ -517,10 +606,16 @@ def simulate(
                 f"no item '{item_id}' in instrument '{instrument.id}'."
                 + did_you_mean(item_id, instrument.item_ids),
             )
-        _need_region(instrument, "--dif", code)
+        _need_group(instrument, by_group, "--dif", code)
         if not np.isfinite(shift):
             raise _fail("--dif", f"shift {shift!r} for {item_id} must be a finite number")
-    lab_regions = _allocate_labs(instrument, labs)
+    lab_groups = _allocate_labs(instrument, by_group, labs)
+    cluster_codes = (cluster_group.codes if cluster_group is not None
+                     and cluster_group.type == "choice" else ())
+    if cluster_codes and len(lab_groups) > len(cluster_codes):
+        raise _fail("--labs", f"{len(lab_groups)} labs, but the cluster question "
+                              f"'{cluster_group.id}' has {count(len(cluster_codes), 'choice')}; "
+                              f"simulate at most {count(len(cluster_codes), 'lab')}")
 
     streams = np.random.SeedSequence(int(seed)).spawn(8)
     rng_lab, rng_item, rng_latent, rng_answer, rng_style, rng_attn, rng_miss, rng_person = (
@@ -528,23 +623,20 @@ def simulate(
     )
 
     # -- labs --------------------------------------------------------------------------
-    region = _region_group(instrument)
     taken: set[str] = set()
     prefixes: dict[str | None, str] = {}
-    for code in dict.fromkeys(lab_regions):
+    for code in dict.fromkeys(lab_groups):
         prefixes[code] = _lab_prefix(code, taken)
         taken.add(prefixes[code])
     counters: dict[str | None, int] = {}
     lab_codes = []
-    for code in lab_regions:
+    for code in lab_groups:
         counters[code] = counters.get(code, 0) + 1
         lab_codes.append(f"{prefixes[code]}-{counters[code]:02d}")
     n_labs = len(lab_codes)
     sizes = rng_lab.integers(low, high + 1, size=n_labs)
-    lab_level = [
-        g for g in instrument.groups
-        if g.type == "choice" and g.choices and g.id.startswith("lab") and g is not region
-    ]
+    lab_level = [g for g in instrument.groups
+                 if _is_lab_level(g, by_group, cluster_group)]
     lab_attrs: dict[str, np.ndarray] = {}
     for g in lab_level:
         lab_attrs[g.id] = np.asarray(g.codes, dtype=object)[
@@ -554,18 +646,18 @@ def simulate(
     n = int(sizes.sum())
 
     groups: dict[str, np.ndarray] = {}
-    if region is not None:
-        groups[region.id] = np.asarray(lab_regions, dtype=object)[lab_of]
+    if by_group is not None:
+        groups[by_group.id] = np.asarray(lab_groups, dtype=object)[lab_of]
     for gid, values in lab_attrs.items():
         groups[gid] = values[lab_of]
-    groups.update(_respondent_groups(instrument, groups, n, rng_person))
-    lab_group = next((g for g in instrument.groups if g.id == LAB_GROUP), None)
-    if lab_group is not None:
-        if lab_group.type == "choice" and lab_group.choices:
-            codes = np.asarray(lab_group.codes, dtype=object)
-            groups[lab_group.id] = codes[np.arange(n_labs) % len(codes)][lab_of]
+    groups.update(_respondent_groups(instrument, by_group, cluster_group, groups, n,
+                                     rng_person))
+    if cluster_group is not None:
+        if cluster_codes:
+            codes = np.asarray(cluster_codes, dtype=object)
+            groups[cluster_group.id] = codes[np.arange(n_labs)][lab_of]
         else:
-            groups[lab_group.id] = np.asarray(lab_codes, dtype=object)[lab_of]
+            groups[cluster_group.id] = np.asarray(lab_codes, dtype=object)[lab_of]
 
     # -- latent scores -------------------------------------------------------------------
     constructs = instrument.constructs
@@ -588,7 +680,7 @@ def simulate(
 
     # -- answers -------------------------------------------------------------------------
     inattentive_mask = rng_attn.random(n) < inattentive
-    region_values = groups.get(region.id) if region is not None else None
+    by_values = groups.get(by_group.id) if by_group is not None else None
     dif_by_item: dict[str, list[tuple[str, float]]] = {}
     for item_id, code, shift in dif:
         dif_by_item.setdefault(item_id, []).append((code, shift))
@@ -604,7 +696,7 @@ def simulate(
             loc = theta[:, k].copy()
             sign = -1.0 if item.reverse else 1.0
             for code, shift in dif_by_item.get(item.id, []):
-                loc += np.where(region_values == code, sign * shift, 0.0)
+                loc += np.where(by_values == code, sign * shift, 0.0)
             # clipped so an extreme --effect or --dif saturates instead of overflowing;
             # ordinary values are not touched, so a seed gives the same file as before
             z = np.clip(a * (loc[:, None] - b[None, :]), -700.0, 700.0)
@@ -613,10 +705,10 @@ def simulate(
             step = (draw[:, None] < p_step).sum(axis=1)
             if item.reverse:
                 step = (m - 1) - step
-            if mid_index is not None and midpoint and region_values is not None:
+            if mid_index is not None and midpoint and by_values is not None:
                 p_mid = np.zeros(n)
                 for code, p in midpoint.items():
-                    p_mid[region_values == code] = p
+                    p_mid[by_values == code] = p
                 pulled = rng_style.random(n) < p_mid
                 step = np.where(pulled, mid_index, step)
             else:
@@ -655,7 +747,12 @@ def simulate(
         "instrument_version": instrument.version,
         "seed": int(seed),
         "labs": dict(labs) if isinstance(labs, Mapping) else int(labs),
-        "lab_counts": {str(k): lab_regions.count(k) for k in dict.fromkeys(lab_regions)},
+        "lab_counts": {str(k): lab_groups.count(k) for k in dict.fromkeys(lab_groups)},
+        "by": by_group.id if by_group is not None else None,
+        "cluster": cluster_group.id if cluster_group is not None else None,
+        # named on the command line only when they differ from the defaults
+        "by_option": None if by_group is default_by else by_group.id,
+        "cluster_option": None if cluster_group is default_cluster else cluster_group.id,
         "respondents_per_lab": (low, high),
         "respondents": n,
         "effect": float(effect),
@@ -688,18 +785,17 @@ def _yes_no(group: Group) -> tuple[str, str] | None:
 
 
 def _respondent_groups(
-    instrument: Instrument, lab_groups: Mapping[str, np.ndarray], n: int,
-    rng: np.random.Generator,
+    instrument: Instrument, by: Group | None, cluster: Group | None,
+    lab_groups: Mapping[str, np.ndarray], n: int, rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
     """Draw student status, role, years in field and other respondent-level answers."""
     import numpy as np
 
-    region = _region_group(instrument)
     rate = np.full(n, _STUDENT_RATE["neither"])
-    if region is not None:
-        values = lab_groups[region.id]
+    if by is not None:
+        values = lab_groups[by.id]
         for h in instrument.hypotheses:
-            if h.by == region.id and "student" in h.construct.lower():
+            if h.by == by.id and "student" in h.construct.lower():
                 rate = np.full(n, _STUDENT_RATE["neither"])
                 rate[values == h.higher] = _STUDENT_RATE["higher"]
                 rate[values == h.lower] = _STUDENT_RATE["lower"]
@@ -707,13 +803,18 @@ def _respondent_groups(
     is_student = rng.random(n) < rate
     out: dict[str, np.ndarray] = {}
     for g in instrument.groups:
-        if g.id in lab_groups or g.id == LAB_GROUP or g.id.startswith("lab"):
-            continue
+        if g.id in lab_groups or g is cluster:
+            continue  # answered once per lab
+        text = g.type != "choice" or not g.choices
+        if text and g.id.startswith("lab") and not g.required:
+            continue  # an optional lab-level text question stays blank
         draw = rng.random(n)
-        if g.type != "choice" or not g.choices:
+        if text:
             if "year" in g.id.lower():
                 years = np.where(is_student, rng.poisson(1.5, n), rng.gamma(2.0, 3.5, n))
                 out[g.id] = np.asarray([str(int(y)) for y in years], dtype=object)
+            elif g.required:
+                out[g.id] = np.full(n, "simulated", dtype=object)
             continue
         codes = np.asarray(g.codes, dtype=object)
         pair = _yes_no(g)
@@ -750,6 +851,14 @@ def _format_number(x: float) -> str:
     return f"{x:g}"
 
 
+def _labs_per(settings: Mapping[str, Any]) -> str:
+    """The ``about`` key of the labs per group (``labs per region`` for ``lab_region``)."""
+    by = settings.get("by")
+    if by is None:
+        return "labs"
+    return "labs per region" if by == "lab_region" else f"labs per {by}"
+
+
 def about_rows(frame: pd.DataFrame) -> list[tuple[str, str]]:
     """The ``about`` sheet: that the data are simulated, and the exact settings.
 
@@ -776,7 +885,7 @@ def about_rows(frame: pd.DataFrame) -> list[tuple[str, str]]:
         ("instrument", f"{s['instrument']} {s['instrument_version']}"),
         ("seed", str(s["seed"])),
         ("labs", labs_text),
-        ("labs per region", ", ".join(f"{k}: {v}" for k, v in s["lab_counts"].items())),
+        (_labs_per(s), ", ".join(f"{k}: {v}" for k, v in s["lab_counts"].items())),
         ("respondents per lab", f"{rpl[0]}-{rpl[1]}"),
         ("respondents", str(s["respondents"])),
         ("effect", f"{_format_number(s['effect'])} (standardised latent difference per "
@@ -831,6 +940,10 @@ def command_line(frame: pd.DataFrame, output: str = "FILE") -> str:
         f"--respondents-per-lab {rpl[0]}-{rpl[1]}", f"--effect {_format_number(s['effect'])}",
         f"--icc {_format_number(s['icc'])}",
     ]
+    if s.get("by_option"):
+        parts.append(f"--by {s['by_option']}")
+    if s.get("cluster_option"):
+        parts.append(f"--cluster {s['cluster_option']}")
     if s["null"]:
         parts.append("--null " + ",".join(s["null"]))
     parts += [f"--midpoint {k}={_format_number(v)}" for k, v in s["midpoint"].items()]

@@ -169,7 +169,7 @@ def test_unknown_group_values_are_named(tmp_path, tiny):
     out = tmp_path / "out"
     result = _run(["compare", data, "-i", tiny, "--by", "region", "-o", out])
     assert result.exit_code == 0, result.output
-    assert ("note: 2 answer(s) to 'region' that are not among its choices were left blank "
+    assert ("note: 2 answers to 'region' that are not among its choices were left blank "
             "at import and those respondents left out: 'sout'") in result.output
     desc = pd.read_csv(out / "descriptives.csv")
     assert desc.loc[desc["construct"] == "one", "n"].tolist() == [5, 5]

@@ -253,11 +253,11 @@ def _make_response_file(kind: str, folder: Path) -> str:
         ("garbage-xlsx", "r.xlsx: not an .xlsx workbook (it is not a zip archive) nor a text "
          "file; save it again from the spreadsheet program as .xlsx or CSV UTF-8"),
         ("broken-zip-xlsx", "r.xlsx: cannot open as an .xlsx workbook ("),
-        ("xls", "r.xls: old Excel .xls workbooks are not supported; open the file in Excel "
-         "or LibreOffice and save it as .xlsx or CSV UTF-8"),
-        ("encrypted-xlsx", "r.xlsx: the workbook is password-protected (or an old .xls "
-         "renamed .xlsx); open it in Excel or LibreOffice, remove the password and save it "
-         "as .xlsx"),
+        ("xls", "r.xls: cannot open as an .xls workbook (Cannot detect file format); save it "
+         "again from the spreadsheet program"),
+        ("encrypted-xlsx", "r.xlsx: the workbook is password-protected (Excel then stores "
+         "it in a container that cannot be read without the password); open it in Excel or "
+         "LibreOffice, remove the password and save it as .xlsx"),
         ("folder", "r.csv: is a folder; give the response file"),
         ("missing", "r.csv: no such file"),
         ("header-only", "r.csv: row 2: no responses: the file ends after its header rows; "
@@ -288,9 +288,9 @@ def test_response_files_that_cannot_be_used(tmp_path, kind, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("rename: {a: b\n", "map.yaml: row 2, column 1: not valid YAML: expected ',' or '}', "
+        ("rename: {a: b\n", "map.yaml: line 2, column 1: not valid YAML: expected ',' or '}', "
          "but got '<stream end>'; check indentation and quoting"),
-        ("rename:\n  ID: respondent_id\n\tQ2: sp2\n", "map.yaml: row 3, column 1: not valid "
+        ("rename:\n  ID: respondent_id\n\tQ2: sp2\n", "map.yaml: line 3, column 1: not valid "
          "YAML: found character '\\t' that cannot start any token; indent YAML with "
          "spaces, not tabs"),
         ("- rename\n", "map.yaml: a mapping must be a YAML mapping with rename/recode"),
@@ -309,7 +309,7 @@ def test_response_files_that_cannot_be_used(tmp_path, kind, expected):
         ("recode:\n  sp99: {a: 1}\n", "map.yaml: recode.sp99: not a variable of instrument "
          "'lab-culture'. did you mean 'sp1'?"),
         ("platform: qualtrix\n", "map.yaml: platform: unknown platform 'qualtrix'; choose "
-         "one of kobo, qualtrics, limesurvey, redcap, template. did you mean 'qualtrics'?"),
+         "one of kobo, qualtrics, limesurvey, redcap, wjx, template. did you mean 'qualtrics'?"),
         (b"\xff\xfe\x00garbage", "map.yaml: the mapping is not UTF-8 text"),
     ],
 )
@@ -340,9 +340,9 @@ def test_mapping_path_that_is_not_a_file(work, name):
          "scales, groups, constructs"),
         ("", "bad.yaml: must be a YAML mapping with id, version, languages, title, scales, "
          "groups, constructs"),
-        ("id: x\n\tversion: 1\n", "bad.yaml: row 2, column 1: not valid YAML: found "
+        ("id: x\n\tversion: 1\n", "bad.yaml: line 2, column 1: not valid YAML: found "
          "character '\\t' that cannot start any token; indent YAML with spaces, not tabs"),
-        ("id: [unclosed\n", "bad.yaml: row 2, column 1: not valid YAML: expected ',' or "
+        ("id: [unclosed\n", "bad.yaml: line 2, column 1: not valid YAML: expected ',' or "
          "']', but got '<stream end>'; check indentation and quoting"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", "bad.yaml: a workbook or other binary file, not an "
          "instrument YAML; give the instrument.yaml"),
@@ -375,7 +375,7 @@ def test_instrument_files_that_cannot_be_used(work, content, expected, command):
          "lab-culture. did you mean 'lab-culture'?"),
         ("folder.csv", "folder.csv: folder has no instrument.yaml; point to the YAML file "
          "or a folder holding one"),
-        ("kobo.csv", "kobo.csv: row 1, column 8: not valid YAML: expected "
+        ("kobo.csv", "kobo.csv: line 1, column 8: not valid YAML: expected "
          "'<document start>', but found '<scalar>'; check indentation and quoting"),
     ],
 )
@@ -522,7 +522,7 @@ def _data_rows(path: Path) -> int:
     first = next(i for i, r in enumerate(rows)
                  if any(str(c).strip().lower() in ("respondent_id", "record_id",
                                                   "responseid", "id", "participant",
-                                                  "start") for c in r if c is not None))
+                                                  "start", "序号") for c in r if c is not None))
     extra = 2 if "qualtrics" in path.name else 0  # its question-text and ImportId rows
     return len(rows) - first - 1 - extra
 
@@ -658,7 +658,7 @@ def test_html_form_escapes_instrument_text(tmp_path, tiny_yaml):
         (["import"], "Missing argument 'RESPONSES'. (see survey import --help)"),
         (["import", "kobo.csv", "--platform", "qualtrix"],
          "Invalid value for '--platform': 'qualtrix' is not one of 'auto', 'kobo', "
-         "'qualtrics', 'limesurvey', 'redcap', 'template'. (see survey import --help)"),
+         "'qualtrics', 'limesurvey', 'redcap', 'wjx', 'template'. (see survey import --help)"),
         (["import", "kobo.csv", "--min-duration", "-3"],
          "Invalid value for '--min-duration': -3.0 is not in the range x>=0. "
          "(see survey import --help)"),

@@ -356,7 +356,10 @@ def test_free_text_group_and_missing_group_values(inst, data):
     d.loc[:2, "lab"] = None
     res = compare_groups(d, inst, "lab")
     assert res.groups == ("CN-03", "US-02")
-    assert res.notes[0] == "3 respondent(s) without a value for 'lab' were left out"
+    assert res.notes[0] == "3 respondents without a value for 'lab' were left out"
+    d.loc[1:2, "lab"] = "CN-03"
+    assert compare_groups(d, inst, "lab").notes[0] == (
+        "1 respondent without a value for 'lab' was left out")
 
 
 def test_categorical_grouping_column_and_input_untouched(inst, data):

@@ -82,3 +82,26 @@ def test_markdown_and_html_share_the_content():
     for sec in build(inst).sections:
         for row in sec.rows:
             assert f"| {row[0]} |" in md
+
+
+def test_translation_note_is_carried_into_codebooks_and_forms():
+    """The instrument's translation note ('forward translation only ...') reaches the
+    codebooks, the Excel entry template's instructions and the web form's metadata."""
+    import io
+
+    import openpyxl
+
+    from survey.forms import export
+    from survey.instrument import load
+
+    inst = load("lab-culture")
+    note = inst.translation["zh"]
+    assert note.startswith("Forward translation only")
+    assert f"- `zh`: {note}" in export(inst, "codebook").decode()
+    assert f"<code>zh</code>: {note}</p>" in export(inst, "codebook_html").decode()
+    assert (f'<meta name="survey-translation" lang="zh" content="{note}">'
+            in export(inst, "html").decode())
+    wb = openpyxl.load_workbook(io.BytesIO(export(inst, "xlsx")))
+    assert wb["instructions"]["A2"].value == f"Translation (zh): {note}"
+    wb = openpyxl.load_workbook(io.BytesIO(export(inst, "xlsx", "zh")))
+    assert wb["instructions"]["A2"].value == f"翻译说明（zh）：{note}"

@@ -184,7 +184,7 @@ version: "1"
 languages: [en]
 title: {en: Tiny}
 scales:
-  s3: {points: [-1, 0, 1], labels: {en: [no, maybe, "yes"]}}
+  s3: {points: [-1, 0, 1], labels: {en: ["no", maybe, "yes"]}}
 groups:
   - id: region
     text: {en: Region}

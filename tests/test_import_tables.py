@@ -187,15 +187,22 @@ def test_header_only_file_is_refused(tmp_path, tiny_instrument):
     )
 
 
-def test_xls_is_refused_with_advice(tmp_path, tiny_instrument):
+def test_damaged_xls_is_refused_with_advice(tmp_path, tiny_instrument):
     p = tmp_path / "r.xls"
     p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
     with pytest.raises(ResponseFileError) as exc:
         read_responses(p, tiny_instrument)
     assert str(exc.value) == (
-        f"{p}: old Excel .xls workbooks are not supported; open the file in Excel or "
-        "LibreOffice and save it as .xlsx or CSV UTF-8"
+        f"{p}: cannot open as an .xls workbook (Cannot detect file format); save it again "
+        "from the spreadsheet program"
     )
+
+
+def test_html_page_named_xls_is_refused(tmp_path, tiny_instrument):
+    p = tmp_path / "r.xls"
+    p.write_bytes(b"<html><table><tr><td>respondent_id</td></tr></table></html>")
+    with pytest.raises(ResponseFileError, match="named .xls but holds a web page"):
+        read_responses(p, tiny_instrument)
 
 
 def test_broken_workbook(tmp_path, tiny_instrument):

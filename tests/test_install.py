@@ -12,9 +12,9 @@ import pytest
 from tests.conftest import REPO
 
 PROBE = (
-    "import survey, survey.instrument as si; "
+    "import json, survey, survey.instrument as si; "
     "print(survey.__file__); print(si.bundled_instruments()['lab-culture']); "
-    "print(si.load('lab-culture').id)"
+    "print(si.load('lab-culture').id); print(json.loads(si.json_schema())['title'])"
 )
 
 
@@ -40,6 +40,7 @@ def test_wheel_install_finds_instruments(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "survey/_bundled/lab-culture/instrument.yaml" in names
     assert "survey/_bundled/lab-culture/README.md" in names
+    assert "survey/schema/instrument.schema.json" in names
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(target)
@@ -48,7 +49,8 @@ def test_wheel_install_finds_instruments(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(target))
     out = subprocess.run([sys.executable, "-c", PROBE], cwd=elsewhere, env=env,
                          capture_output=True, text=True, check=True)
-    module, yaml_path, inst_id = out.stdout.strip().splitlines()
+    module, yaml_path, inst_id, schema_title = out.stdout.strip().splitlines()
     assert module.startswith(str(target))
     assert yaml_path.startswith(str(target / "survey" / "_bundled"))
     assert inst_id == "lab-culture"
+    assert schema_title == "lab-culture-survey instrument"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from survey.errors import InstrumentError
@@ -126,10 +124,10 @@ def test_bad_choice_code():
     assert "groups[0].choices[1].code: 'united states' must use only letters, digits and _" in msg
 
 
-def test_yaml_syntax_error_names_the_row():
+def test_yaml_syntax_error_names_the_line_as_an_editor_does():
     with pytest.raises(InstrumentError) as exc:
-        loads("id: x\nlanguages: [en\n", file="broken.yaml")
-    assert re.match(r"broken\.yaml: row \d+, column \d+: not valid YAML", str(exc.value))
+        loads("id: x\nversion: 1\nlanguages: [en\ntitle: {en: T}\n", file="broken.yaml")
+    assert str(exc.value).startswith("broken.yaml: line 4, column 6: not valid YAML")
 
 
 def test_several_problems_reported_together():
@@ -193,3 +191,84 @@ def test_flagship_hypotheses_follow_the_essay():
     text = essay.read_text(encoding="utf-8")
     for h in inst.hypotheses:
         assert h.source in text, f"{h.id}: source is not verbatim in the essay"
+
+
+def test_unquoted_yes_no_labels_are_refused_with_advice():
+    """YAML reads an unquoted 'no' as false; the label used to become the text 'False'."""
+    text = TINY_YAML.replace("zh: [非常不同意, 不同意, 既不同意也不反对, 同意, 非常同意]",
+                             "zh: [非常不同意, 不同意, 既不同意也不反对, 同意, on]")
+    assert _error(text) == (
+        "bad.yaml: scales.agree5.labels.zh[4]: must be text, got true (YAML reads unquoted "
+        "yes, no, on and off as true or false: quote it)")
+
+
+# ---- quasi-identifiers and their bands ---------------------------------------------------
+
+_YEARS = """\
+  - id: years
+    identifying: true
+    text: {en: Years, zh: 年}
+    choices:
+      - {code: a, label: {en: A, zh: 甲}}
+      - {code: b, label: {en: B, zh: 乙}}
+      - {code: c, label: {en: C, zh: 丙}}
+    bands:
+      - {code: ab, label: {en: A or B, zh: 甲或乙}, choices: [a, b]}
+      - {code: c, label: {en: C, zh: 丙}, choices: [c]}
+constructs:"""
+
+
+def _with_years(bands: str | None = None) -> str:
+    text = _YEARS if bands is None else _YEARS.split("    bands:")[0] + bands + "constructs:"
+    return TINY_YAML.replace("constructs:", text, 1)
+
+
+def test_identifying_flag_and_bands_load():
+    inst = loads(_with_years().replace(
+        "{id: lab, type: text, required: true,", "{id: lab, type: text, required: true, "
+        "identifying: true,"))
+    assert inst.identifying_ids == ("lab", "years")
+    assert inst.group("lab_region").identifying is False
+    years = inst.group("years")
+    assert [(b.code, b.choices, b.label["zh"]) for b in years.bands] == [
+        ("ab", ("a", "b"), "甲或乙"), ("c", ("c",), "丙")]
+    assert inst.group("lab").bands == ()
+
+
+@pytest.mark.parametrize(
+    ("bands", "message"),
+    [
+        ("    bands:\n      - {code: ab, label: {en: X, zh: X}, choices: [a, d]}\n"
+         "      - {code: c, label: {en: C, zh: C}, choices: [b, c]}\n",
+         "groups[2].bands[0].choices[1]: 'd' is not a choice of this question."),
+        ("    bands:\n      - {code: ab, label: {en: X, zh: X}, choices: [a, b]}\n"
+         "      - {code: bc, label: {en: C, zh: C}, choices: [b, c]}\n",
+         "groups[2].bands[1].choices[0]: 'b' is already in band 'ab'; a choice belongs to "
+         "one band"),
+        ("    bands:\n      - {code: ab, label: {en: X, zh: X}, choices: [a, b]}\n",
+         "groups[2].bands: every choice must be in a band; not in any: c"),
+        ("    bands:\n      - {code: ab, label: {en: X}, choices: [a, b, c]}\n",
+         "groups[2].bands[0].label.zh: missing"),
+        ("    bands:\n      - {code: a-b, label: {en: X, zh: X}, choices: [a, b, c]}\n",
+         "groups[2].bands[0].code: 'a-b' must use only letters, digits and _"),
+    ],
+    ids=["unknown-choice", "two-bands", "left-out", "label-language", "bad-code"],
+)
+def test_band_mistakes(bands, message):
+    assert message in _error(_with_years(bands))
+
+
+def test_identifying_must_be_boolean_and_bands_need_choices():
+    msg = _error(_with_years().replace("identifying: true", "identifying: yes please"))
+    assert "groups[2].identifying: must be true or false, got 'yes please'" in msg
+    msg = _error(TINY_YAML.replace(
+        "{id: lab, type: text, required: true,",
+        "{id: lab, type: text, required: true, bands: [],"))
+    assert "groups[1].bands: only questions of type choice have bands" in msg
+
+
+def test_flagship_marks_its_quasi_identifiers():
+    inst = load("lab-culture")
+    assert set(inst.identifying_ids) == {"lab_type", "lab", "role", "years_in_field", "student"}
+    bands = inst.group("years_in_field").bands
+    assert [b.choices for b in bands] == [("lt1", "y1_3"), ("y3_5", "y5_10"), ("y10plus",)]

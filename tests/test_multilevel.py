@@ -213,7 +213,7 @@ def test_two_labs_is_not_computed(inst):
     })
     row = compare_nested(scores, inst, "lab_region", constructs=["self_promotion"]).iloc[0]
     assert row["status"] == "not computed"
-    assert row["note"].startswith("only 2 lab(s) in the two groups")
+    assert row["note"].startswith("only 2 labs in the two groups")
     assert row["diff"] == pytest.approx(-1.0)   # the respondent-level test is still there
     assert np.isnan(row["p_adj"])
 

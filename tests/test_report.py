@@ -181,7 +181,7 @@ def test_table_columns_are_those_of_the_architecture(small_report):
                        "hedges_g", "g_ci_low", "g_ci_high", "p_adj", "verdict"],
         "items": ["construct", "item", "reverse", "n", "mean", "sd", "r_drop",
                   "alpha_if_dropped", "p_1", "p_2", "p_3", "p_4", "p_5"],
-        "scores": ["respondent_id", "lab_region", "lab", "speaking_up", "teamwork"],
+        "scores": ["respondent_id", "lab_region", "speaking_up", "teamwork"],
         "import_log": ["row", "column", "value", "reason", "action", "message"],
     }
     for name, cols in expected.items():
@@ -208,7 +208,7 @@ def test_html_sections_and_every_hypothesis(small_report, small_instrument):
                    "Holm, S. (1979)", "pingouin", "matplotlib"):
         assert needle in unescape(html), needle
     # rows read / accepted / rejected and the reason
-    assert "duplicate_id: 1" in html
+    assert "repeated respondent id: 1" in html
     # self-contained: no external reference of any kind
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", html)
     assert "<link" not in html and "@import" not in html
@@ -305,7 +305,7 @@ def test_lab_codes_and_log_text_are_escaped_and_neutralised(small_instrument):
     log = ImportLog(file="<img src=x onerror=alert(2)>.csv", platform="template",
                     rows_read=len(data))
     log.records.append(LogRecord(3, "lab", FORMULA, "other", "warning", SCRIPT))
-    files = build_report(ResponseSet(data, small_instrument, log))
+    files = build_report(ResponseSet(data, small_instrument, log), include_group_answers=True)
 
     html = files["report.html"].decode()
     assert "<script" not in html and "<img src=x" not in html
@@ -328,6 +328,35 @@ def test_lab_codes_and_log_text_are_escaped_and_neutralised(small_instrument):
         for cell in row:
             assert cell.data_type != "f"
     assert wb["import_log"]["C2"].value == f"'{FORMULA}"
+
+
+def test_scores_ship_no_identifying_answers_unless_asked(small_report, small_rs):
+    """tables/scores.csv and the Scores sheet hold the id, the grouping answer and the
+    scores; the lab (and any other grouping answer) only with include_group_answers."""
+    from openpyxl import load_workbook
+
+    expected = ["respondent_id", "lab_region", "speaking_up", "teamwork"]
+    assert list(_table(small_report, "scores").columns) == expected
+    sheet = load_workbook(io.BytesIO(small_report["report.xlsx"]))["scores"]
+    assert [c.value for c in sheet[1]] == expected
+    assert len(_table(small_report, "scores")) == small_rs.n
+
+    wide = build_report(small_rs, include_group_answers=True)
+    assert list(_table(wide, "scores").columns) == [
+        "respondent_id", "lab_region", "lab", "speaking_up", "teamwork"]
+    assert list(_table(wide, "scores")["lab"]) == list(small_rs.data["lab"])
+
+
+def test_cli_include_group_answers(tmp_path, cli_inputs):
+    inst_path, data = cli_inputs
+    for flag, columns in (([], ["respondent_id", "lab_region", "speaking_up", "teamwork"]),
+                          (["--include-group-answers"],
+                           ["respondent_id", "lab_region", "lab", "speaking_up", "teamwork"])):
+        out = tmp_path / ("wide" if flag else "narrow")
+        res = CliRunner().invoke(cli, ["report", str(data), "-i", str(inst_path), "-q",
+                                       *flag, "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert list(pd.read_csv(out / "tables" / "scores.csv").columns) == columns
 
 
 def test_workbook_layout(small_report):
@@ -430,6 +459,9 @@ def test_cli_writes_the_same_bytes_twice(tmp_path, cli_inputs):
         outs.append(out)
     assert "rows read" in res.output and "H1 speaking_up" in res.output
     assert "survey report:" not in res.output  # no progress when not on a terminal
+    # three figures, each as PNG and SVG, are three figures, not six
+    assert res.output.splitlines()[-1].endswith(
+        ", 3 figures (PNG and SVG) and 28 tables")
     files_a = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
     assert files_a == files_b and len(files_a) == 2 + 2 * 3 + 9 + 10 + 9
@@ -454,7 +486,7 @@ def test_cli_quiet_and_options(tmp_path, cli_inputs):
     [
         (["missing.csv"], "missing.csv"),
         (["{data}", "--by", "lab_regoin"], "did you mean 'lab_region'"),
-        (["{data}", "--platform", "spss"], "unknown platform 'spss'"),
+        (["{data}", "--platform", "spss"], "'spss' is not one of 'auto', 'kobo'"),
         (["{data}", "--lang", "fr"], "'fr' is not one of 'en', 'zh'"),
         (["{data}", "--min-group-n", "1"], "1 is not in the range x>=2"),
     ],
@@ -475,6 +507,19 @@ def test_cli_refuses_a_file_as_output_folder(tmp_path, cli_inputs):
     res = CliRunner().invoke(cli, ["report", str(data), "-i", str(inst_path), "-o", str(data)])
     assert res.exit_code == 2
     assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize("name", ["x.html", "report.PDF", "out.xlsx"])
+def test_cli_refuses_a_file_name_for_the_report_folder(tmp_path, cli_inputs, name):
+    inst_path, data = cli_inputs
+    out = tmp_path / name
+    res = CliRunner().invoke(cli, ["report", str(data), "-i", str(inst_path), "-o", str(out)])
+    assert res.exit_code == 2
+    stem = out.with_suffix("")
+    assert res.output == (
+        f"error: {out}: -o names a folder (the report is report.html, report.xlsx, figures/ "
+        f"and tables/), not a {out.suffix} file; give a folder, e.g. -o {stem}\n")
+    assert not out.exists()
 
 
 def test_cli_help():

@@ -335,7 +335,7 @@ def test_one_lab_per_group_falls_back_to_welch(small_instrument):
     hyp = _table(files, "hypotheses")
     assert hyp["test"].tolist() == ["welch", "welch"]
     assert hyp["comparison_support"].str.startswith(
-        "respondent-level test only (only 2 lab(s) in the two groups").all()
+        "respondent-level test only (only 2 labs in the two groups").all()
     methods = unescape(files["report.html"].decode().split('id="methods"', 1)[1])
     assert "Each of the 2 hypotheses of the instrument was tested with a two-sided Welch" \
         in methods
@@ -395,8 +395,8 @@ def test_chinese_headings(planted_rs):
     files = build_report(planted_rs, lang="zh")
     html = unescape(files["report.html"].decode())
     for text in ("<h2>可比性检验</h2>", "受访者嵌套于实验室", "测量等值性", "作答风格",
-                 "校正默认同意后的敏感性分析", "敢于发声在中国与美国之间的均值比较不宜进行",
-                 "部分等值 (su3 已释放)", "考虑实验室的检验", "MRS（中点作答）：中国高于美国",
+                 "校正默许后的敏感性分析", "敢于发声在中国与美国之间的均值比较不宜进行",
+                 "部分等值（释放 su3）", "考虑实验室的检验", "MRS（中间反应）：中国高于美国",
                  "线性混合模型", "Chen, 2007", "Baumgartner & Steenkamp, 2001"):
         assert text in html, text
     body = html.split('id="references"', 1)[0].split("<ol class=\"refs\">", 1)[0]

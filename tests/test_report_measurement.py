@@ -152,7 +152,7 @@ def test_chinese_section(ref_rs):
                  "稳健最大似然（Satorra–Bentler）",
                  "228 名受访者作答了全部题目：每个自由参数（124 个）约 1.8 名"):
         assert text in section, text
-    assert "部分等值 (bb5 已释放)" in html
+    assert "部分等值（释放 bb5）" in html
     methods = html.split('id="methods"', 1)[1]
     assert "测量模型：题目维度以 Horn（1965）的平行分析检验" in methods
     assert "序数 α" in html

@@ -24,7 +24,15 @@ from click.testing import CliRunner
 from survey.cli import cli
 from survey.errors import SurveyError
 from survey.instrument import load, loads
-from survey.simulate import parse_dif, parse_labs, parse_range, simulate, write_simulated
+from survey.simulate import (
+    about_rows,
+    command_line,
+    parse_dif,
+    parse_labs,
+    parse_range,
+    simulate,
+    write_simulated,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data" / "lab_culture_responses.xlsx"
@@ -311,10 +319,148 @@ def test_instrument_without_region_or_lab_question():
     # a respondent-level hypothesis is planted too
     calm = (frame["c1"].astype(float) + 8 - frame["c2"].astype(float)) / 2
     assert calm[frame["team"] == "red"].mean() > calm[frame["team"] == "blue"].mean()
-    with pytest.raises(SurveyError, match="no 'lab_region' choice question"):
+    with pytest.raises(SurveyError, match=r"'china' is not a code of team \(red, blue\)"):
         simulate(tiny, midpoint={"china": 0.2})
-    with pytest.raises(SurveyError, match="plain number of labs"):
-        simulate(tiny, labs={"red": 2})
+    assert frame.attrs["simulation"]["lab_counts"] == {"red": 10, "blue": 10}
+
+
+# An instrument of its own: countries instead of lab_region, teams instead of labs, a
+# required department (free text) and a required team-level choice question.
+COUNTRIES = """
+id: countries
+version: "1"
+languages: [en]
+title: {en: Countries}
+scales:
+  agree5: {points: [1, 2, 3, 4, 5], labels: {en: [a, b, c, d, e]}}
+groups:
+  - {id: role, text: {en: Role}, choices: [{code: staff, label: {en: Staff}},
+                                           {code: lead, label: {en: Lead}}]}
+  - {id: country, required: true, text: {en: Country},
+     choices: [{code: germany, label: {en: Germany}}, {code: japan, label: {en: Japan}},
+               {code: other, label: {en: Other}}]}
+  - {id: team, type: text, required: true, text: {en: Team code}}
+  - {id: team_size, required: true, text: {en: Size},
+     choices: [{code: small, label: {en: Small}}, {code: large, label: {en: Large}}]}
+  - {id: department, type: text, required: true, text: {en: Department}}
+  - {id: note, type: text, text: {en: "Anything else?"}}
+constructs:
+  - {id: calm, name: {en: Calm}, definition: {en: D}, scale: agree5,
+     items: [{id: c1, text: {en: T}}, {id: c2, text: {en: T}, reverse: true},
+             {id: c3, text: {en: T}}]}
+hypotheses:
+  - {id: H1, construct: calm, by: country, predicts: germany > japan, source: "s"}
+"""
+
+
+@pytest.fixture(scope="module")
+def countries():
+    return loads(COUNTRIES, file="countries.yaml")
+
+
+def test_labs_nest_in_the_by_groups_of_any_instrument(countries):
+    """--labs, --midpoint and --dif name codes of --by; every lab sits in one country."""
+    frame = simulate(countries, seed=4, by="country", cluster="team",
+                     labs={"germany": 6, "japan": 6}, respondents_per_lab=(30, 30),
+                     midpoint={"japan": 0.5}, dif=[("c1", "germany", 1.5)],
+                     inattentive=0, missing=0)
+    assert len(frame) == 360
+    per_team = frame.groupby("team").agg(countries=("country", "nunique"),
+                                         country=("country", "first"),
+                                         sizes=("team_size", "nunique"))
+    assert len(per_team) == 12
+    assert (per_team["countries"] == 1).all() and (per_team["sizes"] == 1).all()
+    assert {t: str(c) for t, c in per_team["country"].items()} == {
+        **{f"GE-{k:02d}": "germany" for k in range(1, 7)},
+        **{f"JA-{k:02d}": "japan" for k in range(1, 7)}}
+    # required answers are given; the optional free text stays blank
+    for gid in ("country", "team", "team_size", "department", "role"):
+        assert frame[gid].notna().all(), gid
+    assert (frame["department"] == "simulated").all()
+    assert frame["note"].isna().all()
+    # the midpoint style sits in Japan: half of the answers pulled to 3, and more
+    japan = frame["country"] == "japan"
+    items = frame[["c1", "c2", "c3"]]
+    mid_japan = float((items[japan] == 3).to_numpy().mean())
+    mid_germany = float((items[~japan] == 3).to_numpy().mean())
+    assert mid_japan > 0.5 and mid_japan - mid_germany > 0.3
+    # c1 is shifted up in Germany against the construct's other positively keyed item
+    gap = frame["c1"].astype(float) - frame["c3"].astype(float)
+    assert gap[~japan].mean() - gap[japan & (items != 3).all(axis=1)].mean() > 0.5
+    s = frame.attrs["simulation"]
+    assert (s["by"], s["cluster"]) == ("country", "team")
+    assert about_rows(frame)[4] == ("labs per country", "germany: 6, japan: 6")
+
+
+def test_default_by_is_the_first_choice_question_and_cluster_the_instruments_key(countries):
+    from dataclasses import replace
+
+    frame = simulate(countries, seed=4, labs=3, respondents_per_lab=(5, 5))
+    # role is the first choice question: labs nest in roles; no cluster question named lab
+    assert frame.attrs["simulation"]["by"] == "role"
+    assert frame.attrs["simulation"]["cluster"] is None
+    assert (frame["team"] == "simulated").all()  # required free text, not the cluster
+    assert set(frame.attrs["simulation"]["lab_counts"]) <= {"staff", "lead"}
+
+    inst = replace(countries, cluster="team")  # as `cluster: team` in the YAML
+    frame = simulate(inst, seed=4, by="country", labs={"germany": 2, "japan": 1},
+                     respondents_per_lab=(5, 5))
+    assert sorted(frame["team"].unique()) == ["GE-01", "GE-02", "JA-01"]
+    assert "--cluster" not in command_line(frame)
+    assert "--by country" in command_line(frame)
+
+
+def test_command_line_with_by_and_cluster_makes_the_same_bytes(tmp_path, countries):
+    path = tmp_path / "countries.yaml"
+    path.write_text(COUNTRIES, encoding="utf-8")
+    frame = simulate(countries, seed=7, by="country", cluster="team",
+                     labs={"germany": 2, "japan": 2}, respondents_per_lab=(4, 6),
+                     midpoint={"japan": 0.2}, dif=[("c2", "japan", -0.5)])
+    args = shlex.split(command_line(frame, str(tmp_path / "again.csv")))
+    assert args[2:7] == ["countries", "--seed", "7", "--labs", "germany=2,japan=2"]
+    assert "--by country" in " ".join(args) and "--cluster team" in " ".join(args)
+    args[2] = str(path)
+    result = CliRunner().invoke(cli, args[1:])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "again.csv").read_bytes() == write_simulated(frame, ".csv")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"by": "team"}, "--by: 'team' is not a choice question; labs are nested in the "
+                         "groups of one (choice questions: role, country, team_size)"),
+        ({"by": "contry"}, "--by: no grouping question 'contry' in instrument 'countries'. "
+                           "did you mean 'country'?"),
+        ({"by": "country", "cluster": "country"},
+         "--by: 'country' is the cluster question that holds the lab code; name the "
+         "question whose groups the labs belong to"),
+        ({"cluster": "teams"}, "--cluster: no grouping question 'teams' in instrument "
+                               "'countries'. did you mean 'team'?"),
+        ({"by": "country", "labs": {"france": 2}},
+         "--labs: 'france' is not a code of country (germany, japan, other)."),
+        ({"by": "country", "cluster": "team_size", "labs": 3},
+         "--labs: 3 labs, but the cluster question 'team_size' has 2 choices; simulate at "
+         "most 2 labs"),
+    ],
+)
+def test_by_and_cluster_errors(countries, options, message):
+    with pytest.raises(SurveyError) as err:
+        simulate(countries, **options)
+    assert str(err.value) == message
+
+
+def test_simulated_answers_import_without_a_flag(tmp_path, countries):
+    from survey.responses import read_responses
+
+    frame = simulate(countries, seed=2, by="country", cluster="team",
+                     labs={"germany": 2, "japan": 2}, respondents_per_lab=(5, 8))
+    path = tmp_path / "answers.csv"
+    path.write_bytes(write_simulated(frame, ".csv"))
+    rs = read_responses(path, countries)
+    assert (rs.log.rows_read, rs.log.rows_accepted) == (len(frame), len(frame))
+    assert [r.reason for r in rs.log.records if r.action != "flagged"] == []
+    pd.testing.assert_frame_equal(rs.data, frame, check_dtype=False)
 
 
 # ---- option parsing and CLI errors -----------------------------------------------------
@@ -344,7 +490,7 @@ def test_parsers():
          "error: --midpoint: 'chna' is not a code of lab_region (china, united_states, other)."
          " did you mean 'china'?"),
         (["--dif", "zz9:china=0.5"], "error: --dif: no item 'zz9' in instrument 'lab-culture'."),
-        (["--dif", "ow1=0.5"], "error: --dif: 'ow1=0.5' must be ITEM:REGION=SHIFT, e.g. "
+        (["--dif", "ow1=0.5"], "error: --dif: 'ow1=0.5' must be ITEM:GROUP=SHIFT, e.g. "
                                "ow1:china=0.8"),
         (["--icc", "1.5"], "error: --icc: 1.5 must satisfy 0 <= icc < 1"),
         (["--effect", "big"], "error: --effect: 'big' is not a number"),

@@ -511,3 +511,14 @@ constructs:
     assert len(steps.iloc[-1]["freed_intercepts"].split(", ")) == 2
     row = result.latent.iloc[0]
     assert row["status"] == "partial invariance not reached" and np.isnan(row["latent_diff"])
+
+
+def test_saturated_model_has_no_test_to_correct(sample):
+    """One factor of three items: df = 0, chi-square 0, no robust statistics (a
+    scaling factor needs degrees of freedom), robust standard errors still given."""
+    fit = fit_cfa(sample, {"sp": ["sp1", "sp2", "sp3"]}, estimator="MLM")
+    row = fit.fit_table().iloc[0]
+    assert row["df"] == 0 and row["chisq"] == pytest.approx(0.0, abs=1e-8)
+    assert row["rmsea"] == 0.0 and row["cfi"] == 1.0
+    assert np.isnan(row["scaling_factor"]) and np.isnan(row["cfi_robust"])
+    assert (fit.loading_table()["se"] > 0).all()

@@ -12,11 +12,12 @@ a mapping of relative paths to bytes, and never touches the filesystem:
                            hypotheses, items, suppressed, import_log, and the
                            comparability checks: icc, nested, rwg, rwg_labs,
                            invariance_fits, invariance_summary, invariance_items,
-                           styles, style_differences, acquiescence_sensitivity, and
+                           styles, style_differences, acquiescence_sensitivity,
                            the measurement model: dimensionality, cfa_fit,
                            cfa_loadings, factor_correlations, modification_indices,
                            validity, htmt, partial_invariance, latent_means
-                           (unrounded)
+                           (unrounded); deviations when checked against a
+                           preregistration
 =========================  ==============================================================
 
 The same inputs give the same bytes: nothing reads the clock unless a ``stamp`` is given.
@@ -31,7 +32,9 @@ from analysis.report.tables import LANGUAGES, TABLE_NAMES, ReportData, prepare_r
 from survey.outputs import csv_bytes
 
 if TYPE_CHECKING:  # pragma: no cover
+    from survey.prereg import PreregCheck
     from survey.responses.model import ResponseSet
+    from survey.responses.validate import Policy
 
 __all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "build_report", "csv_bytes",
            "prepare_report", "render_report"]
@@ -66,6 +69,10 @@ def render_report(
         out[f"figures/{name}.svg"] = svg
     for name in CSV_TABLES:
         out[f"tables/{name}.csv"] = csv_bytes(data.tables[name])
+    if data.prereg is not None:
+        from analysis.report.tables import deviations_table
+
+        out["tables/deviations.csv"] = csv_bytes(deviations_table(data.prereg))
     return out
 
 
@@ -80,6 +87,10 @@ def build_report(
     min_answered: float = 0.5,
     stamp: str | None = None,
     progress: Callable[[str], None] | None = None,
+    policy: Policy | None = None,
+    mapping: str | None = None,
+    include_group_answers: bool = False,
+    prereg: PreregCheck | None = None,
 ) -> dict[str, bytes]:
     """Build the comparison report of ``responses``.
 
@@ -106,6 +117,19 @@ def build_report(
         only on the inputs.
     progress : callable, optional
         Called with a short message at the start of each long step.
+    policy : Policy, optional
+        The exclusion rules ``responses`` were read with, for the methods text (default:
+        the import's defaults, keep and flag).
+    mapping : str, optional
+        The ``--map`` file they were read with, for the methods text.
+    include_group_answers : bool
+        Ship every grouping answer in ``tables/scores.csv`` and the Scores sheet; by
+        default they keep only the respondent id, the answer to ``by`` and the scores,
+        because lab, role and years in the field together can identify a person.
+    prereg : PreregCheck, optional
+        The run checked against a preregistration (:func:`survey.prereg.check_run`): the
+        report says "analysed as preregistered" or lists every deviation, in its own
+        section, in the methods text and in ``tables/deviations.csv``.
 
     Returns
     -------
@@ -157,6 +181,7 @@ def build_report(
     """
     data = prepare_report(
         responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust, alpha=alpha,
-        min_answered=min_answered, stamp=stamp, progress=progress,
+        min_answered=min_answered, stamp=stamp, progress=progress, policy=policy,
+        mapping=mapping, include_group_answers=include_group_answers, prereg=prereg,
     )
     return render_report(data, progress)

@@ -59,8 +59,19 @@ _RC = {
     "axes.spines.right": False,
     "path.simplify": False,
 }
-_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+#: Fonts with Chinese glyphs, first found first used: Linux (Noto/Source Han, WenQuanYi,
+#: Droid), macOS (PingFang SC, Hiragino Sans GB) and Windows (Microsoft YaHei, SimHei).
+_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB",
+              "Microsoft YaHei", "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
               "Droid Sans Fallback")
+#: Legend spacing, in font sizes (matplotlib's handle length and text pad, a tighter
+#: column spacing) and the largest number of lines a wrapped legend label may take.
+_LEGEND = {"handlelength": 1.6, "handletextpad": 0.5, "columnspacing": 1.2,
+           "borderpad": 0.4}
+_LEGEND_SIZES = (9.0, 8.0, 7.0)
+_LEGEND_MAX_LINES = 3
+#: Group names on the answer charts are wrapped at this many characters.
+_GROUP_CHARS = 28
 
 Figures = dict[str, tuple[bytes, bytes]]
 
@@ -186,6 +197,93 @@ def _side_colours(points: list[int], midpoint: float) -> list[str]:
     return colours
 
 
+def _text_width(renderer: object, text: str, size: float) -> float:
+    """Width in points of the widest line of ``text`` in the current font family."""
+    from matplotlib.font_manager import FontProperties
+
+    prop = FontProperties(size=size)
+    return max(renderer.get_text_width_height_descent(line, prop, ismath=False)[0]  # type: ignore[attr-defined]
+               for line in text.split("\n"))
+
+
+def _wrap(label: str, chars: int) -> str:
+    """``label`` broken into lines of at most ``chars`` characters between words; a text
+    with Chinese characters, which has no spaces, breaks between characters."""
+    cjk = any(ord(c) >= 0x2E80 for c in label)
+    lines = textwrap.wrap(label, chars, break_on_hyphens=False, break_long_words=cjk)
+    return "\n".join(lines) or label
+
+
+def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, float]:
+    """Fit a legend of ``labels`` (one per scale point, in order) into ``width`` points.
+
+    Tries, in order of preference, the largest font of :data:`_LEGEND_SIZES`, then one
+    row before several, then labels as they are before wrapping them onto at most
+    :data:`_LEGEND_MAX_LINES` lines; the first layout whose measured width (text widths
+    from the Agg renderer, plus handles and spacing) fits is used. Several rows are read
+    row by row, as the scale runs (see :func:`row_major`).
+
+    Parameters
+    ----------
+    labels : list of str
+        Legend labels.
+    width : float
+        Room in points (the figure's width less its margins).
+
+    Returns
+    -------
+    (list of str, int, float)
+        The labels (with line breaks), the number of columns and the font size.
+
+    Examples
+    --------
+    >>> labels, ncol, size = legend_layout(["Strongly disagree"] * 7, 700)
+    >>> ncol, size, labels[0]
+    (7, 9.0, 'Strongly\\ndisagree')
+    >>> legend_layout(["no", "yes"], 700)
+    (['no', 'yes'], 2, 9.0)
+    """
+    import math
+
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    renderer = RendererAgg(1, 1, 72)  # 72 dpi: one pixel is one point
+    n = len(labels)
+    longest = max((len(t) for t in labels), default=1)
+    fallback: tuple[list[str], int, float] = ([], 1, _LEGEND_SIZES[-1])
+    for size in _LEGEND_SIZES:
+        per_column = (_LEGEND["handlelength"] + _LEGEND["handletextpad"]) * size
+        for rows in range(1, n + 1):
+            ncol = math.ceil(n / rows)
+            if rows > 1 and math.ceil(n / (ncol)) != rows:
+                continue  # the same layout as fewer rows
+            for chars in range(longest, min(longest, 4) - 1, -1):
+                wrapped = [_wrap(t, chars) for t in labels]
+                if max(t.count("\n") + 1 for t in wrapped) > _LEGEND_MAX_LINES:
+                    break
+                widths = [_text_width(renderer, t, size) for t in wrapped]
+                columns = [max(widths[j::ncol]) for j in range(ncol)]
+                total = (sum(columns) + ncol * per_column
+                         + (ncol - 1) * _LEGEND["columnspacing"] * size
+                         + 2 * _LEGEND["borderpad"] * size)
+                if total <= width:
+                    return wrapped, ncol, size
+                fallback = (wrapped, ncol, size)
+    return fallback[0] or list(labels), fallback[1], fallback[2]
+
+
+def row_major(items: list, ncol: int) -> list:
+    """Reorder ``items`` so that matplotlib's legend, which fills columns first, shows
+    them row by row.
+
+    Examples
+    --------
+    >>> row_major([1, 2, 3, 4, 5, 6, 7], 4)
+    [1, 5, 2, 6, 3, 7, 4]
+    """
+    return [x for j in range(ncol) for x in items[j::ncol]]
+
+
 def likert_chart(data: ReportData, construct_id: str) -> Figure:
     """Diverging stacked bars of the answers to each item of a construct, by group.
 
@@ -210,7 +308,13 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
 
     rows_per_item = len(groups) + 1
     n_rows = len(construct.items) * rows_per_item
-    fig = Figure(figsize=(10, 0.32 * n_rows + 1.5), layout="constrained")
+    # long group names are wrapped (at most three lines), and their rows made taller
+    names = {g: _wrap(data.group_label(data.by, g) if words else g, _GROUP_CHARS)
+             for g in groups}
+    lines = min(max((t.count("\n") + 1 for t in names.values()), default=1), 3)
+    names = {g: "\n".join(t.split("\n")[:3]) for g, t in names.items()}
+    row_height = 0.32 * (1 + 0.45 * (lines - 1))
+    fig = Figure(figsize=(10, row_height * n_rows + 1.5), layout="constrained")
     ax = fig.add_subplot()
     y = n_rows
     ticks, tick_labels = [], []
@@ -229,8 +333,7 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
             cell = shares[(shares["item"] == item.id) & (shares["group"] == g)]
             n = int(cell["n"].iloc[0]) if len(cell) else 0
             ticks.append(y)
-            name = data.group_label(data.by, g) if words else g
-            tick_labels.append(f"{name} (n={n})")
+            tick_labels.append(f"{names[g]} (n={n})")
             if n < data.min_group_n:
                 continue
             share = dict(zip(cell["point"], cell["share"], strict=True))
@@ -258,10 +361,12 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
     ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
     ax.set_axisbelow(True)
     legend_labels = [scale.label(p, lang) if words else str(p) for p in points]
+    room = fig.get_figwidth() * 72 * 0.94  # the margins of the constrained layout
+    legend_labels, ncol, size = legend_layout(legend_labels, room)
     handles = [Patch(facecolor=c, edgecolor="white", label=t)
                for c, t in zip(colours, legend_labels, strict=True)]
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(points), frameon=False,
-               fontsize=9)
+    fig.legend(handles=row_major(handles, ncol), loc="outside lower center", ncol=ncol,
+               frameon=False, fontsize=size, **_LEGEND)
     return fig
 
 

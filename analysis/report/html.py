@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
 from analysis.report.measurement import measurement_context
+from analysis.report.notes import note_text, platform_text, reason_text
 from analysis.report.text import (
     LABELS,
+    deviation_text,
     methods_paragraphs,
     references,
     software_versions,
-    support_text,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,6 +33,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
 __all__ = ["render_html"]
+
+#: Tables printed on a landscape page of their own (CSS named page ``wide``): item
+#: tables of scales with more points, style tables of more groups, than fit A4 portrait.
+PRINT_WIDE_POINTS = 7
+PRINT_WIDE_GROUPS = 6
 
 
 def _svg_uri(svg: bytes) -> str:
@@ -51,6 +57,21 @@ def _present(value: object) -> bool:
         return not math.isnan(float(value))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return True
+
+
+def _note(data: ReportData, note: object) -> str:
+    """An analysis note in the report's language, group codes as their labels."""
+    inst = data.instrument
+    groups = [inst.group(data.by), *(inst.group(h.by) for h in inst.hypotheses
+                                      if h.by in inst.group_ids)]
+
+    def name(code: str) -> str:
+        for g in groups:
+            if g.type == "choice" and code in g.codes:
+                return g.label(code, data.lang)
+        return code
+
+    return note_text(note, data.lang, name)
 
 
 def _summary(data: ReportData) -> dict[str, Any]:
@@ -88,17 +109,18 @@ def _summary(data: ReportData) -> dict[str, Any]:
         construct = (data.text(inst.construct(r.construct).name)
                      if isinstance(r.construct, str) and r.construct else "")
         cells.append({"group": data.group_label(data.by, r.group), "construct": construct,
-                      "n": int(r.n), "reason": str(r.reason)})
+                      "n": int(r.n), "reason": _note(data, str(r.reason))})
     return {
         "instrument_id": inst.id, "instrument_version": inst.version,
         "instrument_title": data.text(inst.title),
-        "file": _file_name(log.file), "platform": log.platform,
+        "file": _file_name(log.file), "platform": platform_text(log.platform, data.lang),
         "rows_read": log.rows_read, "rows_accepted": log.rows_accepted,
         "rows_rejected": log.rows_rejected,
-        "rejected": sorted(rejected.items()), "flagged": sorted(flagged.items()),
+        "rejected": [(reason_text(k, data.lang), n) for k, n in sorted(rejected.items())],
+        "flagged": [(reason_text(k, data.lang), n) for k, n in sorted(flagged.items())],
         "by": data.by, "by_text": data.text(group.text),
         "groups": groups, "has_labs": bool(len(data.lab_counts)), "suppressed": cells,
-        "notes": list(data.comparison.notes),
+        "notes": [_note(data, n) for n in data.comparison.notes],
     }
 
 
@@ -122,7 +144,7 @@ def _hypotheses(data: ReportData) -> list[dict[str, Any]]:
             "p_adj": fmt_p(r.p_adj),
             "verdict": r.verdict,
             "verdict_text": L[r.verdict],
-            "note": r.note,
+            "note": _note(data, r.note),
             "source": h.source,
             "n": f"{r.n_higher} / {r.n_lower}",
             "labs": ("" if pd.isna(r.labs_higher) else f"{r.labs_higher} / {r.labs_lower}"),
@@ -131,7 +153,7 @@ def _hypotheses(data: ReportData) -> list[dict[str, Any]]:
             "verdict_welch": r.verdict_welch,
             "verdict_welch_text": L[r.verdict_welch],
             "support": r.comparison_support,
-            "support_text": support_text(r.comparison_support, data.lang),
+            "support_text": _note(data, r.comparison_support),
             "support_ok": r.comparison_support == "ok",
         })
     return rows
@@ -151,7 +173,7 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
         {"group": L["all"] if r.group == "all" else data.group_label(by, r.group),
          "n": fmt_int(r.n), "k": fmt_int(r.k), "alpha": fmt_coef(r.alpha),
          "alpha_ci": fmt_ci(r.alpha_ci_low, r.alpha_ci_high, coef=True),
-         "omega": fmt_coef(r.omega), "note": r.note,
+         "omega": fmt_coef(r.omega), "note": _note(data, r.note),
          "ordinal_alpha": fmt_coef(getattr(r, "ordinal_alpha", None)),
          "ordinal_omega": fmt_coef(getattr(r, "ordinal_omega", None))}
         for r in _rows(t["reliability"], construct.id)
@@ -169,7 +191,7 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
             "df": df if _present(r.statistic) else fmt_num(None),
             "p_unc": fmt_p(r.p_unc), "p_adj": fmt_p(r.p_adj),
             "effect_name": L.get(r.effect_size_name, r.effect_size_name),
-            "effect_size": fmt_coef(r.effect_size), "note": r.note,
+            "effect_size": fmt_coef(r.effect_size), "note": _note(data, r.note),
         })
     pairwise = [
         {"pair": f"{data.group_label(by, r.group_a)} − {data.group_label(by, r.group_b)}",
@@ -177,7 +199,7 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
          "diff": fmt_num(r.diff), "hedges_g": fmt_num(r.hedges_g),
          "g_ci": fmt_ci(r.g_ci_low, r.g_ci_high), "test": L.get(r.test, r.test),
          "statistic": fmt_num(r.statistic), "df": fmt_num(r.df),
-         "p_unc": fmt_p(r.p_unc), "p_adj": fmt_p(r.p_adj), "note": r.note}
+         "p_unc": fmt_p(r.p_unc), "p_adj": fmt_p(r.p_adj), "note": _note(data, r.note)}
         for r in _rows(t["pairwise"], construct.id)
     ]
     share_cols = [("p_m" if p < 0 else "p_") + str(abs(p)) for p in scale.points]
@@ -209,6 +231,7 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
         "points": [{"code": p, "label": scale.label(p, data.lang)} for p in scale.points],
         "figure": _svg_uri(figure[1]) if figure else None,
         "figure_name": f"items_{construct.id}",
+        "print_wide": len(scale.points) > PRINT_WIDE_POINTS,
     }
 
 
@@ -251,7 +274,7 @@ def _nesting(data: ReportData) -> dict[str, Any]:
             "rwg_range": (f"[{fmt_coef(a.min_rwg_j)}, {fmt_coef(a.max_rwg_j)}]"
                           if a is not None and _present(a.min_rwg_j) else ""),
             "share_070": fmt_coef(a.share_070) if a is not None else fmt_num(None),
-            "note": r.note,
+            "note": _note(data, r.note),
         })
     nested, few = [], []
     previous = None
@@ -267,7 +290,7 @@ def _nesting(data: ReportData) -> dict[str, Any]:
             "welch_p": fmt_p(r.welch_p), "estimate": fmt_num(r.estimate), "se": fmt_num(r.se),
             "t": fmt_num(r.t), "df": fmt_num(r.df, 0), "p_unc": fmt_p(r.p_unc),
             "p_adj": fmt_p(r.p_adj), "status": r.status, "few": r.status == "few labs",
-            "note": note, "first": first,
+            "note": _note(data, note), "first": first,
         })
         if r.status == "few labs":
             few.append(pair)
@@ -302,7 +325,7 @@ def _invariance(data: ReportData) -> dict[str, Any]:
             "groups": _groups_text(data, r.groups, sep), "n": fmt_int(r.n),
             "highest_level": _level_text(L, r.highest_level), "level_code": r.highest_level,
             "mean_comparison": mean_text, "state": state,
-            "items_differing": r.items_differing or "", "note": r.note,
+            "items_differing": r.items_differing or "", "note": _note(data, r.note),
         })
         if warranted is False and r.highest_level in ("metric", "configural"):
             failed = "scalar" if r.highest_level == "metric" else "metric"
@@ -413,7 +436,7 @@ def _styles(data: ReportData) -> dict[str, Any]:
     checks = data.checks
     unbalanced = list(checks.unbalanced) if checks is not None else []
     if checks is not None and checks.styles_note:
-        balance = checks.styles_note
+        balance = _note(data, checks.styles_note)
     elif unbalanced:
         names = [data.text(data.instrument.construct(c).name) for c in unbalanced]
         balance = L["sensitivity_unbalanced"].format(
@@ -424,6 +447,26 @@ def _styles(data: ReportData) -> dict[str, Any]:
         "groups": [{"code": g, "label": data.group_label(data.by, g)} for g in groups],
         "rows": rows, "differences": differences, "findings": findings,
         "sensitivity": sens, "balance": balance,
+        "print_wide": len(groups) > PRINT_WIDE_GROUPS,
+    }
+
+
+def _prereg(data: ReportData) -> dict[str, Any] | None:
+    """The preregistration section: "analysed as preregistered" or the deviations."""
+    check = data.prereg
+    if check is None:
+        return None
+    L = LABELS[data.lang]
+    name = _file_name(check.file)
+    rows = []
+    for d in check.deviations:
+        what, planned = deviation_text(d.kind, d.preregistered, data.lang)
+        _, used = deviation_text(d.kind, d.used, data.lang)
+        rows.append({"kind": d.kind, "what": what, "preregistered": planned, "used": used})
+    return {
+        "heading": L["deviations"] if rows else L["prereg"],
+        "text": (L["deviations_intro"] if rows else L["as_preregistered"]).format(file=name),
+        "deviations": rows,
     }
 
 
@@ -455,6 +498,7 @@ def render_html(data: ReportData, figures: Figures) -> bytes:
         L=LABELS[data.lang],
         simulated=data.responses.simulated,
         summary=_summary(data),
+        prereg=_prereg(data),
         hypotheses=_hypotheses(data),
         forest=_svg_uri(forest[1]) if forest else None,
         constructs=[_construct(data, c, figures) for c in data.instrument.constructs],

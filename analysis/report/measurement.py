@@ -316,6 +316,10 @@ LABELS: dict[str, dict[str, str]] = {
             "acceptable bounds)."
         ),
         "robust_which": "robust ",
+        "saturated": (
+            "The model has as many parameters as the data have variances and covariances "
+            "(df = 0): it reproduces them exactly, so its fit cannot be tested."
+        ),
         "good": "well",
         "acceptable": "acceptably",
         "poor": "poorly",
@@ -465,7 +469,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cfa": "完整因子模型",
         "fit_caption": "以每个构念为相关因子的模型拟合",
         "estimator": "估计方法",
-        "ml": "最大似然（ML）",
+        "ml": "最大似然",
         "mlm": "稳健最大似然（Satorra–Bentler）",
         "chisq": "χ²",
         "df": "自由度",
@@ -476,6 +480,9 @@ LABELS: dict[str, dict[str, str]] = {
             ".95、RMSEA 不高于 .06、SRMR 不高于 .08；.90 与 .08 是常用的可接受界限）。"
         ),
         "robust_which": "稳健 ",
+        "saturated": (
+            "模型参数与数据的方差和协方差一样多（自由度为 0）：它完全复现数据，无法检验拟合。"
+        ),
         "good": "良好",
         "acceptable": "尚可",
         "poor": "不佳",
@@ -568,7 +575,6 @@ LABELS: dict[str, dict[str, str]] = {
             "受访者过少，无法拟合完整因子模型：作答全部题目者 {n} 人，而模型有 {p} 道题目、{npar} "
             "个自由参数（受访者需多于两者；每个参数 {cut} 名则需 {need} 名）。"
         ),
-        "pa_too_few": "平行分析需要受访者多于题目（{n} 名受访者，{k} 道题目）",
         "ok": "正常",
         "partial invariance reached": "达到部分等值",
         "partial invariance not reached": "未达到部分等值",
@@ -645,6 +651,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
     import numpy as np
 
     from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
+    from analysis.report.notes import note_text
 
     lang = data.lang
     L = LABELS[lang]
@@ -658,7 +665,8 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         except (KeyError, SurveyError):
             return str(cid)
 
-    notes = [_note(n, info, lang) for n in info.notes] if info is not None else []
+    notes = [note_text(_note(n, info, lang), lang) for n in info.notes] \
+        if info is not None else []
 
     # dimensionality
     dim = t["dimensionality"]
@@ -673,9 +681,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
             "components": fmt_int(first["components_suggested"]),
             "flag": bool(not _missing(first["factors_suggested"])
                          and int(first["factors_suggested"]) != int(first["expected"])),
-            "note": (L["pa_too_few"].format(n=int(first["n"]), k=int(first["k"]))
-                     if lang == "zh" and str(first["note"]).startswith(
-                         "parallel analysis needs more respondents") else first["note"]),
+            "note": note_text(first["note"], lang),
         })
     whole = dim[dim["scope"] == "all"]
     if len(whole) and not _missing(whole.iloc[0]["factors_suggested"]):
@@ -723,19 +729,23 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         })
     if len(fit):
         r = fit.iloc[-1]
-        robust = r["estimator"] == "MLM"
-        cfi = r["cfi_robust"] if robust else r["cfi"]
-        rmsea = r["rmsea_robust"] if robust else r["rmsea"]
-        quality = _fit_quality(cfi, rmsea, r["srmr"])
-        fit_reading = L["fit_reading"].format(
-            m=int(r["n_factors"]), quality=L[quality],
-            which=L["robust_which"] if robust else "", cfi=fmt_coef(cfi, 3),
-            tli=fmt_coef(r["tli_robust"] if robust else r["tli"], 3),
-            rmsea=fmt_coef(rmsea, 3),
-            rmsea_low=fmt_coef(r["rmsea_robust_ci_low"] if robust else r["rmsea_ci_low"], 3),
-            rmsea_high=fmt_coef(r["rmsea_robust_ci_high"] if robust else r["rmsea_ci_high"],
-                                3),
-            srmr=fmt_coef(r["srmr"], 3))
+        robust = r["estimator"] == "MLM" and not _missing(r["cfi_robust"])
+        if int(r["df"]) == 0:
+            fit_reading = L["saturated"]
+        else:
+            cfi = r["cfi_robust"] if robust else r["cfi"]
+            rmsea = r["rmsea_robust"] if robust else r["rmsea"]
+            quality = _fit_quality(cfi, rmsea, r["srmr"])
+            fit_reading = L["fit_reading"].format(
+                m=int(r["n_factors"]), quality=L[quality],
+                which=L["robust_which"] if robust else "", cfi=fmt_coef(cfi, 3),
+                tli=fmt_coef(r["tli_robust"] if robust else r["tli"], 3),
+                rmsea=fmt_coef(rmsea, 3),
+                rmsea_low=fmt_coef(r["rmsea_robust_ci_low"] if robust else r["rmsea_ci_low"],
+                                   3),
+                rmsea_high=fmt_coef(r["rmsea_robust_ci_high"] if robust
+                                    else r["rmsea_ci_high"], 3),
+                srmr=fmt_coef(r["srmr"], 3))
 
     # loadings
     loads = t["cfa_loadings"]
@@ -874,7 +884,8 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
             "se": fmt_num(r.se, 3) if ok else "", "p": fmt_p(r.p) if ok else "",
             "observed": (f"{fmt_num(r.observed_diff)} ({fmt_num(r.observed_std_diff)})"
                          if not _missing(r.observed_diff) else ""),
-            "status": L.get(r.status, r.status), "ok": ok, "note": r.note})
+            "status": L.get(r.status, r.status), "ok": ok,
+            "note": note_text(r.note, lang, lambda code: data.group_label(data.by, code))})
         if ok and r.freed_intercepts:
             latent_reading.append(L["latent_reading"].format(
                 construct=name(r.construct), group=data.group_label(data.by, r.group),
@@ -884,7 +895,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
     if len(latent) and not len(steps) and (latent["status"] == "ok").all():
         partial_reading.append(L["no_partial"])
     if len(latent) and not (latent["status"] == "ok").any():
-        why = "; ".join(dict.fromkeys(str(n) for n in latent["note"] if n)) or \
+        why = "; ".join(dict.fromkeys(note_text(n, lang) for n in latent["note"] if n)) or \
             L["not tested"]
         if lang == "zh" and (latent["status"] == "not tested").all():
             from analysis.report.comparability import INVARIANCE_MIN_N

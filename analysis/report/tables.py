@@ -24,9 +24,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.comparability import Checks
     from analysis.report.measurement import Measurement
     from survey.instrument import Instrument
+    from survey.prereg import PreregCheck
     from survey.responses.model import ResponseSet
+    from survey.responses.validate import Policy
 
-__all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "default_by", "prepare_report"]
+__all__ = ["DEVIATION_COLUMNS", "LANGUAGES", "TABLE_NAMES", "ReportData", "default_by",
+           "deviations_table", "prepare_report", "shared_scores"]
 
 #: Languages the report's own headings and text are written in.
 LANGUAGES = ("en", "zh")
@@ -71,6 +74,14 @@ class ReportData:
         lab-aware analysis ran, unbalanced constructs, notes).
     stamp : str or None
         A time stamp to show, only when asked for.
+    policy : Policy or None
+        The exclusion rules the responses were read with (None: the import's defaults,
+        keep and flag).
+    mapping : str or None
+        The ``--map`` file the responses were read with.
+    prereg : PreregCheck or None
+        The run checked against a preregistration (``--prereg``): its deviations, none
+        when the analysis follows it.
     measurement : Measurement or None
         What the Measurement model section found besides its tables
         (:mod:`analysis.report.measurement`).
@@ -89,6 +100,9 @@ class ReportData:
     lab_counts: pd.DataFrame
     checks: Checks | None = None
     stamp: str | None = None
+    policy: Policy | None = None
+    mapping: str | None = None
+    prereg: PreregCheck | None = None
     measurement: Measurement | None = None
 
     @property
@@ -135,6 +149,10 @@ def prepare_report(
     min_answered: float = 0.5,
     stamp: str | None = None,
     progress: Callable[[str], None] | None = None,
+    policy: Policy | None = None,
+    mapping: str | None = None,
+    include_group_answers: bool = False,
+    prereg: PreregCheck | None = None,
 ) -> ReportData:
     """Compute every table of the report.
 
@@ -201,7 +219,7 @@ def prepare_report(
         **checks_tables,
         **measurement_tables,
         "suppressed": comparison.suppressed,
-        "scores": scores,
+        "scores": shared_scores(scores, inst, by, include_group_answers),
         "import_log": _log_table(responses),
     }
     return ReportData(
@@ -210,8 +228,52 @@ def prepare_report(
         group_shares=_group_shares(responses, by, comparison.groups),
         lab_counts=_lab_counts(responses, by) if "lab" in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
-        checks=checks, stamp=stamp, measurement=measurement,
+        checks=checks, stamp=stamp, policy=policy, mapping=mapping, prereg=prereg,
+        measurement=measurement,
     )
+
+
+def shared_scores(scores: pd.DataFrame, instrument: Instrument, by: str,
+                  include_group_answers: bool = False) -> pd.DataFrame:
+    """The scores table the report ships: no answers that could identify a respondent.
+
+    A lab code, a role and years in the field together often point at one person, so
+    by default the table keeps only ``respondent_id``, the grouping answer ``by`` and
+    one score per construct.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        :func:`analysis.scoring.score_scales` output.
+    instrument : Instrument
+        Its constructs give the score columns.
+    by : str
+        The report's grouping question, kept.
+    include_group_answers : bool
+        Keep every grouping answer as well (``--include-group-answers``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``respondent_id``, ``by`` (or every grouping column), then the construct scores.
+    """
+    if include_group_answers:
+        return scores
+    constructs = [c.id for c in instrument.constructs if c.id in scores.columns]
+    keep = [c for c in ("respondent_id", by) if c in scores.columns]
+    return scores[keep + constructs]
+
+
+#: Columns of ``tables/deviations.csv`` (written with ``--prereg``).
+DEVIATION_COLUMNS = ["kind", "preregistered", "used"]
+
+
+def deviations_table(prereg: PreregCheck) -> pd.DataFrame:
+    """The deviations from a preregistration, one row each (:data:`DEVIATION_COLUMNS`)."""
+    import pandas as pd
+
+    return pd.DataFrame([(d.kind, d.preregistered, d.used) for d in prereg.deviations],
+                        columns=DEVIATION_COLUMNS, dtype=object)
 
 
 def _log_table(responses: ResponseSet) -> pd.DataFrame:

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from analysis.report.notes import note_text, platform_text, reason_text
+from survey.wording import count
+
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
 __all__ = [
+    "DEVIATION_LABELS",
     "LABELS",
     "REFERENCES",
     "SOFTWARE",
+    "deviation_text",
     "label",
     "methods_paragraphs",
     "references",
@@ -258,6 +263,20 @@ LABELS: dict[str, dict[str, str]] = {
         "forest_lab_interval": "lab-aware 95% CI",
         "status": "Status",
         "few_labs_tag": "few labs",
+        "colon": ": ",
+        "semicolon": "; ",
+        "prereg": "Preregistration",
+        "deviations": "Deviations from the preregistration",
+        "as_preregistered": (
+            "Analysed as preregistered: the instrument file, the grouping question, the lab "
+            "question, the adjustment, α, the minimum group size, the scoring rule, the "
+            "exclusion options and the sample size agree with {file}."),
+        "deviations_intro": (
+            "This analysis differs from the preregistration ({file}) in the following "
+            "respects; read its results with them in mind."),
+        "deviation_kind": "What",
+        "preregistered": "Preregistered",
+        "used": "This analysis",
     },
     "zh": {
         "report": "组间比较报告",
@@ -426,32 +445,38 @@ LABELS: dict[str, dict[str, str]] = {
         "loadings_word": "载荷",
         "intercepts_word": "截距",
         "styles": "作答风格",
+        # Terms for the response styles: acquiescence = 默许（肯定倾向）, disacquiescence =
+        # 否定倾向, extreme = 极端反应, midpoint = 中间反应, as Chinese survey methodology
+        # usually names them (默许反应风格, 否定反应风格, 极端反应风格, 中间反应风格); Li &
+        # Guo (2016, 心理学进展 6(3), doi:10.12677/AP.2016.63042) write 默认肯定 and 默认否定
+        # for the same two styles. The English terms and indices are those of Baumgartner &
+        # Steenkamp (2001), cited in the text.
         "styles_intro": (
-            "按受访者在全部题目上的原始作答计算（Baumgartner & Steenkamp 2001）：ARS 默认同意"
-            "（超出中点的平均同意程度），DARS 默认反对（平均不同意程度），ERS 极端作答（选择两端"
-            "的比例），MRS 中点作答（选择中点的比例）；NARS 为 ARS − DARS，平衡默认同意为正向"
-            "题与反向题距中点距离的平均。"
+            "按受访者在全部题目上的原始作答计算（Baumgartner & Steenkamp 2001）：ARS 默许（肯定"
+            "倾向，超出中点的平均同意程度），DARS 否定倾向（平均不同意程度），ERS 极端反应（选择"
+            "两端的比例），MRS 中间反应（选择中点的比例）；NARS 为 ARS − DARS（净默许），平衡"
+            "默许指数为正向题与反向题距中点距离的平均。"
         ),
         "style": "风格",
         "styles_caption": "各组均值（标准差）",
         "style_differences": "组间差异",
-        "ars": "ARS（默认同意）",
-        "dars": "DARS（默认反对）",
-        "ers": "ERS（极端作答）",
-        "mrs": "MRS（中点作答）",
-        "nars": "NARS（净默认同意）",
-        "acquiescence": "平衡默认同意",
+        "ars": "ARS（默许）",
+        "dars": "DARS（否定倾向）",
+        "ers": "ERS（极端反应）",
+        "mrs": "MRS（中间反应）",
+        "nars": "NARS（净默许）",
+        "acquiescence": "平衡默许指数",
         "style_finding": "{style}：{a}{cmp}{b}（差值 {diff}，g = {g}，校正 p {p}）。",
         "higher_than": "高于",
         "lower_than": "低于",
-        "sensitivity": "校正默认同意后的敏感性分析",
+        "sensitivity": "校正默许后的敏感性分析",
         "sensitivity_intro": (
-            "在校正默认同意后的得分（每个作答减去该受访者的平衡默认同意）上重新检验各假设，"
+            "在校正默许后的得分（每个作答减去该受访者的平衡默许指数）上重新检验各假设，"
             "与原始得分上的同一检验并列；两者均为受访者层面的 Welch 检验。"
         ),
         "sensitivity_balanced": (
             "每个构念的正向题与反向题数量相同，因此校正在每个得分内部相互抵消：只有跳过题目的"
-            "受访者的校正得分与原始得分不同。平衡计分本身已使比较不受默认同意影响。"
+            "受访者的校正得分与原始得分不同。平衡计分本身已使比较不受默许影响。"
         ),
         "sensitivity_unbalanced": "正向题与反向题数量不等、校正会改变得分的构念：{constructs}。",
         "plain": "原始",
@@ -468,6 +493,18 @@ LABELS: dict[str, dict[str, str]] = {
         "forest_lab_interval": "考虑实验室的 95% CI",
         "status": "状态",
         "few_labs_tag": "实验室较少",
+        "colon": "：",
+        "semicolon": "；",
+        "prereg": "预注册",
+        "deviations": "与预注册的偏离",
+        "as_preregistered": (
+            "按预注册进行分析：问卷文件、分组问题、实验室问题、校正方法、α、最小组样本量、计分规则、"
+            "排除选项与样本量均与 {file} 一致。"),
+        "deviations_intro": ("本分析在以下方面与预注册（{file}）不同；"
+                             "解读本报告结果时请考虑这些偏离。"),
+        "deviation_kind": "项目",
+        "preregistered": "预注册",
+        "used": "本分析",
     },
 }
 
@@ -535,40 +572,15 @@ def label(key: str, lang: str) -> str:
     return LABELS[lang][key]
 
 
-#: Phrases of ``comparison_support`` in Chinese, longest first.
-_SUPPORT_ZH = (
-    ("labs not checked (no lab column)", "未检查实验室嵌套（无实验室列）"),
-    ("partial invariance not reached", "未达到部分等值"),
-    ("partial invariance", "部分等值"),
-    ("configural invariance not supported", "形态等值不成立"),
-    ("scalar invariance not supported", "标量等值不成立"),
-    ("metric invariance not supported", "度量等值不成立"),
-    ("respondent-level test only", "仅受访者层面检验"),
-    ("invariance not tested", "未检验测量等值"),
-    ("fewer than 3 items", "题目少于 3 道"),
-    ("groups too small", "组样本过小"),
-    ("not tested", "未检验"),
-    ("few labs", "实验室较少"),
-    (" freed", " 已释放"),
-    (" and ", " 与 "),
-)
-
-
 def support_text(value: str, lang: str) -> str:
     """A ``comparison_support`` value in the report's language.
 
     Examples
     --------
     >>> support_text("ok", "zh"), support_text("scalar invariance not supported: bb5", "zh")
-    ('无问题', '标量等值不成立: bb5')
+    ('无问题', '标量等值不成立：bb5')
     """
-    if lang != "zh":
-        return value
-    if value == "ok":
-        return "无问题"
-    for en, zh in _SUPPORT_ZH:
-        value = value.replace(en, zh)
-    return value
+    return note_text(value, lang)
 
 
 def software_versions() -> list[tuple[str, str]]:
@@ -626,6 +638,168 @@ def _flagged(data: ReportData) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+#: The exclusion rules in the order the import applies them.
+_RULES = ("unfinished", "failed_attention_check", "speeder")
+
+
+def _policy(data: ReportData):
+    from survey.responses.validate import Policy
+
+    return data.policy if data.policy is not None else Policy()
+
+
+def _no_durations(data: ReportData) -> bool:
+    return any(n.startswith("speeder check skipped") for n in data.responses.log.notes)
+
+
+def _exclusions_en(data: ReportData, rejected: dict[str, int], flagged: dict[str, int]) -> str:
+    """The rejected rows and the exclusion rules applied, with counts (English)."""
+    policy = _policy(data)
+    text = ""
+    if data.mapping:
+        text += (f" Columns were renamed and answers recoded with the mapping file "
+                 f"{_name(data.mapping)} before validation.")
+    rows = {r: n for r, n in rejected.items() if r not in _RULES}
+    if rows:
+        text += (" Rows that could not be used were rejected ("
+                 + "; ".join(f"{reason_text(r, 'en')}: {n}" for r, n in rows.items()) + ").")
+
+    def rule(reason: str, what: str, reject: bool) -> str:
+        if reject:
+            return f"{what} were excluded ({rejected.get(reason, 0)} removed)"
+        return f"{what} were kept and flagged ({flagged.get(reason, 0)} flagged)"
+
+    rules = [rule("unfinished", "responses the platform marks unfinished",
+                  policy.reject_unfinished)]
+    if data.instrument.checks:
+        rules.append(rule("failed_attention_check",
+                          "respondents who failed an attention check",
+                          policy.reject_failed_checks))
+    else:
+        rules.append("the instrument has no attention check")
+    if policy.min_duration is None:
+        rules.append("no minimum duration was set, so no response was treated as a speeder")
+    elif _no_durations(data):
+        rules.append(f"the minimum duration of {policy.min_duration:g} s could not be "
+                     "applied because the file records no durations")
+    else:
+        rules.append(rule("speeder", f"responses completed in under {policy.min_duration:g} s "
+                          "(speeders)", policy.reject_speeders))
+    text += (" Exclusion rules, applied in this order (a respondent counts under the first "
+             "rule that removes them): " + "; ".join(rules) + ".")
+    if any(flagged.get(r, 0) for r in _RULES):
+        text += " Flagged respondents were kept in the analysis."
+    return text
+
+
+def _exclusions_zh(data: ReportData, rejected: dict[str, int], flagged: dict[str, int]) -> str:
+    """The rejected rows and the exclusion rules applied, with counts (Chinese)."""
+    policy = _policy(data)
+    text = ""
+    if data.mapping:
+        text += f"校验前按映射文件 {_name(data.mapping)} 重命名列并重新编码答案。"
+    rows = {r: n for r, n in rejected.items() if r not in _RULES}
+    if rows:
+        text += ("无法使用的行被拒绝（"
+                 + "；".join(f"{reason_text(r, 'zh')}：{n}" for r, n in rows.items())
+                 + "）。")
+
+    def rule(reason: str, what: str, reject: bool) -> str:
+        if reject:
+            return f"{what}被排除（排除 {rejected.get(reason, 0)} 人）"
+        return f"{what}保留并标记（标记 {flagged.get(reason, 0)} 人）"
+
+    rules = [rule("unfinished", "平台标记为未完成的回答", policy.reject_unfinished)]
+    if data.instrument.checks:
+        rules.append(rule("failed_attention_check", "未通过注意力检查的受访者",
+                          policy.reject_failed_checks))
+    else:
+        rules.append("问卷没有注意力检查题")
+    if policy.min_duration is None:
+        rules.append("未设定最短作答时间，因此没有回答被判定为速答")
+    elif _no_durations(data):
+        rules.append(f"最短作答时间 {policy.min_duration:g} 秒未能执行，因为文件中没有作答时长")
+    else:
+        rules.append(rule("speeder", f"作答时间短于 {policy.min_duration:g} 秒的回答（速答）",
+                          policy.reject_speeders))
+    text += ("排除规则按以下顺序执行（每位受访者计入第一条将其排除的规则）："
+             + "；".join(rules) + "。")
+    if any(flagged.get(r, 0) for r in _RULES):
+        text += "被标记的受访者保留在分析中。"
+    return text
+
+
+#: What each kind of deviation concerns (English, Chinese).
+DEVIATION_LABELS: dict[str, tuple[str, str]] = {
+    "instrument": ("instrument file", "问卷文件"),
+    "by": ("grouping question", "分组问题"),
+    "cluster": ("lab question", "实验室问题"),
+    "adjust": ("multiplicity adjustment", "多重比较校正"),
+    "alpha": ("significance level α", "显著性水平 α"),
+    "min_group_n": ("minimum group size", "最小组样本量"),
+    "min_answered": ("share of items needed for a score", "计分所需的最低作答比例"),
+    "reject_failed_checks": ("reject failed attention checks", "排除未通过注意力检查者"),
+    "reject_unfinished": ("reject unfinished responses", "排除未完成的回答"),
+    "min_duration": ("minimum duration (seconds)", "最短作答时间（秒）"),
+    "reject_speeders": ("reject speeders", "排除速答者"),
+    "sample_size": ("sample size (labs, respondents)", "样本量（实验室，受访者）"),
+}
+_VALUES_ZH = {"yes": "是", "no": "否", "none": "无", "labs": "个实验室",
+              "respondents": "名受访者"}
+
+
+def deviation_text(kind: str, value: str, lang: str) -> tuple[str, str]:
+    """A deviation's kind and one of its values in the report's language.
+
+    Examples
+    --------
+    >>> deviation_text("reject_speeders", "yes", "zh")
+    ('排除速答者', '是')
+    >>> deviation_text("sample_size", "china: 4 labs, 60 respondents", "en")
+    ('sample size (labs, respondents)', 'china: 4 labs, 60 respondents')
+    """
+    en, zh = DEVIATION_LABELS.get(kind, (kind, kind))
+    if lang != "zh":
+        return en, value
+    shown = value if value not in _VALUES_ZH else _VALUES_ZH[value]
+    if kind == "sample_size":
+        shown = shown.replace(" labs", " 个实验室").replace(" respondents", " 名受访者")
+    return zh, shown
+
+
+def _prereg_en(data: ReportData) -> str:
+    check = data.prereg
+    if check is None:
+        return ""
+    text = (f"The study was preregistered ({_name(check.file)}; instrument SHA-256 "
+            f"{check.sha256[:12]}…). ")
+    if not check.deviations:
+        return text + "The analysis followed the preregistration."
+    parts = []
+    for d in check.deviations:
+        what, _ = deviation_text(d.kind, "", "en")
+        parts.append(f"{what}: preregistered {d.preregistered}, used {d.used}")
+    n = len(check.deviations)
+    return text + (f"The analysis deviates from it in {n} respect{'s' if n > 1 else ''} (see "
+                   "Deviations from the preregistration): " + "; ".join(parts) + ".")
+
+
+def _prereg_zh(data: ReportData) -> str:
+    check = data.prereg
+    if check is None:
+        return ""
+    text = f"本研究已预注册（{_name(check.file)}；问卷 SHA-256 {check.sha256[:12]}…）。"
+    if not check.deviations:
+        return text + "分析按预注册进行。"
+    parts = []
+    for d in check.deviations:
+        what, planned = deviation_text(d.kind, d.preregistered, "zh")
+        _, used = deviation_text(d.kind, d.used, "zh")
+        parts.append(f"{what}：预注册为 {planned}，实际为 {used}")
+    return (text + f"分析在 {len(check.deviations)} 个方面偏离预注册（见“与预注册的偏离”）："
+            + "；".join(parts) + "。")
+
+
 def _suppressed_groups(data: ReportData) -> list[str]:
     table = data.tables["suppressed"]
     whole = table[table["construct"].isna()]
@@ -670,18 +844,13 @@ def _methods_en(data: ReportData) -> list[str]:
 
     p1 = (
         f"Responses to the {data.text(inst.title)} questionnaire ({inst.id}, version "
-        f"{inst.version}) were read from {_name(log.file)} ({log.platform} layout). "
-        f"Of {log.rows_read} rows read, {log.rows_accepted} were accepted and "
-        f"{log.rows_rejected} rejected"
+        f"{inst.version}) were read from {_name(log.file)} "
+        f"({platform_text(log.platform, 'en')} layout). "
+        f"Of {count(log.rows_read, 'row')} read, {log.rows_accepted} "
+        f"{'was' if log.rows_accepted == 1 else 'were'} accepted and "
+        f"{log.rows_rejected} rejected."
     )
-    if rejected:
-        p1 += " (" + "; ".join(f"{reason.replace('_', ' ')}: {n}"
-                               for reason, n in rejected.items()) + ")"
-    p1 += "."
-    if flagged:
-        p1 += (" Respondents flagged during import were kept in the analysis ("
-               + "; ".join(f"{reason.replace('_', ' ')}: {n}" for reason, n in flagged.items())
-               + ").")
+    p1 += _exclusions_en(data, rejected, flagged)
     if data.responses.simulated:
         p1 += " The data are simulated (every respondent id starts with SIM-)."
 
@@ -739,7 +908,8 @@ def _methods_en(data: ReportData) -> list[str]:
                 "used. "
             )
         p4 += (
-            f"The p-values of the {testable} testable hypotheses were adjusted with "
+            f"The p-values of the {count(testable, 'testable hypothesis', 'testable hypotheses')}"
+            " were adjusted with "
             f"{adj}{adj_ref}, and the verdicts rest on these lab-aware tests; the "
             "respondent-level two-sided Welch t-test, which treats respondents as "
             "independent, is reported beside them with its own adjusted p and verdict. The "
@@ -770,7 +940,8 @@ def _methods_en(data: ReportData) -> list[str]:
         + ", ".join(f"{name} {version}" for name, version in versions)
         + ". Item answers are shown as diverging stacked bars (Heiberger & Robbins, 2014)."
     )
-    return [p1, p2, p3, p4, *p_checks, p5]
+    prereg = [p for p in (_prereg_en(data),) if p]
+    return [p1, *prereg, p2, p3, p4, *p_checks, p5]
 
 
 def _checks_en(data: ReportData) -> list[str]:
@@ -859,14 +1030,9 @@ def _methods_zh(data: ReportData) -> list[str]:
     testable = int((data.tables["hypotheses"]["verdict"] != "not testable").sum())
 
     p1 = (f"对问卷“{data.text(inst.title)}”（{inst.id}，版本 {inst.version}）的回答读取自 "
-          f"{_name(log.file)}（{log.platform} 格式）。共读取 {log.rows_read} 行，接受 "
-          f"{log.rows_accepted} 行，拒绝 {log.rows_rejected} 行")
-    if rejected:
-        p1 += "（" + "；".join(f"{reason}：{n}" for reason, n in rejected.items()) + "）"
-    p1 += "。"
-    if flagged:
-        p1 += ("导入时被标记的受访者保留在分析中（"
-               + "；".join(f"{reason}：{n}" for reason, n in flagged.items()) + "）。")
+          f"{_name(log.file)}（{platform_text(log.platform, 'zh')}格式）。共读取 "
+          f"{log.rows_read} 行，接受 {log.rows_accepted} 行，拒绝 {log.rows_rejected} 行。")
+    p1 += _exclusions_zh(data, rejected, flagged)
     if data.responses.simulated:
         p1 += "数据为模拟数据（所有受访者编号均以 SIM- 开头）。"
     p2 = (
@@ -874,7 +1040,7 @@ def _methods_zh(data: ReportData) -> list[str]:
         f"仅当作答题目不少于该构念题目的 {share} 时计算，否则记为缺失；不做任何插补。"
         "内部一致性以 Cronbach's α（Cronbach, 1951）报告，基于成对删除的题目协方差，"
         "95% 置信区间采用 Feldt 方法（Feldt, Woodruff & Salih, 1987）；"
-        "并报告 McDonald's ω total（McDonald, 1999），由单因子最大似然因子分析求得。"
+        "并报告 McDonald 总 ω 系数（McDonald, 1999），由单因子最大似然因子分析求得。"
         "题目统计包括校正的题总相关以及删除该题后的 α。"
     )
     p3 = (
@@ -928,7 +1094,8 @@ def _methods_zh(data: ReportData) -> list[str]:
     versions = software_versions()
     p5 = ("分析所用软件：" + "，".join(f"{name} {version}" for name, version in versions)
           + "。各题回答以发散堆积条形图展示（Heiberger & Robbins, 2014）。")
-    return [p1, p2, p3, p4, *p_checks, p5]
+    prereg = [p for p in (_prereg_zh(data),) if p]
+    return [p1, *prereg, p2, p3, p4, *p_checks, p5]
 
 
 def _checks_zh(data: ReportData, adj: str) -> list[str]:
@@ -967,13 +1134,13 @@ def _checks_zh(data: ReportData, adj: str) -> list[str]:
         "等值约束（似然比检验，Holm 校正）以找出截距（或载荷）不同的题目。"
     )
     styles = (
-        "作答风格：按每位受访者在全部题目上的原始作答计算默认同意（ARS）、默认反对（DARS）、"
-        "极端作答（ERS）与中点作答（MRS）指数（Baumgartner & Steenkamp, 2001），组间以 Welch "
+        "作答风格：按每位受访者在全部题目上的原始作答计算默许（ARS）、否定倾向（DARS）、"
+        "极端反应（ERS）与中间反应（MRS）指数（Baumgartner & Steenkamp, 2001），组间以 Welch "
         f"t 检验与 Hedges' g 比较，p 值在各风格与组对之间采用 {adj}。作为敏感性分析，在以平衡"
-        "题目组进行个体内中心化校正默认同意后的得分上，以受访者层面的 Welch 检验重新检验各假设。"
+        "题目组进行个体内中心化校正默许后的得分上，以受访者层面的 Welch 检验重新检验各假设。"
     )
     if checks is not None and checks.styles_note:
-        styles += f"未计算校正得分：{checks.styles_note}。"
+        styles += f"未计算校正得分：{note_text(checks.styles_note, 'zh')}。"
     elif checks is not None and not checks.unbalanced:
         styles += ("由于每个构念的正向题与反向题数量相同，校正在每个得分内部相互抵消，"
                    "只改变跳过题目的受访者的得分。")

@@ -135,6 +135,11 @@ def _about(wb, data: ReportData) -> None:
         ("alpha", data.alpha),
         ("min_answered", data.min_answered),
     ]
+    if data.prereg is not None:
+        n = len(data.prereg.deviations)
+        rows.append((label("prereg", lang), _file_name(data.prereg.file)))
+        rows.append((label("deviations", lang), n if n else label(
+            "as_preregistered", lang).format(file=_file_name(data.prereg.file))))
     if data.responses.simulated:
         rows.insert(0, (label("simulated", lang), label("simulated_note", lang)))
     if data.stamp:
@@ -173,4 +178,8 @@ def workbook(data: ReportData) -> bytes:
     _about(wb, data)
     for name in TABLE_NAMES:
         _sheet(wb, name, data.tables[name])
+    if data.prereg is not None:
+        from analysis.report.tables import deviations_table
+
+        _sheet(wb, "deviations", deviations_table(data.prereg))
     return workbook_bytes(wb)

@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:  # pragma: no cover
     from survey.instrument import Instrument
+    from survey.responses.model import ResponseSet
+    from survey.responses.validate import Policy
 
 __all__ = [
+    "PLATFORM_CHOICES",
     "OneLineCommand",
+    "ReadingOptions",
     "check_outputs",
+    "exclusion_options",
     "instrument_argument",
     "instrument_option",
     "load_instrument",
+    "number",
+    "planning_options",
+    "reading_options",
     "same_file",
+    "whole_number",
     "write_output",
 ]
+
+#: Same as the keys of survey.responses.PLATFORMS, plus ``auto`` (not imported here:
+#: keeps ``--help`` light; a test checks they agree).
+PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "wjx", "template")
 
 class OneLineCommand(click.Command):
     """A command whose usage mistakes are one line on stderr and exit code 2.
@@ -65,6 +80,217 @@ instrument_option = click.option(
     metavar="INSTRUMENT",
     help="Instrument the responses answer: path or bundled name [default: lab-culture].",
 )
+
+
+@dataclass(frozen=True)
+class ReadingOptions:
+    """How a response file is read: its layout, a column mapping and the exclusions.
+
+    One value of this class carries every option of :func:`reading_options`, so
+    ``import``, ``score``, ``compare``, ``report`` and ``share`` read a file the same way.
+
+    Attributes
+    ----------
+    platform : str
+        ``auto`` or a platform name (``--platform``).
+    mapping : str or None
+        The ``--map`` YAML file.
+    reject_failed_checks, reject_unfinished, reject_speeders : bool
+        Reject instead of flag (``--reject-*``).
+    min_duration : float or None
+        Seconds below which a response is a speeder (``--min-duration``).
+
+    Examples
+    --------
+    >>> ReadingOptions(reject_unfinished=True).exclusions()
+    {'reject_failed_checks': False, 'reject_unfinished': True, 'min_duration': None, \
+'reject_speeders': False}
+    """
+
+    platform: str = "auto"
+    mapping: str | None = None
+    reject_failed_checks: bool = False
+    reject_unfinished: bool = False
+    min_duration: float | None = None
+    reject_speeders: bool = False
+
+    @property
+    def policy(self) -> Policy:
+        """The exclusions as the import's :class:`~survey.responses.validate.Policy`."""
+        from survey.responses.validate import Policy
+
+        return Policy(
+            reject_failed_checks=self.reject_failed_checks,
+            reject_unfinished=self.reject_unfinished,
+            min_duration=self.min_duration,
+            reject_speeders=self.reject_speeders,
+        )
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Files these options make the command read besides RESPONSES."""
+        return () if self.mapping is None else (self.mapping,)
+
+    def exclusions(self) -> dict[str, object]:
+        """The exclusion options by name (what a preregistration records)."""
+        return {
+            "reject_failed_checks": self.reject_failed_checks,
+            "reject_unfinished": self.reject_unfinished,
+            "min_duration": self.min_duration,
+            "reject_speeders": self.reject_speeders,
+        }
+
+    def read(self, responses: str, instrument: Instrument, *,
+             keep_personal: bool = False) -> ResponseSet:
+        """Read and validate RESPONSES with these options.
+
+        Parameters
+        ----------
+        responses : str
+            The response export.
+        instrument : Instrument
+            What the responses answer.
+        keep_personal : bool
+            Keep the personal data a platform adds (``survey import
+            --keep-personal-data``); every other command leaves it out.
+
+        Returns
+        -------
+        ResponseSet
+
+        Raises
+        ------
+        ResponseFileError
+            The file cannot be used (one line naming it).
+        """
+        from survey.responses import read_responses
+
+        return read_responses(responses, instrument, platform=self.platform,
+                              mapping=self.mapping, policy=self.policy,
+                              keep_personal=keep_personal)
+
+
+_EXCLUSION_OPTIONS = (
+    click.option("--min-duration", type=click.FloatRange(min=0), default=None,
+                 metavar="SECONDS", help="Flag responses faster than this as speeders "
+                 "(needs durations in the file)."),
+    click.option("--reject-failed-checks", is_flag=True,
+                 help="Reject rows failing an attention check instead of flagging them."),
+    click.option("--reject-unfinished", is_flag=True,
+                 help="Reject unfinished responses instead of flagging them."),
+    click.option("--reject-speeders", is_flag=True,
+                 help="Reject speeders (see --min-duration) instead of flagging them."),
+)
+
+_READING_OPTIONS = (
+    click.option("--platform", type=click.Choice(PLATFORM_CHOICES), default="auto",
+                 show_default=True, help="Which platform wrote the file; auto recognises it "
+                 "from the header and says which it chose."),
+    click.option("--map", "mapping", default=None, metavar="MAPPING.yaml",
+                 help="YAML that renames columns and recodes values for a layout no reader "
+                      "knows."),
+    *_EXCLUSION_OPTIONS,
+)
+
+_EXCLUSION_NAMES = ("min_duration", "reject_failed_checks", "reject_unfinished",
+                    "reject_speeders")
+
+
+def _collapse(options: tuple, names: tuple[str, ...]) -> Callable[[Callable], Callable]:
+    """A decorator adding ``options`` and passing them as one ``reading`` argument."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {name: kwargs.pop(name) for name in names}
+            kwargs["reading"] = ReadingOptions(**values)
+            return f(*args, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
+#: ``--platform``, ``--map``, ``--min-duration``, ``--reject-failed-checks``,
+#: ``--reject-unfinished``, ``--reject-speeders``: how every command that reads a response
+#: file reads it. The command receives them as one ``reading`` argument
+#: (:class:`ReadingOptions`).
+reading_options = _collapse(_READING_OPTIONS, ("platform", "mapping", *_EXCLUSION_NAMES))
+
+#: The exclusion options alone (for ``survey prereg``, which reads no file), passed as
+#: one ``reading`` argument.
+exclusion_options = _collapse(_EXCLUSION_OPTIONS, _EXCLUSION_NAMES)
+
+
+_PLANNING_OPTIONS = (
+    click.option("--effect", required=True, metavar="D",
+                 help="Standardised difference (Cohen's d) between the two groups to detect."),
+    click.option("--power", default="0.8", show_default=True, metavar="P",
+                 help="Target power."),
+    click.option("--alpha", default="0.05", show_default=True, metavar="A",
+                 help="Two-sided significance level."),
+    click.option("--icc", default="0.10", show_default=True, metavar="X",
+                 help="Intraclass correlation within labs (share of variance between labs)."),
+    click.option("--per-lab", "per_lab", default=None, metavar="A",
+                 help="Respondents per lab: the number of labs needed is computed."),
+    click.option("--labs", default=None, metavar="N",
+                 help="Labs in the first group: the respondents per lab needed are computed."),
+    click.option("--ratio", default="1", show_default=True, metavar="R",
+                 help="Size of the second group relative to the first."),
+)
+
+
+def planning_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--effect``, ``--power``, ``--alpha``, ``--icc``, ``--per-lab``, ``--labs``,
+    ``--ratio``: the inputs of a sample-size plan (``survey plan``, ``survey prereg``).
+
+    The values arrive as text; :func:`number` and :func:`whole_number` turn them into
+    numbers with a one-line error naming the option.
+    """
+    for option in reversed(_PLANNING_OPTIONS):
+        f = option(f)
+    return f
+
+
+def number(value: str, option: str) -> float:
+    """An option's text as a number.
+
+    Raises
+    ------
+    SurveyError
+        ``--effect: 'x' is not a number``.
+
+    Examples
+    --------
+    >>> number("0.5", "--effect")
+    0.5
+    """
+    from survey.errors import SurveyError
+
+    try:
+        return float(value)
+    except ValueError:
+        raise SurveyError(f"{option}: '{value}' is not a number") from None
+
+
+def whole_number(value: str | None, option: str) -> int | None:
+    """An option's text as a whole number (None stays None).
+
+    Raises
+    ------
+    SurveyError
+        ``--labs: 'x' is not a whole number``.
+    """
+    from survey.errors import SurveyError
+
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise SurveyError(f"{option}: '{value}' is not a whole number") from None
 
 
 def load_instrument(value: str | None) -> Instrument:

@@ -7,8 +7,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from survey.commands._common import instrument_option, load_instrument, write_output
+from survey.commands._common import (
+    ReadingOptions,
+    instrument_option,
+    load_instrument,
+    reading_options,
+    write_output,
+)
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -23,6 +30,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "suppressed", "hypotheses")
 @click.command()
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--by", required=True, metavar="COLUMN",
               help="Grouping question to compare, e.g. lab_region or lab_type.")
 @click.option("--groups", default=None, metavar="A,B,...",
@@ -45,6 +53,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "suppressed", "hypotheses")
 def compare(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     by: str,
     groups: str | None,
     min_group_n: int,
@@ -77,7 +86,6 @@ def compare(
     from analysis.hypotheses import evaluate_hypotheses
     from analysis.reliability import analyse_items, assess_reliability
     from survey.outputs import csv_bytes
-    from survey.responses import read_responses
 
     inst = load_instrument(instrument)
     if by in inst.columns and by not in inst.group_ids:
@@ -95,7 +103,7 @@ def compare(
         if not wanted:
             raise SurveyError("--groups: give group codes separated by commas")
 
-    rs = read_responses(responses, inst, platform="auto")
+    rs = reading.read(responses, inst)
     scores = scoring.score_scales(rs, min_answered=min_answered)
     result = compare_groups(scores, inst, by, groups=wanted, min_group_n=min_group_n,
                             adjust=adjust)
@@ -118,7 +126,7 @@ def compare(
 
     if rs.simulated:
         click.echo("note: simulated data (every respondent id starts with SIM-)")
-    click.echo(f"{rs.n} respondents; '{by}' groups compared: "
+    click.echo(f"{count(rs.n, 'respondent')}; '{by}' groups compared: "
                f"{', '.join(result.groups) or 'none'}")
     for _, row in result.suppressed.iterrows():
         where = "" if not isinstance(row["construct"], str) else f" on {row['construct']}"
@@ -127,7 +135,8 @@ def compare(
                if r.action == "blanked" and r.reason == "unknown_choice" and r.column == by]
     if blanked:
         values = sorted({str(r.value) for r in blanked})
-        click.echo(f"note: {len(blanked)} answer(s) to '{by}' that are not among its choices "
+        click.echo(f"note: {count(len(blanked), 'answer')} to '{by}' that "
+                   f"{'is' if len(blanked) == 1 else 'are'} not among its choices "
                    "were left blank at import and those respondents left out: "
                    + ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else ""))
     for note in result.notes:
@@ -135,7 +144,7 @@ def compare(
     if len(hypotheses):
         click.echo("")
         click.echo(_verdict_table(hypotheses))
-    click.echo(f"\nwrote {len(tables)} tables to {out_dir}: "
+    click.echo(f"\nwrote {count(len(tables), 'table')} to {out_dir}: "
                + ", ".join(f"{name}.csv" for name in tables))
 
 

@@ -8,13 +8,13 @@ import click
 
 from survey.commands._common import (
     OneLineCommand,
+    ReadingOptions,
     check_outputs,
     instrument_option,
     load_instrument,
+    reading_options,
     write_output,
 )
-
-_PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "template")
 
 _EPILOG = """\b
 Row policies (each rejected row is counted with its row number and reason):
@@ -33,8 +33,9 @@ Row policies (each rejected row is counted with its row number and reason):
 \b
 Answers may be codes or labels in any of the instrument's languages ("4", "Agree",
 "同意"). Encodings: UTF-8 with or without BOM, UTF-16, GB18030/GBK; delimiters , ; tab;
-.xlsx workbooks (not .xls). Title rows above the header are skipped. The source file is
-never changed.
+.xlsx and old .xls workbooks. Title rows above the header are skipped. The source file is
+never changed. Personal data a platform adds (Wenjuanxing's 来自IP, a respondent name)
+is left out of every output unless --keep-personal-data is given.
 
 \b
 Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given;
@@ -45,9 +46,7 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 @click.command(cls=OneLineCommand, epilog=_EPILOG)
 @click.argument("responses")
 @instrument_option
-@click.option("--platform", type=click.Choice(_PLATFORM_CHOICES), default="auto",
-              show_default=True, help="Which platform wrote the file; auto recognises it "
-              "from the header and says which it chose.")
+@reading_options
 @click.option("-o", "--output", default=None,
               help="Write the clean data: .csv, .xlsx, .parquet, .sav or .dta (SPSS/Stata "
                    "with variable and value labels).")
@@ -57,33 +56,21 @@ Exit codes: 0 imported; 1 imported but rows were rejected and --strict was given
 @click.option("--log", "log_path", default=None,
               help="Write every import record (row, column, value, reason, action, "
                    "message) as .csv or .xlsx.")
-@click.option("--map", "mapping", default=None,
-              help="YAML that renames columns and recodes values for a layout no reader "
-                   "knows.")
-@click.option("--min-duration", type=click.FloatRange(min=0), default=None,
-              metavar="SECONDS", help="Flag responses faster than this as speeders "
-              "(needs durations in the file).")
-@click.option("--reject-failed-checks", is_flag=True,
-              help="Reject rows failing an attention check instead of flagging them.")
-@click.option("--reject-unfinished", is_flag=True,
-              help="Reject unfinished responses instead of flagging them.")
-@click.option("--reject-speeders", is_flag=True,
-              help="Reject speeders (see --min-duration) instead of flagging them.")
 @click.option("--strict", is_flag=True,
               help="Exit with code 1 when any row was rejected.")
+@click.option("--keep-personal-data", "keep_personal", is_flag=True,
+              help="Keep the personal data a platform adds (Wenjuanxing 来自IP, a "
+                   "respondent name): in -o (.csv, .xlsx, .parquet) after the instrument's "
+                   "columns, and in --rejected. Left out by default.")
 def import_(
     responses: str,
     instrument: str | None,
-    platform: str,
+    reading: ReadingOptions,
     output: str | None,
     rejected_path: str | None,
     log_path: str | None,
-    mapping: str | None,
-    min_duration: float | None,
-    reject_failed_checks: bool,
-    reject_unfinished: bool,
-    reject_speeders: bool,
     strict: bool,
+    keep_personal: bool,
 ) -> None:
     """Import RESPONSES exported by a survey platform and validate them.
 
@@ -93,13 +80,16 @@ def import_(
     from pathlib import Path
 
     from survey.errors import SurveyError
-    from survey.responses import read_responses
-    from survey.responses.validate import Policy
     from survey.responses.writers import SUFFIXES, log_table, write_frame, write_responses
+    from survey.wording import count
 
     if output is not None and Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("-o: the output name must end in " + ", ".join(SUFFIXES),
                           file=output)
+    if keep_personal and output is not None and Path(output).suffix.lower() in (".sav", ".dta"):
+        raise SurveyError("--keep-personal-data writes the personal columns to .csv, .xlsx "
+                          "or .parquet; SPSS and Stata outputs hold the instrument's "
+                          "variables only", file=output)
     for flag, out in (("--rejected", rejected_path), ("--log", log_path)):
         if out is not None and Path(out).suffix.lower() not in (".csv", ".xlsx"):
             raise SurveyError(f"{flag} writes .csv or .xlsx; end the name in one of them",
@@ -107,18 +97,12 @@ def import_(
     inst = load_instrument(instrument)
     check_outputs(
         (("-o", output), ("--rejected", rejected_path), ("--log", log_path)),
-        (responses, mapping, inst.source),
+        (responses, *reading.inputs, inst.source),
     )
-    policy = Policy(
-        reject_failed_checks=reject_failed_checks,
-        reject_unfinished=reject_unfinished,
-        min_duration=min_duration,
-        reject_speeders=reject_speeders,
-    )
-    rs = read_responses(responses, inst, platform=platform, mapping=mapping, policy=policy)
+    rs = reading.read(responses, inst, keep_personal=keep_personal)
     log = rs.log
     click.echo(f"{responses}: platform {log.platform}"
-               + ("" if platform != "auto" else " (recognised from the header)"))
+               + ("" if reading.platform != "auto" else " (recognised from the header)"))
     details = [n for n in log.notes if not n.startswith("platform:")]
     if details:
         click.echo("  " + "; ".join(details))
@@ -134,14 +118,20 @@ def import_(
             click.echo(f"  {action}: {len(recs)} (" + ", ".join(f"{r} {n}" for r, n in top)
                        + ")")
     if output is not None:
+        if log.personal_kept:
+            from survey.responses.model import ResponseSet
+
+            extra = rs.meta[log.personal].reset_index(drop=True)
+            rs = ResponseSet(data=rs.data.join(extra), instrument=rs.instrument, log=log,
+                             meta=rs.meta)
         p = write_output(output, write_responses(rs, output))
-        click.echo(f"wrote {p} ({rs.n} respondents)")
+        click.echo(f"wrote {p} ({count(rs.n, 'respondent')})")
     if rejected_path is not None:
         table = log.rejected_rows
         p = write_output(rejected_path, write_frame(table, rejected_path, sheet="rejected"))
-        click.echo(f"wrote {p} ({len(table)} rejected rows)")
+        click.echo(f"wrote {p} ({count(len(table), 'rejected row')})")
     if log_path is not None:
         p = write_output(log_path, write_frame(log_table(log), log_path, sheet="log"))
-        click.echo(f"wrote {p} ({len(log.records)} records)")
+        click.echo(f"wrote {p} ({count(len(log.records), 'record')})")
     if strict and log.rows_rejected:
         raise SystemExit(1)

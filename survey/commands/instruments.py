@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from survey.commands._common import OneLineCommand, instrument_argument, load_instrument
+from survey.wording import count
 
 
 @click.command(cls=OneLineCommand)
@@ -19,21 +20,35 @@ def instruments() -> None:
     for name, path in found.items():
         inst = load(path)
         click.echo(
-            f"{name}\t{inst.version}\t{len(inst.constructs)} constructs, {len(inst.items)} items, "
-            f"{len(inst.hypotheses)} hypotheses\t{'/'.join(inst.languages)}\t"
-            f"{inst.text(inst.title)}"
+            f"{name}\t{inst.version}\t{count(len(inst.constructs), 'construct')}, "
+            f"{count(len(inst.items), 'item')}, "
+            f"{count(len(inst.hypotheses), 'hypothesis', 'hypotheses')}\t"
+            f"{'/'.join(inst.languages)}\t{inst.text(inst.title)}"
         )
 
 
 @click.command(cls=OneLineCommand)
 @instrument_argument
-def check(instrument: str | None) -> None:
-    """Validate INSTRUMENT: exit 0 when it is sound, 2 with every problem otherwise."""
+@click.option("--schema", "schema", is_flag=True,
+              help="Print the JSON Schema of instrument.yaml (for editors) and exit.")
+def check(instrument: str | None, schema: bool) -> None:
+    """Validate INSTRUMENT: exit 0 when it is sound, 2 with every problem otherwise.
+
+    The rules are those of docs/instrument-schema.md; --schema prints them as a JSON
+    Schema, e.g. survey check --schema > instrument.schema.json.
+    """
+    if schema:
+        from survey.instrument import json_schema
+
+        click.echo(json_schema(), nl=False)
+        return
     inst = load_instrument(instrument)
     reverse = sum(i.reverse for i in inst.items)
     click.echo(
-        f"ok: {inst.id} {inst.version}: {len(inst.constructs)} constructs, {len(inst.items)} "
-        f"items ({reverse} reverse-keyed), {len(inst.groups)} grouping questions, "
-        f"{len(inst.checks)} attention checks, {len(inst.hypotheses)} hypotheses; "
+        f"ok: {inst.id} {inst.version}: {count(len(inst.constructs), 'construct')}, "
+        f"{count(len(inst.items), 'item')} ({reverse} reverse-keyed), "
+        f"{count(len(inst.groups), 'grouping question')}, "
+        f"{count(len(inst.checks), 'attention check')}, "
+        f"{count(len(inst.hypotheses), 'hypothesis', 'hypotheses')}; "
         f"languages {', '.join(inst.languages)}"
     )

@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import click
 
+from survey.commands._common import number, planning_options, whole_number
 from survey.errors import SurveyError
-
-
-def _number(value: str, option: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise SurveyError(f"{option}: '{value}' is not a number") from None
-
-
-def _whole(value: str | None, option: str) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise SurveyError(f"{option}: '{value}' is not a whole number") from None
+from survey.wording import count
 
 
 def _g(x: float, digits: int = 3) -> str:
@@ -28,19 +14,7 @@ def _g(x: float, digits: int = 3) -> str:
 
 
 @click.command()
-@click.option("--effect", required=True, metavar="D",
-              help="Standardised difference (Cohen's d) between the two groups to detect.")
-@click.option("--power", default="0.8", show_default=True, metavar="P", help="Target power.")
-@click.option("--alpha", default="0.05", show_default=True, metavar="A",
-              help="Two-sided significance level.")
-@click.option("--icc", default="0.10", show_default=True, metavar="X",
-              help="Intraclass correlation within labs (share of variance between labs).")
-@click.option("--per-lab", "per_lab", default=None, metavar="A",
-              help="Respondents per lab: the number of labs needed is computed.")
-@click.option("--labs", default=None, metavar="N",
-              help="Labs in the first group: the respondents per lab needed are computed.")
-@click.option("--ratio", default="1", show_default=True, metavar="R",
-              help="Size of the second group relative to the first.")
+@planning_options
 def plan(effect: str, power: str, alpha: str, icc: str, per_lab: str | None,
          labs: str | None, ratio: str) -> None:
     """How many labs, and respondents per lab, to detect a difference between two groups.
@@ -53,13 +27,13 @@ def plan(effect: str, power: str, alpha: str, icc: str, per_lab: str | None,
     """
     from analysis.planning import plan_study, plan_table
 
-    d = _number(effect, "--effect")
-    pw = _number(power, "--power")
-    a = _number(alpha, "--alpha")
-    rho = _number(icc, "--icc")
-    r = _number(ratio, "--ratio")
-    m = _whole(per_lab, "--per-lab")
-    j = _whole(labs, "--labs")
+    d = number(effect, "--effect")
+    pw = number(power, "--power")
+    a = number(alpha, "--alpha")
+    rho = number(icc, "--icc")
+    r = number(ratio, "--ratio")
+    m = whole_number(per_lab, "--per-lab")
+    j = whole_number(labs, "--labs")
     if m is not None and j is not None:
         raise SurveyError("give --per-lab or --labs, not both")
 
@@ -85,7 +59,8 @@ def plan(effect: str, power: str, alpha: str, icc: str, per_lab: str | None,
             f"constraint. At least {p.min_labs_a} + {p.min_labs_b} labs are needed."
         )
         return
-    click.echo(f"With {p.per_lab} respondents per lab: design effect 1 + ({p.per_lab} - 1) x "
+    click.echo(f"With {count(p.per_lab, 'respondent')} per lab: design effect 1 + "
+               f"({p.per_lab} - 1) x "
                f"{_g(p.icc)} = {p.design_effect:.3g}")
     click.echo(f"  labs needed: {p.labs_a} + {p.labs_b} ({p.labs_a + p.labs_b} in all)")
     click.echo(f"  respondents: {p.n_a} + {p.n_b} ({p.n_a + p.n_b} in all); effective N "

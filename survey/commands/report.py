@@ -8,15 +8,21 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    ReadingOptions,
     check_outputs,
     instrument_option,
     load_instrument,
+    reading_options,
     write_output,
 )
 from survey.errors import SurveyError
+from survey.wording import count
 
 #: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
 ADJUST_CHOICES = ("holm", "fdr_bh", "none")
+#: Suffixes of files -o is mistaken for (the report is a folder).
+_FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xls", ".csv", ".pdf", ".json", ".zip", ".md",
+                  ".txt", ".png", ".svg")
 #: Languages the report is written in (analysis.report.LANGUAGES).
 LANG_CHOICES = ("en", "zh")
 
@@ -24,12 +30,11 @@ LANG_CHOICES = ("en", "zh")
 @click.command()
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--by", default=None, metavar="COLUMN",
               help="Grouping question to compare [default: lab_region].")
 @click.option("--lang", type=click.Choice(LANG_CHOICES), default="en", show_default=True,
               help="Language of the headings, construct names and item texts.")
-@click.option("--platform", default="auto", show_default=True, metavar="NAME",
-              help="Layout of RESPONSES: auto, template, kobo, qualtrics, limesurvey, redcap.")
 @click.option("--min-group-n", type=click.IntRange(min=2), default=5, show_default=True,
               metavar="N",
               help="Groups and cells with fewer respondents are left out of every "
@@ -43,6 +48,13 @@ LANG_CHOICES = ("en", "zh")
 @click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
               show_default=True, metavar="SHARE",
               help="Share of a construct's items a respondent must answer to get a score.")
+@click.option("--include-group-answers", is_flag=True,
+              help="Keep every grouping answer (lab, role, ...) in tables/scores.csv and "
+                   "the Scores sheet; by default they hold the respondent id, the --by "
+                   "answer and the scores, as answers together can identify a person.")
+@click.option("--prereg", "prereg_path", default=None, metavar="PREREG.yaml",
+              help="Check the analysis against this record of survey prereg: the report "
+                   "says it was analysed as preregistered or lists every deviation.")
 @click.option("--stamp", is_flag=True,
               help="Show the date and time of the run in the report (the output then "
                    "differs from run to run).")
@@ -52,13 +64,15 @@ LANG_CHOICES = ("en", "zh")
 def report(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     by: str | None,
     lang: str,
-    platform: str,
     min_group_n: int,
     adjust: str,
     alpha: float,
     min_answered: float,
+    include_group_answers: bool,
+    prereg_path: str | None,
     stamp: bool,
     quiet: bool,
     output: str,
@@ -79,7 +93,7 @@ def report(
                       and the measurement model: dimensionality, cfa_fit,
                       cfa_loadings, factor_correlations, modification_indices,
                       validity, htmt, partial_invariance, latent_means
-                      (CSV, unrounded)
+                      (CSV, unrounded); deviations with --prereg
 
     The report checks whether the groups are comparable: clustering in labs
     (ICC, design effect, r_wg(j)), with the hypotheses tested by a mixed model
@@ -99,28 +113,45 @@ def report(
     out_dir = Path(output)
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the report", file=output)
+    if not out_dir.exists() and out_dir.suffix.lower() in _FILE_SUFFIXES:
+        raise SurveyError(
+            f"-o names a folder (the report is report.html, report.xlsx, figures/ and "
+            f"tables/), not a {out_dir.suffix} file; give a folder, e.g. -o "
+            f"{out_dir.with_suffix('')}",
+            file=output,
+        )
     names = ("report.html", "report.xlsx")
-    check_outputs([("-o", out_dir / n) for n in names], [responses])
+    check_outputs([("-o", out_dir / n) for n in names],
+                  [responses, *reading.inputs, prereg_path])
     show = (lambda message: click.echo(f"survey report: {message}", err=True)) \
         if not quiet and sys.stderr.isatty() else None
 
     from analysis.report import prepare_report, render_report
-    from survey.responses import read_responses
 
     inst = load_instrument(instrument)
+    record = None
+    if prereg_path is not None:
+        from survey.prereg import load_record
+
+        record = load_record(prereg_path)
     if show:
         show(f"reading {responses}")
-    rs = read_responses(responses, inst, platform=platform)
+    rs = reading.read(responses, inst)
+    prereg = None if record is None else _check_prereg(
+        record, prereg_path, inst, rs, by=by, adjust=adjust, alpha=alpha,
+        min_group_n=min_group_n, min_answered=min_answered, reading=reading)
     when = None
     if stamp:
         import datetime as dt
 
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = prepare_report(rs, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
-                          alpha=alpha, min_answered=min_answered, stamp=when, progress=show)
+                          alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
+                          policy=reading.policy, mapping=reading.mapping,
+                          include_group_answers=include_group_answers, prereg=prereg)
     files = render_report(data, progress=show)
     if show:
-        show(f"writing {len(files)} files")
+        show(f"writing {count(len(files), 'file')}")
     for rel, content in files.items():
         write_output(out_dir / rel, content)
     if quiet:
@@ -138,7 +169,38 @@ def report(
         flag = "" if h.comparison_support in ("ok", "not tested") \
             else f" [{h.comparison_support}]"
         click.echo(f"{h.hypothesis} {h.construct} ({h.predicted}): {g}{p}{h.verdict}{flag}")
-    figures = sum(1 for rel in files if rel.startswith("figures/"))
+    if prereg is not None:
+        if not prereg.deviations:
+            click.echo(f"analysed as preregistered ({Path(prereg.file).name})")
+        for d in prereg.deviations:
+            click.echo(f"deviation from {Path(prereg.file).name}: {d.kind}: preregistered "
+                       f"{d.preregistered}, used {d.used}")
+    # a figure is written twice, as PNG and SVG: count figures, not files
+    figures = len({Path(rel).stem for rel in files if rel.startswith("figures/")})
     tables = sum(1 for rel in files if rel.startswith("tables/"))
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
-               f"{figures} figures and {tables} tables")
+               f"{count(figures, 'figure')} (PNG and SVG) and {count(tables, 'table')}")
+
+
+def _check_prereg(record, path, inst, rs, *, by, adjust, alpha, min_group_n, min_answered,
+                  reading: ReadingOptions):
+    """The run's settings checked against a preregistration record."""
+    from analysis.disclosure import cluster_of
+    from analysis.report.tables import default_by
+    from survey.prereg import PreregCheck, Settings, check_run, instrument_sha256, observed_sample
+
+    used_by = by if by is not None else default_by(inst)
+    try:
+        data = Path(inst.source).read_bytes() if inst.source else b""
+    except OSError as exc:
+        raise SurveyError(f"cannot read: {exc.strerror}", file=inst.source) from None
+    settings = Settings(by=used_by, cluster=cluster_of(inst), adjust=adjust, alpha=alpha,
+                        min_group_n=min_group_n, min_answered=min_answered,
+                        exclusions=reading.exclusions())
+    planned_by = record["analysis"]["by"]
+    groups = [g for h in inst.hypotheses if h.by == planned_by for g in (h.higher, h.lower)]
+    observed = observed_sample(rs.data, planned_by, settings.cluster, list(dict.fromkeys(groups)))
+    deviations = check_run(record, sha256=instrument_sha256(data), settings=settings,
+                           observed=observed)
+    return PreregCheck(file=str(path), sha256=record["instrument"]["sha256"],
+                       deviations=tuple(deviations))

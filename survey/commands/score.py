@@ -6,8 +6,16 @@ from pathlib import Path
 
 import click
 
-from survey.commands._common import check_outputs, instrument_option, load_instrument, write_output
+from survey.commands._common import (
+    ReadingOptions,
+    check_outputs,
+    instrument_option,
+    load_instrument,
+    reading_options,
+    write_output,
+)
 from survey.errors import SurveyError
+from survey.wording import count
 
 #: Output suffixes ``survey score -o`` writes.
 SUFFIXES = (".csv", ".xlsx")
@@ -16,6 +24,7 @@ SUFFIXES = (".csv", ".xlsx")
 @click.command()
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
               show_default=True, metavar="SHARE",
               help="Share of a construct's items a respondent must answer to get a score; "
@@ -28,6 +37,7 @@ SUFFIXES = (".csv", ".xlsx")
 def score(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     min_answered: float,
     use_sum: bool,
     output: str,
@@ -42,13 +52,12 @@ def score(
     SCORES has respondent_id, the grouping columns and one column per construct id.
     """
     from analysis.scoring import score_scales
-    from survey.responses import read_responses
 
     if Path(output).suffix.lower() not in SUFFIXES:
         raise SurveyError("the output name must end in " + " or ".join(SUFFIXES), file=output)
-    check_outputs([("-o", output)], [responses])
+    check_outputs([("-o", output)], [responses, *reading.inputs])
     inst = load_instrument(instrument)
-    rs = read_responses(responses, inst, platform="auto")
+    rs = reading.read(responses, inst)
     scores = score_scales(rs, min_answered=min_answered, method="sum" if use_sum else "mean")
     p = write_output(output, _table_bytes(scores, output))
     if rs.simulated:
@@ -64,7 +73,8 @@ def score(
         click.echo(f"blank scores (fewer than {min_answered:g} of the items answered): "
                    + ", ".join(missing))
     kind = "prorated sums" if use_sum else "means"
-    click.echo(f"wrote {p} ({rs.n} respondents x {len(constructs)} constructs, {kind})")
+    click.echo(f"wrote {p} ({count(rs.n, 'respondent')} x "
+               f"{count(len(constructs), 'construct')}, {kind})")
 
 
 def _table_bytes(scores, output: str) -> bytes:

@@ -58,6 +58,7 @@ FORMATS: dict[str, str] = {
     "redcap": "survey.forms.redcap",
     "html": "survey.forms.html",
     "xlsx": "survey.forms.xlsx",
+    "wjx": "survey.forms.wjx",
 }
 
 

@@ -83,6 +83,9 @@ class Codebook:
     summary: str
     note: str
     sections: tuple[Section, ...]
+    #: How each translation was made: ``(language, note)`` from the instrument's
+    #: ``translation`` key (e.g. forward translation only, not yet reviewed).
+    translation: tuple[tuple[str, str], ...] = ()
 
 
 def build(instrument: Instrument, lang: str | None = None) -> Codebook:
@@ -161,6 +164,7 @@ def build(instrument: Instrument, lang: str | None = None) -> Codebook:
         note=("Reverse-keyed items are recoded as min + max - x before scoring; a scale "
               "score is the mean of the construct's items."),
         sections=tuple(sections),
+        translation=tuple(instrument.translation.items()),
     )
 
 
@@ -182,6 +186,10 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
     out: list[str] = [f"# {_cell(book.title)}", ""]
     out += [f"Instrument `{instrument.id}`, version {instrument.version}; "
             f"languages: {', '.join(instrument.languages)}.", ""]
+    if book.translation:
+        out += ["Translation:", ""]
+        out += [f"- `{lang}`: {_cell(note)}" for lang, note in book.translation]
+        out.append("")
     out += ["Reverse-keyed items are recoded as `min + max - x` before scoring; a scale "
             "score is the mean of the construct's items.", ""]
     for sec in book.sections:

@@ -81,6 +81,7 @@ _TEXT: dict[str, dict[str, str]] = {
               "blank. Do not type 0, -, NA, a space or a guess.",
         "s7": "Save as .xlsx and import with: survey import FILE.xlsx -i {id} -o clean.csv",
         "none": "none",
+        "translation": "Translation ({lang}): {note}",
     },
     "zh": {
         "respondent_id": "受访者编号：每位受访者一个、互不相同的文本（必填）。",
@@ -103,6 +104,7 @@ _TEXT: dict[str, dict[str, str]] = {
               "不要填 0、-、NA、空格或猜测值。",
         "s7": "保存为 .xlsx，并用以下命令导入：survey import FILE.xlsx -i {id} -o clean.csv",
         "none": "无",
+        "translation": "翻译说明（{lang}）：{note}",
     },
 }
 
@@ -310,6 +312,9 @@ def write(instrument: Instrument, lang: str | None = None) -> bytes:
     lines: list[tuple[str, bool]] = [
         (f"{multi(instrument.title, ' / ')} ({instrument.id} {instrument.version})", True)
     ]
+    # how each translation was made, in the words of the first language shown
+    lines += [(words[langs[0]]["translation"].format(lang=k, note=v), False)
+              for k, v in instrument.translation.items()]
     for x in langs:
         w = words[x]
         scales = "; ".join(

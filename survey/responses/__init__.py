@@ -48,6 +48,7 @@ PLATFORMS: dict[str, str] = {
     "qualtrics": "survey.responses.qualtrics",
     "limesurvey": "survey.responses.limesurvey",
     "redcap": "survey.responses.redcap",
+    "wjx": "survey.responses.wjx",
     "template": "survey.responses.template",
 }
 
@@ -144,6 +145,7 @@ def read_responses(
     platform: str = "auto",
     mapping: str | Path | Mapping[str, Any] | None = None,
     policy: Policy | None = None,
+    keep_personal: bool = False,
 ) -> ResponseSet:
     """Read and validate a response file from any supported platform.
 
@@ -151,7 +153,8 @@ def read_responses(
     ----------
     source : str or Path
         The export: ``.csv``/``.tsv``/``.txt`` (UTF-8 with or without BOM, UTF-16,
-        GB18030/GBK; ``,`` ``;`` or tab) or ``.xlsx``. Read once, never modified.
+        GB18030/GBK; ``,`` ``;`` or tab), ``.xlsx`` or ``.xls``. Read once, never
+        modified.
     instrument : Instrument
         The instrument the responses answer.
     platform : str
@@ -162,6 +165,10 @@ def read_responses(
     policy : Policy, optional
         What to do with unfinished responses, failed attention checks and speeders
         (default: keep and flag; see :class:`~survey.responses.validate.Policy`).
+    keep_personal : bool
+        Keep the columns a reader marks as personal data (Wenjuanxing ``来自IP``, a
+        respondent name) in ``meta`` and the rejected rows. By default they are dropped
+        right after reading, so no output can carry them; the log names them.
 
     Returns
     -------
@@ -233,9 +240,28 @@ def read_responses(
         cmap.apply_values(raw)
     log = ImportLog(file=file, platform=chosen)
     log.notes.append(f"platform: {chosen} ({how})")
+    withheld = _personal(raw, keep_personal, log)
     rs = validate(raw, instrument, policy, log=log)
-    log.rejected_rows = _rejected_rows(table, log)
+    log.rejected_rows = _rejected_rows(table, log, withheld)
     return rs
+
+
+def _personal(raw: RawResponses, keep: bool, log: ImportLog) -> set[str]:
+    """Keep or drop the personal-data columns a reader named; return those dropped."""
+    cols = [c for c in raw.personal_columns if c in raw.frame.columns]
+    log.personal = list(cols)
+    log.personal_kept = keep and bool(cols)
+    if not cols:
+        return set()
+    shown = ", ".join(cols)
+    if keep:
+        raw.meta_columns = [*raw.meta_columns, *cols]
+        raw.notes.append(f"personal data kept as asked: {shown}")
+        return set()
+    raw.frame = raw.frame.drop(columns=cols)
+    raw.notes.append(f"personal data withheld from every output: {shown} "
+                     "(--keep-personal-data keeps it)")
+    return set(cols)
 
 
 def _refuse_repeated_columns(table: Any, raw: RawResponses) -> None:
@@ -256,8 +282,9 @@ def _refuse_repeated_columns(table: Any, raw: RawResponses) -> None:
             )
 
 
-def _rejected_rows(table: Any, log: ImportLog) -> Any:
-    """Rejected rows with their original header and cell text, plus row and reason."""
+def _rejected_rows(table: Any, log: ImportLog, withheld: set[str] = frozenset()) -> Any:
+    """Rejected rows with their original header and cell text, plus row and reason
+    (without the personal-data columns ``withheld``)."""
     import pandas as pd
 
     from survey.responses.tables import unique_names
@@ -275,6 +302,8 @@ def _rejected_rows(table: Any, log: ImportLog) -> Any:
     sub = table.frame.loc[rows] if rows else table.frame.iloc[:0]
     names = unique_names(table.header)
     for j, name in enumerate(names):
+        if name in withheld:
+            continue
         key = name if name not in cols else f"{name} (file)"
         text = table.__class__(header=table.header, frame=sub, file=table.file).text(j)
         cols[key] = text.reset_index(drop=True)

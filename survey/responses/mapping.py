@@ -147,8 +147,8 @@ def load_mapping(source: str | Path | Mapping[str, Any]) -> ColumnMap:
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            message, row, column = yaml_problem(exc)
-            raise ResponseFileError(message, file=file, row=row, column=column) from None
+            message, line, column = yaml_problem(exc)
+            raise ResponseFileError(message, file=file, line=line, column=column) from None
     if not isinstance(data, dict):
         raise ResponseFileError("a mapping must be a YAML mapping with rename/recode",
                                 file=file)

@@ -100,6 +100,12 @@ class ImportLog:
     rejected_rows : pandas.DataFrame or None
         The rejected rows as they are in the file (original header, original cell text),
         preceded by ``row`` and ``reason`` columns; filled by ``read_responses``.
+    personal : list[str]
+        Columns of the file holding personal data (Wenjuanxing ``来自IP``, ...): withheld
+        from every output, or kept in ``ResponseSet.meta`` and the rejected rows when the
+        import was asked to keep them (then ``personal_kept`` is True).
+    personal_kept : bool
+        Whether the ``personal`` columns were kept.
     """
 
     file: str
@@ -109,6 +115,8 @@ class ImportLog:
     records: list[LogRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rejected_rows: pd.DataFrame | None = None
+    personal: list[str] = field(default_factory=list)
+    personal_kept: bool = False
 
     @property
     def rows_rejected(self) -> int:
@@ -262,6 +270,10 @@ class RawResponses:
         File-level remarks for the import log (encoding, delimiter, header row, ...).
     header_row : int or None
         Row number of the (first) header row in the file, for messages about columns.
+    personal_columns : list[str]
+        Columns holding personal data the platform adds (Wenjuanxing ``来自IP``, a
+        respondent name). The import withholds them from ``ResponseSet.meta`` and the
+        rejected rows unless it is asked to keep them.
     """
 
     frame: pd.DataFrame
@@ -273,3 +285,4 @@ class RawResponses:
     duration: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
     header_row: int | None = None
+    personal_columns: list[str] = field(default_factory=list)

@@ -1,9 +1,9 @@
 """Bytes to a decoded table: the one step every platform reader starts from.
 
 :func:`read_table` turns the bytes of a response file into a :class:`Table`. It knows
-about files, not platforms: text encodings, delimiters, workbooks, title rows above the
-header and Excel dates. Platform readers (:mod:`survey.responses.kobo`, ...) take a
-``Table`` and know nothing about bytes.
+about files, not platforms: text encodings, delimiters, workbooks (.xlsx and the old
+.xls), title rows above the header and Excel dates. Platform readers
+(:mod:`survey.responses.kobo`, ...) take a ``Table`` and know nothing about bytes.
 
 The Table
 ---------
@@ -16,7 +16,7 @@ The Table
     number in the source file as a spreadsheet program shows it (1-based, header and
     title rows counted), so ``frame.loc[12]`` is the row a user sees as row 12. Every
     cell is the text of the cell (``str``) or missing (``None``/``NaN`` for an empty
-    cell) -- no type guessing -- with two exceptions from workbooks: an ``.xlsx`` column
+    cell) -- no type guessing -- with two exceptions from workbooks: a workbook column
     whose every non-empty cell is a number is kept as ``float64`` (``NaN`` for empty)
     so numbers are not printed and parsed again, and Excel dates and times are written
     as ISO 8601 text (``2024-03-04`` or ``2024-03-04T09:12:05``). Use
@@ -390,14 +390,15 @@ def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]
 
 # ---- workbooks -------------------------------------------------------------------------
 
-def _read_workbook(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
+def _read_workbook(data: bytes, file: str,
+                   kind: str = ".xlsx") -> tuple[list[list[Any]], list[str]]:
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
         raise ResponseFileError(
-            f"cannot open as an .xlsx workbook ({str(exc).splitlines()[0]}); save it again "
+            f"cannot open as an {kind} workbook ({str(exc).splitlines()[0]}); save it again "
             "from the spreadsheet program",
             file=file,
         ) from None
@@ -416,6 +417,27 @@ def _read_workbook(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
                 notes.append(f"merged cells {shown} read as their first cell's value")
             return rows, notes
     raise ResponseFileError("the workbook has no data in any sheet", file=file)
+
+
+def _read_xls(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
+    """An old Excel (BIFF, ``.xls``) workbook, which calamine reads as it reads .xlsx.
+
+    An OLE2 file calamine cannot open and that is named ``.xlsx`` is most often a
+    password-protected workbook (Excel encrypts it into an OLE2 container).
+    """
+    try:
+        rows, notes = _read_workbook(data, file, kind=".xls")
+    except ResponseFileError as exc:
+        if not str(file).lower().endswith((".xlsx", ".xlsm")) or "cannot open" not in \
+                exc.message:
+            raise
+        raise ResponseFileError(
+            "the workbook is password-protected (Excel then stores it in a container "
+            "that cannot be read without the password); open it in Excel or LibreOffice, "
+            "remove the password and save it as .xlsx",
+            file=file,
+        ) from None
+    return rows, ["format: .xls (Excel 97-2003 workbook)", *notes]
 
 
 def _fill_merged(rows: list[list[Any]], ranges: Iterable[Any]) -> list[str]:
@@ -456,10 +478,11 @@ def read_table(
     Parameters
     ----------
     data : bytes
-        The whole file. ``.xlsx`` is recognised by its content (a zip archive), anything
-        else is read as delimited text.
+        The whole file. Workbooks are recognised by their content: ``.xlsx`` is a zip
+        archive, an old Excel ``.xls`` (97-2003, BIFF) an OLE2 file; both are read with
+        calamine, whatever the file is named. Anything else is read as delimited text.
     file : str
-        The file name, for messages and to recognise ``.xls``.
+        The file name, for messages and to recognise an HTML page saved as ``.xls``.
     expected : iterable of str
         Header names (variable names, labels, platform column names) that mark the
         header row. The header is the first of the first 30 rows holding at least
@@ -473,43 +496,49 @@ def read_table(
     Raises
     ------
     ResponseFileError
-        Empty file, ``.xls``, undecodable text, unreadable workbook.
+        Empty file, undecodable text, unreadable or password-protected workbook, an
+        HTML page named ``.xls``.
     """
     import pandas as pd
 
     if not data or not data.strip():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
-    if data.startswith(_OLE_MAGIC) and str(file).lower().endswith((".xlsx", ".xlsm")):
+    name = str(file).lower()
+    if data.startswith(_OLE_MAGIC):
+        rows, notes = _read_xls(data, file)
+        if name.endswith((".xlsx", ".xlsm", ".csv", ".tsv", ".txt")):
+            notes.insert(0, f"named .{name.rsplit('.', 1)[-1]} but is an old .xls "
+                         "workbook, read as such")
+        from_workbook = True
+    elif name.endswith(".xls") and data.lstrip()[:1] == b"<":
         raise ResponseFileError(
-            "the workbook is password-protected (or an old .xls renamed .xlsx); open it "
-            "in Excel or LibreOffice, remove the password and save it as .xlsx",
-            file=file,
-        )
-    if data.startswith(_OLE_MAGIC) or str(file).lower().endswith(".xls"):
-        raise ResponseFileError(
-            "old Excel .xls workbooks are not supported; open the file in Excel or "
+            "named .xls but holds a web page (HTML), not a workbook; open it in Excel or "
             "LibreOffice and save it as .xlsx or CSV UTF-8",
             file=file,
         )
-    if _looks_like_workbook(data):
+    elif _looks_like_workbook(data):
         rows, notes = _read_workbook(data, file)
-        if str(file).lower().endswith((".csv", ".tsv", ".txt")):
+        if name.endswith((".csv", ".tsv", ".txt")):
             notes.insert(0, "named like a text file but is an .xlsx workbook, read as such")
+        elif name.endswith(".xls"):
+            notes.insert(0, "named .xls but is an .xlsx workbook, read as such")
         from_workbook = True
     else:
-        named_workbook = str(file).lower().endswith((".xlsx", ".xlsm"))
+        named_workbook = name.endswith((".xlsx", ".xlsm", ".xls"))
         try:
             rows, notes = _read_text_table(data, file)
         except ResponseFileError as exc:
             if not named_workbook:
                 raise
+            what = "an old Excel file" if name.endswith(".xls") else "a zip archive"
             raise ResponseFileError(
-                "not an .xlsx workbook (it is not a zip archive) nor a text file; save it "
-                "again from the spreadsheet program as .xlsx or CSV UTF-8",
+                f"not an .{name.rsplit('.', 1)[-1]} workbook (it is not {what}) nor a text "
+                "file; save it again from the spreadsheet program as .xlsx or CSV UTF-8",
                 file=file,
             ) from exc
         if named_workbook:
-            notes.insert(0, "named .xlsx but holds delimited text, read as such")
+            notes.insert(0, f"named .{name.rsplit('.', 1)[-1]} but holds delimited text, "
+                         "read as such")
         from_workbook = False
 
     # drop trailing empty rows (spreadsheets and CSV writers leave them)
