@@ -135,6 +135,7 @@ def htmt(
     factors: Mapping[str, Sequence[str]],
     *,
     method: str = "htmt2",
+    missing: str = "listwise",
 ) -> pd.DataFrame:
     """Heterotrait-monotrait ratio of every pair of constructs (``semTools::htmt``).
 
@@ -148,6 +149,10 @@ def htmt(
     method : {"htmt2", "htmt"}
         Geometric (HTMT2, semTools' default) or arithmetic means of the absolute
         correlations.
+    missing : {"listwise", "fiml"}
+        ``listwise`` as semTools' default; ``fiml`` uses the correlations of the ML
+        (EM) estimates from every respondent with an answer (``htmt(..., missing =
+        "ml")``).
 
     Returns
     -------
@@ -179,16 +184,28 @@ def htmt(
 
     if method not in HTMT_METHODS:
         raise SurveyError(f"method must be one of {', '.join(HTMT_METHODS)}, got {method!r}")
+    if missing not in ("listwise", "fiml"):
+        raise SurveyError(f"missing must be listwise or fiml, got {missing!r}")
     items, item_factor, X = _prepare(data, factors)
-    X = X[~np.isnan(X).any(axis=1)]
+    if missing == "fiml":
+        from analysis.cfa import _em_saturated, _missing_patterns
+
+        X = X[(~np.isnan(X)).any(axis=1)]
+    else:
+        X = X[~np.isnan(X).any(axis=1)]
     n = X.shape[0]
     if n < 3:
         raise SurveyError(f"{n} respondents answered every item; HTMT needs at least 3")
-    sd = X.std(axis=0)
+    if missing == "fiml":
+        cov = _em_saturated(_missing_patterns(X), X.shape[1])[1]
+        sd = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    else:
+        cov = None
+        sd = X.std(axis=0)
     if (sd <= 0).any():
         bad = [items[j] for j in np.flatnonzero(sd <= 0)]
         raise SurveyError("no variance in " + ", ".join(bad) + "; HTMT needs correlations")
-    R = np.abs(np.corrcoef(X, rowvar=False))
+    R = np.abs(np.corrcoef(X, rowvar=False) if cov is None else cov / np.outer(sd, sd))
     # a correlation that is zero up to rounding (integer answers can make it exactly 0)
     # is set to 0, so that the geometric mean is 0 rather than set by rounding noise
     R[R < 1e-12] = 0.0
@@ -328,6 +345,7 @@ def measurement_model(
     min_per_parameter: float = MIN_PER_PARAMETER,
     top_modindices: int = 10,
     htmt_method: str = "htmt2",
+    missing: str = "listwise",
 ) -> MeasurementModel:
     """Dimensionality, the full CFA (ML and robust ML) and convergent/discriminant validity.
 
@@ -348,6 +366,11 @@ def measurement_model(
         Modification indices to list.
     htmt_method : {"htmt2", "htmt"}
         See :func:`htmt`.
+    missing : {"listwise", "fiml"}
+        ``listwise`` (default): the respondents who answered every item, by ML and
+        robust ML. ``fiml``: every respondent with an answer, by full-information ML
+        only (the robust correction needs complete data, and no modification indices);
+        CR, AVE and HTMT then use the EM estimates of the item covariances.
 
     Returns
     -------
@@ -366,6 +389,9 @@ def measurement_model(
     from analysis.scoring import _unpack, keyed_matrix
 
     data, inst = _unpack(responses, instrument)
+    if missing not in cfa.MISSING:
+        raise SurveyError(f"missing must be one of {', '.join(cfa.MISSING)}, got "
+                          f"{missing!r}")
     seed = DEFAULT_SEED if seed is None else int(seed)
     tables = {
         "dimensionality": _empty(DIMENSIONALITY_COLUMNS),
@@ -390,40 +416,45 @@ def measurement_model(
         complete = int((~keyed.isna()).all(axis=1).sum())
         p = len(item_ids)
         m = len(constructs)
-        npar = 2 * p + m * (m - 1) // 2
+        npar = 2 * p + m * (m - 1) // 2 + (p if missing == "fiml" else 0)  # + intercepts
         fitted = False
+        used = complete if missing == "listwise" else int(
+            (~keyed.isna()).any(axis=1).sum())
+        what = "answered every item" if missing == "listwise" else "answered any item"
         if m == 0:
             notes.append("no construct has two or more items: no factor model")
-        elif complete <= max(p, npar):
+        elif used <= max(p, npar):
             notes.append(
-                f"too few respondents for the full factor model: {complete} answered every "
-                f"item, and the model has {p} items and {npar} free parameters (it needs "
-                f"more respondents than either; {int(np.ceil(min_per_parameter * npar))} "
-                f"for {min_per_parameter:g} per parameter)")
+                f"too few respondents for the full factor model: {used} {what}, and the "
+                f"model has {p} items and {npar} free parameters (it needs more respondents "
+                f"than either; {int(np.ceil(min_per_parameter * npar))} for "
+                f"{min_per_parameter:g} per parameter)")
         else:
-            if complete < min_per_parameter * npar:
+            if used < min_per_parameter * npar:
                 notes.append(
-                    f"{complete} respondents answered every item: "
-                    f"{complete / npar:.1f} per free parameter ({npar}), fewer than the "
-                    f"{min_per_parameter:g} usually advised; the estimates and fit indices "
-                    "are unstable, read them as indicative")
+                    f"{used} respondents {what}: {used / npar:.1f} per free parameter "
+                    f"({npar}), fewer than the {min_per_parameter:g} usually advised; the "
+                    "estimates and fit indices are unstable, read them as indicative")
             try:
-                fit_ml = cfa.fit_cfa(keyed, factors, estimator="ML")
-                fit_mlm = cfa.fit_cfa(keyed, factors, estimator="MLM", start=fit_ml)
+                fit_ml = cfa.fit_cfa(keyed, factors, estimator="ML", missing=missing)
+                fits = [fit_ml]
+                if missing == "listwise":
+                    fits.append(cfa.fit_cfa(keyed, factors, estimator="MLM", start=fit_ml))
             except SurveyError as exc:
                 notes.append(f"the full factor model could not be fitted: {exc.message}")
             else:
                 fitted = True
-                tables["cfa_fit"] = pd.concat([fit_ml.fit_table(), fit_mlm.fit_table()],
+                tables["cfa_fit"] = pd.concat([f.fit_table() for f in fits],
                                               ignore_index=True)
-                tables["cfa_loadings"] = fit_mlm.loading_table()
-                tables["factor_correlations"] = fit_mlm.correlation_table()
-                tables["modification_indices"] = cfa.modification_indices(
-                    fit_ml, top=top_modindices)
-                tables["htmt"] = htmt(keyed, factors, method=htmt_method)
+                tables["cfa_loadings"] = fits[-1].loading_table()
+                tables["factor_correlations"] = fits[-1].correlation_table()
+                if missing == "listwise":
+                    tables["modification_indices"] = cfa.modification_indices(
+                        fit_ml, top=top_modindices)
+                tables["htmt"] = htmt(keyed, factors, method=htmt_method, missing=missing)
                 tables["validity"] = validity_table(fit_ml, tables["htmt"])
                 notes.extend(n for n in fit_ml.notes if n not in notes)
-    return MeasurementModel(tables=tables, n=complete if m else 0,
+    return MeasurementModel(tables=tables, n=used if m else 0,
                             npar=npar if m else 0, fitted=fitted, notes=tuple(notes),
                             seed=seed)
 

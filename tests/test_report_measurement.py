@@ -322,3 +322,26 @@ def test_too_few_respondents_in_chinese():
     assert "受访者过少，无法拟合完整因子模型：作答全部题目者" in section
     assert "124 个自由参数" in section
     assert "未比较潜在均值：完整作答者达到 100 人的组少于两个" in section
+
+
+def test_validate_by_full_information_ml(simulated_file, tmp_path):
+    out = tmp_path / "fiml"
+    result = CliRunner().invoke(cli, ["validate", str(simulated_file), "--missing", "fiml",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    fit = pd.read_csv(out / "cfa_fit.csv")
+    frame = pd.read_csv(simulated_file)
+    items = [i for c in load("lab-culture").constructs for i in c.item_ids]
+    assert fit["missing"].tolist() == ["fiml"] and fit["estimator"].tolist() == ["ML"]
+    assert fit["n"].iloc[0] == int(frame[items].notna().any(axis=1).sum())
+    assert fit["npar"].iloc[0] == 124 + 48                       # with the intercepts
+    assert pd.read_csv(out / "modification_indices.csv").empty
+    assert "full CFA (full-information ML, n = " in result.output
+
+
+@pytest.mark.slow
+def test_report_points_to_full_information_ml(ref_report):
+    html = unescape(ref_report["report.html"].decode())
+    hint = html.split('id="fiml-hint">', 1)[1].split("</p>", 1)[0]
+    assert "Only 228 of the 585 respondents answered every item" in hint
+    assert "<code>survey validate --missing fiml</code>" in hint

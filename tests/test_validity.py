@@ -22,11 +22,15 @@ Tolerances and what was seen (the largest difference over every reported number)
 - HTMT to 1e-6 (seen 1e-15);
 - parallel analysis: component eigenvalues to 1e-8 (seen 1e-14); factor eigenvalues to
   1e-8 of psych's minres solution polished to its optimum (seen 1e-12) and to 2e-6 of
-  psych's own output (its optimiser stops within 1.4e-6); suggested numbers equal;
+  psych's own output (its optimiser stops within 1.4e-6); suggested numbers equal to R's
+  wherever R's do not depend on its seed (all items of bfi and of the sample, six of the
+  eight constructs), R's most frequent answer over 20 seeds where they do;
 - polychoric correlations to 1e-3 of psych (seen 2e-5: psych's ``optimize`` tolerance),
   ordinal alpha and omega to 1e-3 (seen 5e-6);
 - score tests to 1e-3 (seen 1.2e-4), latent means, SEs, z, p and the fit of the
-  partial models to 1e-3 (seen 5e-6).
+  partial models to 1e-3 (seen 5e-6);
+- full-information ML (lavaan ``missing = "ml"``): every fit measure, estimate and SE to
+  1e-3 (seen 1e-4 on the chi-square, 1e-6 on estimates).
 """
 
 from __future__ import annotations
@@ -286,12 +290,19 @@ def test_parallel_analysis_matches_psych(sample, bfi):
         assert pa.components == pytest.approx(r["pc"].to_numpy(), abs=1e-8)
         assert pa.factors == pytest.approx(r["fa_exact"].to_numpy(), abs=1e-8)
         assert pa.factors == pytest.approx(r["fa"].to_numpy(), abs=2e-6)
-        assert (pa.n_factors, pa.n_components) == (r["nfact"].iloc[0], r["ncomp"].iloc[0]), \
-            (dataset, scope)
         assert pa.seed == DEFAULT_SEED
-        # R's own answer over 20 seeds: ours is one of those it gives
         s = seeds[(seeds["dataset"] == dataset) & (seeds["scope"] == scope)]
-        assert (pa.n_factors, pa.n_components) in set(zip(s["nfact"], s["ncomp"], strict=True))
+        answers = list(zip(s["nfact"], s["ncomp"], strict=True))
+        ours = (pa.n_factors, pa.n_components)
+        if len(set(answers)) == 1:
+            # R gives the same numbers whatever its seed: ours are those
+            assert ours == (r["nfact"].iloc[0], r["ncomp"].iloc[0]), (dataset, scope)
+        else:
+            # a factor eigenvalue near its random threshold: R's answer depends on its
+            # seed (student_involvement: 1, 2 or 3 factors; build_vs_buy: 1 or 2); ours
+            # is R's most frequent answer over 20 seeds
+            assert scope in ("student_involvement", "build_vs_buy"), scope
+            assert ours == max(set(answers), key=answers.count), (dataset, scope)
     # bfi, complete cases (validity.md): 6 factors and 5 components; the sample: 8 and 8
     assert parallel_analysis(bfi[[i for f in BFI_FACTORS.values() for i in f]].dropna()
                              ).n_factors == 6
@@ -522,3 +533,70 @@ def test_saturated_model_has_no_test_to_correct(sample):
     assert row["rmsea"] == 0.0 and row["cfi"] == 1.0
     assert np.isnan(row["scaling_factor"]) and np.isnan(row["cfi_robust"])
     assert (fit.loading_table()["se"] > 0).all()
+
+
+# ---- full-information ML ---------------------------------------------------------------
+
+FIML_MAP = {"npar": "npar", "n": "ntotal", "chisq": "chisq", "df": "df", "p": "pvalue",
+            "cfi": "cfi", "tli": "tli", "rmsea": "rmsea", "rmsea_ci_low": "rmsea_ci_lower",
+            "rmsea_ci_high": "rmsea_ci_upper", "srmr": "srmr",
+            "baseline_chisq": "baseline_chisq", "baseline_df": "baseline_df"}
+
+
+@pytest.mark.parametrize("name", ["sample", "bfi"])
+def test_fiml_matches_lavaan_missing_ml(data, name):
+    """``cfa(model, data, std.lv = TRUE, missing = "ml", information = "expected")``:
+    everyone with an answer (585 of 585 on the sample instead of 228 listwise)."""
+    frame, factors = data[name]
+    fit = fit_cfa(frame, factors, missing="fiml")
+    ours = fit.fit_table().iloc[0]
+    ref = _ref("validity_cfa_fiml.csv").set_index("dataset").loc[name]
+    for col, rcol in FIML_MAP.items():
+        assert ours[col] == pytest.approx(ref[rcol], abs=1e-3), col
+    assert ours["missing"] == "fiml" and np.isnan(ours["chisq_scaled"])
+    params = _ref("validity_cfa_fiml_params.csv")
+    params = params[params["dataset"] == name]
+    loads = fit.loading_table()
+    r = params[params["op"] == "=~"]
+    for ours_col, theirs in (("loading", "est"), ("se", "se"), ("std_loading", "est_std"),
+                             ("std_se", "se_std")):
+        assert loads[ours_col].to_numpy() == pytest.approx(r[theirs].to_numpy(), abs=1e-3)
+    # lavaan's default (observed) information gives SEs within .01 of the expected ones
+    assert np.abs(loads["se"].to_numpy() - r["se_observed"].to_numpy()).max() < 0.01
+    corr = fit.correlation_table()
+    r = params[params["op"] == "~~"]
+    assert corr["r"].to_numpy() == pytest.approx(r["est"].to_numpy(), abs=1e-3)
+    assert corr["se"].to_numpy() == pytest.approx(r["se"].to_numpy(), abs=1e-3)
+    if name == "sample":
+        assert ours["n"] == 585
+
+
+def test_fiml_refuses_the_robust_estimator(sample):
+    with pytest.raises(SurveyError, match="robust ML \\(MLM\\) needs complete data"):
+        fit_cfa(sample, SAMPLE_FACTORS, estimator="MLM", missing="fiml")
+    with pytest.raises(SurveyError, match="missing must be one of listwise, fiml"):
+        fit_cfa(sample, SAMPLE_FACTORS, missing="pairwise")
+
+
+def test_em_estimates_reproduce_complete_data_moments(sample):
+    """Without missing answers EM returns the sample moments in one step."""
+    from analysis.cfa import _em_saturated, _missing_patterns
+
+    x = sample[SAMPLE_FACTORS["self_promotion"]].dropna().to_numpy()
+    mu, sigma, converged = _em_saturated(_missing_patterns(x), x.shape[1])
+    assert converged
+    assert mu == pytest.approx(x.mean(axis=0), abs=1e-12)
+    assert sigma == pytest.approx(np.cov(x, rowvar=False, bias=True), abs=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sample", "bfi"])
+def test_htmt_from_em_correlations_matches_semtools_missing_ml(data, name):
+    """To 1e-4 (seen 7e-6): lavaan's EM for the saturated moments stops at its default
+    tolerance, ours runs to 1e-12."""
+    frame, factors = data[name]
+    ours = htmt(frame, factors, missing="fiml").set_index(["construct_a", "construct_b"])
+    ref = _ref("validity_htmt.csv")
+    ref = ref[ref["dataset"] == name].set_index(["factor_a", "factor_b"])["htmt2_ml"]
+    assert ours["htmt"].to_numpy() == pytest.approx(ref.reindex(ours.index).to_numpy(),
+                                                    abs=1e-4)
+    assert (ours["n"] == len(frame)).all()

@@ -72,6 +72,9 @@ class Measurement:
         Seed of the parallel analysis.
     notes : tuple of str
         Why a part was not computed, and caveats.
+    answered : int
+        Respondents who answered at least one item (the full model uses those who
+        answered all of them).
     """
 
     fitted: bool
@@ -79,6 +82,7 @@ class Measurement:
     npar: int
     seed: int
     notes: tuple[str, ...] = ()
+    answered: int = 0
 
 
 def run_measurement(
@@ -119,6 +123,8 @@ def run_measurement(
     model = measurement_model(responses)
     tables = dict(model.tables)
     notes = list(model.notes)
+    answered = int(responses.data[[i for c in responses.instrument.constructs
+                                   for i in c.item_ids]].notna().any(axis=1).sum())
     step("partial invariance and latent means")
     try:
         with _single_thread():
@@ -130,7 +136,7 @@ def run_measurement(
         tables["partial_invariance"] = _empty(PARTIAL_COLUMNS)
         tables["latent_means"] = _empty(LATENT_COLUMNS)
     return tables, Measurement(fitted=model.fitted, n=model.n, npar=model.npar,
-                               seed=model.seed, notes=tuple(notes))
+                               seed=model.seed, notes=tuple(notes), answered=answered)
 
 
 def _empty(columns):
@@ -316,6 +322,12 @@ LABELS: dict[str, dict[str, str]] = {
             "acceptable bounds)."
         ),
         "robust_which": "robust ",
+        "fiml_hint": (
+            "Only {n} of the {answered} respondents answered every item, and the full "
+            "model uses them alone (listwise, as lavaan's default and as the robust "
+            "correction requires); {{cmd}} fits it to every respondent by "
+            "full-information ML."
+        ),
         "saturated": (
             "The model has as many parameters as the data have variances and covariances "
             "(df = 0): it reproduces them exactly, so its fit cannot be tested."
@@ -480,6 +492,11 @@ LABELS: dict[str, dict[str, str]] = {
             ".95、RMSEA 不高于 .06、SRMR 不高于 .08；.90 与 .08 是常用的可接受界限）。"
         ),
         "robust_which": "稳健 ",
+        "fiml_hint": (
+            "{answered} 名受访者中只有 {n} 名作答了全部题目，完整模型仅使用这些受访者（列删除，"
+            "与 lavaan 默认一致，也是稳健校正所要求的）；{{cmd}} 以完全信息最大似然对全部"
+            "受访者拟合该模型。"
+        ),
         "saturated": (
             "模型参数与数据的方差和协方差一样多（自由度为 0）：它完全复现数据，无法检验拟合。"
         ),
@@ -667,6 +684,11 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
 
     notes = [note_text(_note(n, info, lang), lang) for n in info.notes] \
         if info is not None else []
+    fiml_hint = None
+    if info is not None and info.fitted and info.n < 0.9 * info.answered:
+        before, after = L["fiml_hint"].format(n=info.n, answered=info.answered).split("{cmd}")
+        fiml_hint = {"before": before, "command": "survey validate --missing fiml",
+                     "after": after}
 
     # dimensionality
     dim = t["dimensionality"]
@@ -904,7 +926,8 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         partial_reading.append(L["not_tested_partial"].format(why=why))
 
     return {
-        "L": L, "notes": notes, "fitted": bool(info.fitted) if info is not None else False,
+        "L": L, "notes": notes, "fiml_hint": fiml_hint,
+        "fitted": bool(info.fitted) if info is not None else False,
         "scopes": scopes, "eigen": eig_rows, "dim_reading": dim_reading,
         "seed_text": seed_text, "fit": fit_rows, "fit_reading": fit_reading,
         "loadings": loading_rows, "loading_reading": loading_reading,

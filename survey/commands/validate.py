@@ -32,6 +32,10 @@ TABLES = (
               help="Layout of RESPONSES: auto, template, kobo, qualtrics, limesurvey, redcap.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Seed of the parallel analysis' random data [default: 20240611].")
+@click.option("--missing", type=click.Choice(("listwise", "fiml")), default="listwise",
+              show_default=True,
+              help="Full CFA on the respondents who answered every item (ML and robust ML, "
+                   "as lavaan's default) or on everyone by full-information ML (ML only).")
 @click.option("--min-group-n", type=click.IntRange(min=2), default=100, show_default=True,
               metavar="N",
               help="Complete respondents a group needs to enter the multi-group models.")
@@ -43,6 +47,7 @@ def validate(
     by: str | None,
     platform: str,
     seed: int | None,
+    missing: str,
     min_group_n: int,
     output: str,
 ) -> None:
@@ -53,7 +58,8 @@ def validate(
                                  for all items and per construct
     DIR/cfa_fit.csv              the full CFA (every construct a correlated factor) by
                                  ML and robust ML (Satorra-Bentler): chi-square, CFI,
-                                 TLI, RMSEA [90% CI], SRMR, robust versions
+                                 TLI, RMSEA [90% CI], SRMR, robust versions (with
+                                 --missing fiml: full-information ML on everyone)
     DIR/cfa_loadings.csv         standardised loadings with robust SEs
     DIR/factor_correlations.csv  factor correlations with robust SEs
     DIR/modification_indices.csv largest cross-loadings and residual covariances (hints)
@@ -98,7 +104,7 @@ def validate(
             f"'{by}' is not a grouping question; grouping questions: "
             f"{', '.join(inst.group_ids) or 'none'}." + did_you_mean(by, inst.group_ids))
     rs = read_responses(responses, inst, platform=platform)
-    model = measurement_model(rs, seed=seed)
+    model = measurement_model(rs, seed=seed, missing=missing)
     tables = dict(model.tables)
     settings = {"min_group_n": min_group_n, "min_cfi": MIN_CFI,
                 "delta_cfi_cutoff": DELTA_CFI, "delta_rmsea_cutoff": DELTA_RMSEA,
@@ -128,11 +134,18 @@ def validate(
     fit = tables["cfa_fit"]
     if len(fit):
         r = fit.iloc[-1]
-        click.echo(f"full CFA (robust ML, n = {int(r['n'])}): scaled chi2({int(r['df'])}) = "
-                   f"{r['chisq_scaled']:.2f}, CFI {r['cfi_robust']:.3f}, TLI "
-                   f"{r['tli_robust']:.3f}, RMSEA {r['rmsea_robust']:.3f} "
-                   f"[{r['rmsea_robust_ci_low']:.3f}, {r['rmsea_robust_ci_high']:.3f}], "
-                   f"SRMR {r['srmr']:.3f}")
+        if r["estimator"] == "MLM" and not _missing(r["cfi_robust"]):
+            click.echo(f"full CFA (robust ML, n = {int(r['n'])}): scaled chi2({int(r['df'])})"
+                       f" = {r['chisq_scaled']:.2f}, CFI {r['cfi_robust']:.3f}, TLI "
+                       f"{r['tli_robust']:.3f}, RMSEA {r['rmsea_robust']:.3f} "
+                       f"[{r['rmsea_robust_ci_low']:.3f}, {r['rmsea_robust_ci_high']:.3f}], "
+                       f"SRMR {r['srmr']:.3f}")
+        else:
+            how = "full-information ML" if r["missing"] == "fiml" else "ML"
+            click.echo(f"full CFA ({how}, n = {int(r['n'])}): chi2({int(r['df'])}) = "
+                       f"{r['chisq']:.2f}, CFI {r['cfi']:.3f}, TLI {r['tli']:.3f}, RMSEA "
+                       f"{r['rmsea']:.3f} [{r['rmsea_ci_low']:.3f}, {r['rmsea_ci_high']:.3f}],"
+                       f" SRMR {r['srmr']:.3f}")
     ht = tables["htmt"]
     if len(ht):
         top = ht.loc[ht["htmt"].idxmax()]
