@@ -7,7 +7,7 @@ DataFrame) and returns DataFrames with the fixed columns documented in each func
 from analysis.cfa import CFAFit, GroupFit, fit_cfa, fit_groups, modification_indices, score_tests
 from analysis.compare import Comparison, compare_groups, compare_responses
 from analysis.dimensionality import ParallelAnalysis, dimensionality, parallel_analysis
-from analysis.hypotheses import evaluate_hypotheses
+from analysis.hypotheses import decide_hypotheses, evaluate_hypotheses
 from analysis.invariance import (
     FitResult,
     Invariance,
@@ -23,8 +23,15 @@ from analysis.multilevel import (
     fit_random_intercept,
     lab_agreement,
     lab_icc,
+    resolve_cluster,
 )
-from analysis.planning import Plan, plan_study, plan_table
+from analysis.planning import (
+    Plan,
+    detectable_effect,
+    plan_sensitivity,
+    plan_study,
+    plan_table,
+)
 from analysis.polychoric import Polychoric, ordinal_reliability, polychoric
 from analysis.reliability import (
     AlphaStats,
@@ -54,6 +61,7 @@ __all__: list[str] = [
     "Comparison",
     "compare_groups",
     "compare_responses",
+    "decide_hypotheses",
     "evaluate_hypotheses",
     "FitResult",
     "Invariance",
@@ -84,11 +92,14 @@ __all__: list[str] = [
     "fit_random_intercept",
     "lab_agreement",
     "lab_icc",
+    "resolve_cluster",
     "acquiescence_corrected_scores",
     "acquiescence_sensitivity",
     "compare_styles",
     "style_indices",
     "Plan",
+    "detectable_effect",
+    "plan_sensitivity",
     "plan_study",
     "plan_table",
     "AlphaStats",

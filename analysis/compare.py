@@ -60,6 +60,7 @@ __all__ = [
     "PAIRWISE_COLUMNS",
     "SUPPRESSED_COLUMNS",
     "Comparison",
+    "check_by",
     "compare_groups",
     "compare_responses",
 ]
@@ -397,6 +398,46 @@ def _pairwise_rows(construct, cells, stats) -> list[dict]:
 
 
 # ---- input checks -----------------------------------------------------------------------
+
+def check_by(instrument: Instrument, by: str) -> str:
+    """Check that ``by`` is a grouping question of ``instrument`` (one wording everywhere).
+
+    ``survey compare``, ``survey report`` and the library all refuse a wrong ``--by``
+    with this message, whether it is a typo or another column of the responses (an
+    item, the respondent id).
+
+    Parameters
+    ----------
+    instrument : Instrument
+        Gives the grouping questions.
+    by : str
+        The grouping question asked for.
+
+    Returns
+    -------
+    str
+        ``by``.
+
+    Raises
+    ------
+    SurveyError
+        ``by`` is not a grouping question; the message lists them and suggests the
+        nearest.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> check_by(load("lab-culture"), "lab_type")
+    'lab_type'
+    """
+    if by not in instrument.group_ids:
+        raise SurveyError(
+            f"'{by}' is not a grouping question of the instrument; grouping questions: "
+            f"{', '.join(instrument.group_ids) or 'none'}."
+            + did_you_mean(by, instrument.group_ids)
+        )
+    return by
+
 
 def _check_options(min_group_n: int, adjust: str) -> None:
     from analysis.stats import ADJUST_METHODS

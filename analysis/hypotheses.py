@@ -19,10 +19,32 @@ The test is two-sided and its direction is read from the sign afterwards, so a
 difference against the prediction can be reported as ``contrary`` rather than hidden by a
 one-sided test. ``observed_diff`` and ``hedges_g`` are the predicted-higher group minus
 the other, so a positive value is in the predicted direction.
+
+One engine for every command
+    :func:`decide_hypotheses` is what ``survey compare`` and ``survey report`` both
+    show. When the responses have a cluster column (the instrument's ``cluster``
+    question, ``lab`` by default, or ``--cluster``), each hypothesis is decided by the
+    lab-aware test (:func:`analysis.multilevel.evaluate_hypotheses_nested`: random
+    intercept for the cluster, REML, t on nlme's degrees of freedom); the Welch test is
+    kept beside it (``p_adj_welch``, ``verdict_welch``) and never decides. Without a
+    cluster column the Welch test decides. A hypothesis the lab-aware test cannot
+    decide (one lab in a group: the group and its lab are confounded) is ``not
+    testable``, with the reason in ``note``.
+
+Sensitivity and equivalence
+    ``mde`` is the smallest standardised difference the deciding test detects with
+    80 % power at the two-sided ``alpha`` before adjustment (the code of ``survey
+    plan``). With ``equivalence=D``, two one-sided tests (TOST, Schuirmann 1987) on the
+    same estimate, standard error and degrees of freedom ask whether the difference
+    lies inside ``±D`` standard deviations (the model's total SD ``sqrt(tau2 +
+    sigma2)`` for the lab-aware test, the pooled SD for Welch's); ``p_tost`` is
+    adjusted across the hypotheses like ``p_adj`` and a hypothesis whose difference is
+    not significant but whose adjusted TOST p is below ``alpha`` is ``equivalent``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from survey.errors import SurveyError
@@ -34,8 +56,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from survey.instrument import Hypothesis, Instrument
 
 __all__ = [
+    "DECISION_COLUMNS",
     "HYPOTHESES_COLUMNS",
     "VERDICTS",
+    "decide_hypotheses",
     "evaluate_hypotheses",
     "group_problem",
     "hypothesis_inputs",
@@ -48,7 +72,18 @@ HYPOTHESES_COLUMNS = [
     "g_ci_high", "p_adj", "verdict", "n_higher", "n_lower", "t", "df", "p_unc", "note",
 ]
 #: The verdicts, in the order a report lists them.
-VERDICTS = ("supported", "contrary", "not supported", "not testable")
+VERDICTS = ("supported", "contrary", "equivalent", "not supported", "not testable")
+#: Columns of :func:`decide_hypotheses` (the report's and compare's ``hypotheses.csv``):
+#: the ten of ARCHITECTURE.md, the comparability columns, then the details.
+DECISION_COLUMNS = [
+    "hypothesis", "construct", "by", "predicted", "observed_diff", "hedges_g", "g_ci_low",
+    "g_ci_high", "p_adj", "verdict",
+    "test", "p_adj_welch", "verdict_welch", "labs_higher", "labs_lower",
+    "comparison_support",
+    "n_higher", "n_lower", "estimate", "se", "t", "df", "p_unc", "p_method", "std_diff",
+    "std_ci_low", "std_ci_high", "p_unc_welch", "note",
+    "icc_model", "mde", "equivalence_bound", "p_tost", "p_tost_adj",
+]
 
 
 def evaluate_hypotheses(
@@ -242,3 +277,207 @@ def group_problem(group: str, n_people: int, n_scores: int, min_group_n: int,
     if n_scores < min_group_n:
         return f"'{group}' suppressed (fewer than {min_group_n} {scores})"
     return ""
+
+
+def decide_hypotheses(
+    scores: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    cluster: str | None = None,
+    min_group_n: int = 5,
+    min_labs: int = 5,
+    alpha: float = 0.05,
+    adjust: str = "holm",
+    equivalence: float | None = None,
+    power: float = 0.8,
+    groups: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
+    """One verdict per hypothesis: the lab-aware test when there are clusters.
+
+    The engine of ``survey compare`` and ``survey report`` (see the module docstring).
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        Scale scores with the grouping columns (and the cluster column). Not modified.
+    instrument : Instrument
+        Its hypotheses are decided, in order.
+    cluster : str, optional
+        The cluster column (default: the instrument's cluster question). When the scores
+        have no such column, or it is empty, the Welch test decides.
+    min_group_n : int
+        Groups with fewer respondents or scores are ``not testable`` (default 5).
+    min_labs : int
+        Fewer labs than this in a group marks ``comparison_support`` ``few labs``.
+    alpha : float
+        Significance level of the adjusted p-values (default 0.05).
+    adjust : {"holm", "fdr_bh", "none"}
+        Adjustment across the testable hypotheses (default Holm).
+    equivalence : float, optional
+        Equivalence bound ``D`` in standard deviations (above 0): adds the TOST.
+    power : float
+        Power of the sensitivity analysis ``mde`` (default 0.8).
+    groups : mapping of str to sequence of str, optional
+        Groups a grouping question may compare (``survey compare --groups``): a
+        hypothesis naming another group of that question is ``not testable``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`DECISION_COLUMNS`, one row per hypothesis: the respondent-level
+        ``observed_diff`` and Hedges' g with its CI; ``p_adj`` and ``verdict`` of the
+        deciding test (``test``: ``mixed`` or ``welch``); the Welch ``p_adj_welch``,
+        ``verdict_welch`` and ``p_unc_welch``; labs per group; ``comparison_support``
+        (``ok``, ``few labs (H and L)``, ``labs not checked (...)`` or ``not tested``);
+        the deciding test's ``estimate``, ``se``, ``t``, ``df``, ``p_unc``,
+        ``p_method``; the standardised difference with its CI; ``note`` (why a
+        hypothesis is not testable, or remarks); ``icc_model``; ``mde``; and with
+        ``equivalence`` the bound, ``p_tost`` and ``p_tost_adj``.
+
+    Raises
+    ------
+    SurveyError
+        An option is out of range, a grouping column holds values that are not
+        choices, or ``cluster`` is not a grouping question.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from survey.instrument import load
+    >>> scores = pd.DataFrame({
+    ...     "lab_region": ["china"] * 4 + ["united_states"] * 4,
+    ...     "lab": ["CN-01"] * 4 + ["US-01"] * 4,
+    ...     "self_promotion": [2.0, 2.5, 3.0, 2.25, 3.5, 3.25, 4.0, 3.75]})
+    >>> table = decide_hypotheses(scores, load("lab-culture"), min_group_n=4)
+    >>> table.loc[0, ["test", "verdict", "verdict_welch", "note"]].tolist()
+    ['mixed', 'not testable', 'supported', 'one lab per group: lab_region and lab are confounded']
+    """
+    import numpy as np
+    import pandas as pd
+
+    from analysis import stats
+    from analysis.multilevel import evaluate_hypotheses_nested, resolve_cluster
+    from analysis.planning import detectable_effect
+    from analysis.report.comparability import without_few_labs
+
+    if equivalence is not None and not (isinstance(equivalence, int | float)
+                                        and not isinstance(equivalence, bool)
+                                        and 0 < equivalence < float("inf")):
+        raise SurveyError(f"the equivalence bound must be a standardised difference above 0, "
+                          f"got {equivalence!r}")
+    cluster = resolve_cluster(instrument, cluster)
+    used, excluded = _restrict(scores, instrument, groups)
+    welch = evaluate_hypotheses(used, instrument, min_group_n=min_group_n, alpha=alpha,
+                                adjust=adjust)
+    clustered = (cluster is not None and cluster in used.columns
+                 and bool(used[cluster].notna().any()))
+    nested = (evaluate_hypotheses_nested(used, instrument, lab=cluster,
+                                         min_group_n=min_group_n, min_labs=min_labs,
+                                         alpha=alpha, adjust=adjust, power=power)
+              if clustered else None)
+    if cluster is None:
+        unchecked = "labs not checked (no cluster question)"
+    else:
+        unchecked = f"labs not checked (no {cluster} column)"
+
+    rows = []
+    cache: dict[str, pd.Series] = {}
+    for i, (h, w) in enumerate(zip(instrument.hypotheses, welch.to_dict("records"),
+                                   strict=True)):
+        row = dict.fromkeys(DECISION_COLUMNS, np.nan)
+        for col in ("hypothesis", "construct", "by", "predicted", "observed_diff", "hedges_g",
+                    "g_ci_low", "g_ci_high", "n_higher", "n_lower", "note"):
+            row[col] = w[col]
+        row.update(p_adj_welch=w["p_adj"], verdict_welch=w["verdict"], p_unc_welch=w["p_unc"],
+                   labs_higher=pd.NA, labs_lower=pd.NA, p_method="")
+        reasons = []
+        sd = np.nan
+        if nested is not None:
+            m = nested.iloc[i]
+            row.update(test="mixed", labs_higher=int(m["labs_higher"]),
+                       labs_lower=int(m["labs_lower"]))
+            if m["status"] in ("ok", "few labs"):
+                row.update({k: m[k] for k in (
+                    "estimate", "se", "t", "df", "p_unc", "p_method", "std_diff",
+                    "std_ci_low", "std_ci_high", "icc_model", "mde")})
+                sd = float(np.sqrt(m["tau2"] + m["sigma2"]))
+                if m["status"] == "few labs":
+                    reasons.append(f"few labs ({m['labs_higher']} and {m['labs_lower']})")
+                # the few-labs sentence is in comparison_support; other notes are kept
+                row["note"] = "; ".join(n for n in (row["note"], without_few_labs(m["note"]))
+                                        if n)
+            else:
+                row["note"] = m["note"] or w["note"]
+        else:
+            row.update(test="welch", estimate=w["observed_diff"], t=w["t"], df=w["df"],
+                       p_unc=w["p_unc"])
+            if w["verdict"] != "not testable":
+                t = float(w["t"])
+                row["se"] = w["observed_diff"] / t if t else np.nan
+                row["p_method"] = "Welch's t"
+                n_h, n_l = int(w["n_higher"]), int(w["n_lower"])
+                row["mde"] = detectable_effect(n_h, n_l, n_h + n_l - 2, power=power,
+                                               alpha=alpha)
+                sd = _pooled_sd(used, instrument, h, cache)
+                reasons.append(unchecked)
+        if h.id in excluded:
+            row["note"] = excluded[h.id]
+        row["comparison_support"] = "; ".join(reasons) or "ok"
+        if equivalence is not None and np.isfinite(row["p_unc"]):
+            row["equivalence_bound"] = float(equivalence)
+            row["p_tost"] = float(stats.tost_p(row["estimate"], row["se"], row["df"],
+                                               equivalence * sd))
+        rows.append(row)
+
+    table = pd.DataFrame(rows, columns=DECISION_COLUMNS)
+    table["p_adj"] = stats.adjust_p(table["p_unc"].to_numpy(dtype=float), adjust)
+    p_eq = None
+    if equivalence is not None:
+        table["p_tost_adj"] = stats.adjust_p(table["p_tost"].to_numpy(dtype=float), adjust)
+        p_eq = table["p_tost_adj"].to_numpy(dtype=float)
+    table["verdict"] = stats.verdicts(table["estimate"], table["p_adj"], alpha, p_eq)
+    table.loc[table["verdict"] == "not testable", "comparison_support"] = "not tested"
+    for col in ("labs_higher", "labs_lower"):
+        table[col] = table[col].astype("Int64")
+    for col in ("n_higher", "n_lower"):
+        table[col] = table[col].astype("int64")
+    return table
+
+
+def _restrict(scores: pd.DataFrame, instrument: Instrument,
+              groups: Mapping[str, Sequence[str]] | None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Scores with the groups not compared blanked, and the hypotheses that names."""
+    if not groups:
+        return scores, {}
+    used = scores.copy()
+    excluded: dict[str, str] = {}
+    for by, allowed in groups.items():
+        if by not in used.columns:
+            continue
+        keep = set(allowed)
+        used[by] = used[by].where(used[by].isna() | used[by].astype(object).isin(keep))
+        for h in instrument.hypotheses:
+            if h.by != by:
+                continue
+            outside = [g for g in (h.higher, h.lower) if g not in keep]
+            if outside:
+                excluded[h.id] = ", ".join(f"'{g}'" for g in outside) + (
+                    " not among the groups compared")
+    return used, excluded
+
+
+def _pooled_sd(scores: pd.DataFrame, instrument: Instrument, h: Hypothesis,
+               cache: dict[str, pd.Series]) -> float:
+    """Pooled within-group SD of a hypothesis's two groups (Hedges' g's denominator)."""
+    import numpy as np
+
+    column, values, missing = hypothesis_inputs(scores, instrument, h, cache)
+    if missing:
+        return float("nan")
+    parts = []
+    for g in (h.higher, h.lower):
+        x = values[(column == g).to_numpy()]
+        parts.append(x[~np.isnan(x)])
+    a, b = parts
+    pooled = ((a.size - 1) * a.var(ddof=1) + (b.size - 1) * b.var(ddof=1)) / (a.size + b.size - 2)
+    return float(np.sqrt(pooled))

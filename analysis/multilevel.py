@@ -18,6 +18,13 @@ ICC(1), ICC(2) and the design effect (:func:`lab_icc`)
     - design effect ``DE = 1 + (m - 1) ICC(1)`` with ``m = N / J`` the mean lab size
       (ICC(1) truncated at 0 here), and the effective sample size ``N / DE``.
 
+    ICC(1) is unconditional: when the groups compared differ, part of the variance
+    between labs is the group difference itself. Given the grouping question ``by``,
+    :func:`lab_icc` also reports the ICC *conditional* on it, ``tau^2 / (tau^2 +
+    sigma^2)`` from the REML fit of ``score ~ C(by) + (1 | lab)`` (the share of the
+    variance left between labs of the same group), as
+    ``nlme::lme(score ~ by, random = ~ 1 | lab)`` gives it.
+
 The lab-aware comparison (:func:`compare_nested`, :func:`evaluate_hypotheses_nested`)
     A linear mixed model with a random intercept for lab,
     ``score ~ C(group) + (1 | lab)``, fitted by restricted maximum likelihood (REML), as
@@ -43,6 +50,22 @@ The lab-aware comparison (:func:`compare_nested`, :func:`evaluate_hypotheses_nes
 
     With fewer than ``min_labs`` (default 5) labs in a group the comparison rests on
     few labs: it is computed, but ``status`` is ``few labs`` and the note says so.
+    With fewer than 2 labs in a group of a lab-level grouping, the group and its one
+    lab cannot be told apart (the group difference is confounded with that lab's
+    random intercept): the comparison is not computed and the note says so.
+
+    Sensitivity. For each hypothesis, ``mde`` is the smallest standardised difference
+    the lab-aware test detects with 80 % power (two-sided, unadjusted alpha) given the
+    labs of each group, their sizes and the model's ICC ``tau^2 / (tau^2 + sigma^2)``
+    (:func:`analysis.planning.detectable_effect`, the code of ``survey plan``); for a
+    grouping that varies within labs, from the model's standard error of the
+    difference.
+
+The clusters
+    Every function takes the cluster column as ``lab``; left out, it is the
+    instrument's cluster question (``Instrument.cluster``: the ``cluster`` key of the
+    YAML, by default the grouping question ``lab``). :func:`resolve_cluster` checks a
+    user's choice.
 
 r_wg(j) (:func:`lab_agreement`, :func:`agreement_summary`)
     Within-lab agreement on a construct's ``J`` items (James, Demaree & Wolf 1984):
@@ -83,12 +106,15 @@ __all__ = [
     "fit_random_intercept",
     "lab_agreement",
     "lab_icc",
+    "resolve_cluster",
+    "without_few_labs",
 ]
 
 #: Columns of :func:`lab_icc`, in order.
 ICC_COLUMNS = [
     "construct", "n", "labs", "mean_lab_size", "n0", "msb", "msw", "f", "df1", "df2",
     "p_f", "icc1", "icc2", "design_effect", "n_effective", "note",
+    "conditional_on", "icc_conditional", "tau2_conditional", "sigma2_conditional",
 ]
 #: Columns of :func:`compare_nested`, in order.
 NESTED_COLUMNS = [
@@ -102,6 +128,7 @@ NESTED_HYPOTHESES_COLUMNS = [
     "hypothesis", "construct", "by", "predicted", "estimate", "se", "df", "t", "p_unc",
     "p_adj", "p_method", "std_diff", "std_ci_low", "std_ci_high", "verdict", "n_higher",
     "n_lower", "labs_higher", "labs_lower", "tau2", "sigma2", "status", "note",
+    "icc_model", "mde",
 ]
 #: Columns of :func:`lab_agreement`, in order.
 AGREEMENT_COLUMNS = ["construct", "lab", "n", "items", "mean_var", "null_var", "rwg_j"]
@@ -221,22 +248,30 @@ def lab_icc(
     scores: pd.DataFrame,
     instrument: Instrument,
     *,
-    lab: str = "lab",
+    lab: str | None = None,
     constructs: Sequence[str] | None = None,
+    by: str | None = None,
+    groups: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """ICC(1), ICC(2) and the design effect of every construct for the labs.
 
     Parameters
     ----------
     scores : pandas.DataFrame
-        One row per respondent with the column ``lab`` and one column per construct id
+        One row per respondent with the lab column and one column per construct id
         (as :func:`analysis.scoring.score_scales` returns it). Not modified.
     instrument : Instrument
-        Gives the constructs, in order.
-    lab : str
-        The lab column (default ``"lab"``).
+        Gives the constructs, in order, and the default cluster question.
+    lab : str, optional
+        The lab (cluster) column (default: the instrument's cluster question).
     constructs : sequence of str, optional
         Only these constructs (default: all of the instrument).
+    by : str, optional
+        A grouping question: the ICC conditional on it is added (see the module
+        docstring).
+    groups : sequence of str, optional
+        The groups of ``by`` the conditional model includes (default: every group
+        present).
 
     Returns
     -------
@@ -244,13 +279,16 @@ def lab_icc(
         :data:`ICC_COLUMNS`, one row per construct: respondents ``n`` with a score and a
         lab, ``labs``, ``mean_lab_size`` (``N / J``), ``n0``, ``msb``, ``msw``, the
         ``f`` test of ICC(1) > 0 with ``df1``, ``df2``, ``p_f``, ``icc1``, ``icc2``,
-        ``design_effect`` and ``n_effective`` (formulas in the module docstring), and a
-        ``note`` when something could not be computed.
+        ``design_effect`` and ``n_effective`` (formulas in the module docstring), a
+        ``note`` when something could not be computed, and with ``by``: ``conditional_on``
+        (``by``), ``icc_conditional``, ``tau2_conditional`` and ``sigma2_conditional``
+        (the REML variance components of ``score ~ C(by) + (1 | lab)`` on the
+        respondents of ``groups``; empty without ``by``).
 
     Raises
     ------
     SurveyError
-        No ``lab`` column, or a construct column is missing.
+        No lab column, or a construct column is missing.
 
     Examples
     --------
@@ -268,17 +306,27 @@ def lab_icc(
     from scipy.stats import f as f_dist
 
     from analysis import stats
-    from analysis.compare import _construct_ids
+    from analysis.compare import _construct_ids, _group_column, _group_order
 
-    labs = _lab_column(scores, lab)
+    labs = _lab_column(scores, _lab_name(instrument, lab))
     ids = _construct_ids(scores, instrument, constructs)
+    group_codes = None
+    if by is not None:
+        column = _group_column(scores, instrument, by)
+        order = _group_order(instrument, by, column, groups)
+        group_codes = column.isin(order).to_numpy() & column.notna().to_numpy()
+        dummies = np.column_stack([(column == g).to_numpy(dtype=float) for g in order[1:]]) \
+            if len(order) > 1 else np.empty((len(column), 0))
     rows = []
     for c in ids:
         y = pd.to_numeric(scores[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         keep = ~np.isnan(y) & labs.notna().to_numpy()
         row = dict.fromkeys(ICC_COLUMNS, np.nan)
-        row.update(construct=c, n=int(keep.sum()), labs=0, note="")
+        row.update(construct=c, n=int(keep.sum()), labs=0, note="",
+                   conditional_on=by if by is not None else "")
         rows.append(row)
+        if group_codes is not None:
+            _conditional_icc(row, y, keep & group_codes, dummies, labs)
         if not keep.any():
             row["note"] = "no scores"
             continue
@@ -313,6 +361,25 @@ def lab_icc(
     table["n"] = table["n"].astype("int64")
     table["labs"] = table["labs"].astype("int64")
     return table
+
+
+def _conditional_icc(row: dict, y: np.ndarray, keep: np.ndarray, dummies: np.ndarray,
+                     labs: pd.Series) -> None:
+    """Fill the conditional ICC of ``row`` from ``y ~ groups + (1 | lab)`` (REML)."""
+    import numpy as np
+
+    lab_codes = labs.to_numpy(dtype=object)[keep].astype(str)
+    if np.unique(lab_codes).size < 2:
+        return
+    present = dummies[keep]
+    x = np.column_stack([np.ones(int(keep.sum())), present[:, present.any(axis=0)]])
+    try:
+        fit = fit_random_intercept(y[keep], x, lab_codes)
+    except SurveyError:
+        return
+    total = fit.tau2 + fit.sigma2
+    row.update(tau2_conditional=fit.tau2, sigma2_conditional=fit.sigma2,
+               icc_conditional=fit.tau2 / total if total > 0 else np.nan)
 
 
 # ---- the lab-aware comparison ---------------------------------------------------------
@@ -360,7 +427,7 @@ def compare_nested(
     instrument: Instrument,
     by: str,
     *,
-    lab: str = "lab",
+    lab: str | None = None,
     groups: Sequence[str] | None = None,
     constructs: Sequence[str] | None = None,
     min_group_n: int = 5,
@@ -378,14 +445,14 @@ def compare_nested(
     Parameters
     ----------
     scores : pandas.DataFrame
-        One row per respondent with ``by``, ``lab`` and one column per construct id.
-        Not modified.
+        One row per respondent with ``by``, the lab column and one column per construct
+        id. Not modified.
     instrument : Instrument
-        Gives the constructs and the group codes and their order.
+        Gives the constructs, the group codes and their order, and the cluster question.
     by : str
         Grouping column, e.g. ``"lab_region"``.
-    lab : str
-        The lab column (default ``"lab"``).
+    lab : str, optional
+        The lab (cluster) column (default: the instrument's cluster question).
     groups : sequence of str, optional
         Only these groups, in this order (default: every group present).
     constructs : sequence of str, optional
@@ -408,7 +475,9 @@ def compare_nested(
         ``p_unc``, ``p_adj``, ``p_method``, the normal ``p_z``, ``std_diff``, the
         variance components ``tau2`` (labs) and ``sigma2`` (residual), their ratio
         ``icc_model = tau2 / (tau2 + sigma2)`` (the ICC within groups), ``status`` (one
-        of ``ok``, ``few labs``, ``not computed``) and a ``note``.
+        of ``ok``, ``few labs``, ``not computed``) and a ``note``. ``p_adj`` is adjusted
+        across every row of this table (all pairs × constructs), a family of its own:
+        the hypotheses are adjusted among themselves.
 
     Raises
     ------
@@ -445,6 +514,7 @@ def compare_nested(
     _check_options(min_group_n, adjust)
     _check_min_labs(min_labs)
     column = _group_column(scores, instrument, by)
+    lab = _lab_name(instrument, lab)
     labs = _lab_column(scores, lab)
     order = _group_order(instrument, by, column, groups)
     ids = _construct_ids(scores, instrument, constructs)
@@ -479,7 +549,8 @@ def compare_nested(
                                yb.size, yb.mean(), yb.var(ddof=1))
             row.update(diff=float(wt.diff), welch_se=float(wt.se), welch_df=float(wt.df),
                        welch_p=float(wt.p))
-            _fill_nested(row, y_all, a_mask, b_mask, lab_values, min_labs)
+            _fill_nested(row, y_all, a_mask, b_mask, lab_values, min_labs,
+                         names=(ga, gb, by, lab))
 
     table = pd.DataFrame(rows, columns=NESTED_COLUMNS)
     table["p_adj"] = stats.adjust_p(table["p_unc"].to_numpy(dtype=float), adjust)
@@ -488,16 +559,30 @@ def compare_nested(
     return table
 
 
-def _fill_nested(row: dict, y_all, a_mask, b_mask, lab_values, min_labs: int) -> None:
-    """Fit the mixed model for one pair and write its columns into ``row``."""
+def _fill_nested(row: dict, y_all, a_mask, b_mask, lab_values, min_labs: int,
+                 names: tuple[str, str, str, str]) -> None:
+    """Fit the mixed model for one pair and write its columns into ``row``.
+
+    ``names`` are the two groups, the grouping question and the cluster question, for
+    the notes.
+    """
     import numpy as np
 
+    group_a, group_b, by, lab = names
     both = a_mask | b_mask
     labs_a, labs_b = row["labs_a"], row["labs_b"]
-    n_labs = len(set(lab_values[both].tolist()))
-    if n_labs < 3:
-        row["note"] = (f"only {count(n_labs, 'lab')} in the two groups; a lab-level "
-                       "comparison needs at least 3")
+    in_a = set(lab_values[a_mask].tolist())
+    in_b = set(lab_values[b_mask].tolist())
+    between = not (in_a & in_b)
+    if between and min(labs_a, labs_b) < 2:
+        single = [g for g, k in ((group_a, labs_a), (group_b, labs_b)) if k < 2]
+        where = "per group" if len(single) == 2 else f"in '{single[0]}'"
+        row["note"] = f"one {lab} {where}: {by} and {lab} are confounded"
+        return
+    n_labs = len(in_a | in_b)
+    if n_labs < 2:
+        row["note"] = (f"only {count(n_labs, lab)} in the two groups; the lab-aware "
+                       "comparison needs at least 2")
         return
     try:
         r = _nested_difference(y_all[both], a_mask[both], lab_values[both].astype(str))
@@ -525,11 +610,12 @@ def evaluate_hypotheses_nested(
     scores: pd.DataFrame,
     instrument: Instrument,
     *,
-    lab: str = "lab",
+    lab: str | None = None,
     min_group_n: int = 5,
     min_labs: int = 5,
     alpha: float = 0.05,
     adjust: str = "holm",
+    power: float = 0.8,
 ) -> pd.DataFrame:
     """Test every hypothesis of ``instrument`` with labs as the sampled unit.
 
@@ -543,12 +629,12 @@ def evaluate_hypotheses_nested(
     Parameters
     ----------
     scores : pandas.DataFrame
-        One row per respondent with the grouping columns, ``lab`` and one column per
-        construct id. Not modified.
+        One row per respondent with the grouping columns, the lab column and one column
+        per construct id. Not modified.
     instrument : Instrument
         Its hypotheses are tested, in order.
-    lab : str
-        The lab column (default ``"lab"``).
+    lab : str, optional
+        The lab (cluster) column (default: the instrument's cluster question).
     min_group_n : int
         Groups with fewer respondents or scores are ``not testable`` (default 5).
     min_labs : int
@@ -557,6 +643,8 @@ def evaluate_hypotheses_nested(
         Significance level for the adjusted p-values (default 0.05).
     adjust : {"holm", "fdr_bh", "none"}
         Adjustment across the testable hypotheses (default Holm).
+    power : float
+        Power of the sensitivity analysis ``mde`` (default 0.8).
 
     Returns
     -------
@@ -567,7 +655,10 @@ def evaluate_hypotheses_nested(
         ``estimate / sqrt(tau2 + sigma2)`` with ``std_ci_low``, ``std_ci_high`` the 95 %
         t interval of the estimate divided by the same SD (the SD taken as known);
         ``verdict``; respondents and labs per group; the variance components;
-        ``status`` and ``note``.
+        ``status`` and ``note``; ``icc_model`` (``tau2 / (tau2 + sigma2)``) and ``mde``,
+        the smallest standardised difference the test detects with ``power`` at the
+        two-sided ``alpha`` before adjustment (module docstring). A group with one lab
+        makes the hypothesis ``not testable`` (the group is confounded with its lab).
 
     Raises
     ------
@@ -587,6 +678,7 @@ def evaluate_hypotheses_nested(
     _check_min_labs(min_labs)
     if not 0 < alpha < 1:
         raise SurveyError(f"alpha must be between 0 and 1, got {alpha!r}")
+    lab = _lab_name(instrument, lab)
     labs = _lab_column(scores, lab)
     lab_values = labs.to_numpy(dtype=object)
     has_lab = labs.notna().to_numpy()
@@ -619,7 +711,8 @@ def evaluate_hypotheses_nested(
             row["note"] = "; ".join(problems)
             continue
         pair = {"labs_a": row["labs_higher"], "labs_b": row["labs_lower"]}
-        _fill_nested(pair, y, masks["higher"], masks["lower"], lab_values, min_labs)
+        _fill_nested(pair, y, masks["higher"], masks["lower"], lab_values, min_labs,
+                     names=(h.higher, h.lower, h.by, lab))
         row["note"] = pair["note"]
         if pair.get("status") not in ("ok", "few labs"):
             continue
@@ -631,7 +724,10 @@ def evaluate_hypotheses_nested(
                    std_diff=pair["std_diff"],
                    std_ci_low=(pair["estimate"] - crit * pair["se"]) / sd,
                    std_ci_high=(pair["estimate"] + crit * pair["se"]) / sd,
-                   tau2=pair["tau2"], sigma2=pair["sigma2"], status=pair["status"])
+                   tau2=pair["tau2"], sigma2=pair["sigma2"], status=pair["status"],
+                   icc_model=pair["icc_model"])
+        row["mde"] = _detectable(pair, masks["higher"], masks["lower"], lab_values,
+                                 power=power, alpha=alpha)
 
     table = pd.DataFrame(rows, columns=NESTED_HYPOTHESES_COLUMNS)
     table["p_adj"] = stats.adjust_p(table["p_unc"].to_numpy(dtype=float), adjust)
@@ -641,13 +737,59 @@ def evaluate_hypotheses_nested(
     return table
 
 
+def without_few_labs(note: object) -> str:
+    """A note of this module without its sentence about few labs.
+
+    Examples
+    --------
+    >>> without_few_labs("the comparison rests on few labs (3 and 3; fewer than 5 in a "
+    ...                  "group): treat it as indicative; lab variance estimated at 0")
+    'lab variance estimated at 0'
+    """
+    import re
+
+    text = note if isinstance(note, str) else ""
+    text = re.sub(r"the comparison rests on few labs \([^)]*\): treat it as indicative(; )?",
+                  "", text)
+    return text.strip().removesuffix(";").strip()
+
+
+def _detectable(pair: dict, a_mask, b_mask, lab_values, *, power: float,
+                alpha: float) -> float:
+    """The ``mde`` of a fitted pair (module docstring, *Sensitivity*)."""
+    import numpy as np
+
+    from analysis.planning import detectable_effect, effective_n
+
+    icc = pair["icc_model"]
+    if not np.isfinite(icc):
+        return float("nan")
+    in_a, in_b = lab_values[a_mask].tolist(), lab_values[b_mask].tolist()
+    if set(in_a) & set(in_b):
+        # the grouping varies within labs: the precision is the model's standard error
+        total = pair["tau2"] + pair["sigma2"]
+        n_eff = 2.0 * total / pair["se"] ** 2
+        return detectable_effect(n_eff, n_eff, pair["df"], power=power, alpha=alpha)
+    sizes_a = list(_counts(in_a).values())
+    sizes_b = list(_counts(in_b).values())
+    return detectable_effect(effective_n(sizes_a, icc), effective_n(sizes_b, icc),
+                             pair["df"], power=power, alpha=alpha)
+
+
+def _counts(values: list) -> dict:
+    out: dict = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
 # ---- agreement ----------------------------------------------------------------------------
 
 def lab_agreement(
     data: pd.DataFrame,
     instrument: Instrument,
     *,
-    lab: str = "lab",
+    lab: str | None = None,
     constructs: Sequence[str] | None = None,
     min_lab_n: int = 5,
 ) -> pd.DataFrame:
@@ -656,12 +798,13 @@ def lab_agreement(
     Parameters
     ----------
     data : pandas.DataFrame
-        Item answers in the template layout (``ResponseSet.data``): the ``lab`` column
-        and the construct's item columns (raw answers, missing as NA). Not modified.
+        Item answers in the template layout (``ResponseSet.data``): the lab column and
+        the construct's item columns (raw answers, missing as NA). Not modified.
     instrument : Instrument
-        Gives each construct's items and the number of points ``A`` of its scale.
-    lab : str
-        The lab column (default ``"lab"``).
+        Gives each construct's items, the number of points ``A`` of its scale and the
+        cluster question.
+    lab : str, optional
+        The lab (cluster) column (default: the instrument's cluster question).
     constructs : sequence of str, optional
         Only these constructs (default: all of the instrument).
     min_lab_n : int
@@ -694,7 +837,7 @@ def lab_agreement(
 
     if isinstance(min_lab_n, bool) or not isinstance(min_lab_n, int) or min_lab_n < 2:
         raise SurveyError(f"min_lab_n must be a whole number of at least 2, got {min_lab_n!r}")
-    labs = _lab_column(data, lab)
+    labs = _lab_column(data, _lab_name(instrument, lab))
     ids = _known_constructs(instrument, constructs)
     lab_text = labs.astype(object).where(labs.notna(), None)
     codes = sorted({str(v) for v in lab_text.dropna()})
@@ -774,6 +917,51 @@ def agreement_summary(agreement: pd.DataFrame, threshold: float = 0.70) -> pd.Da
 
 
 # ---- input checks -----------------------------------------------------------------------
+
+def resolve_cluster(instrument: Instrument, cluster: str | None = None) -> str | None:
+    """The cluster question of an analysis: ``cluster`` if given, else the instrument's.
+
+    Parameters
+    ----------
+    instrument : Instrument
+        Its ``cluster`` is the default (``None`` when it names none).
+    cluster : str, optional
+        A grouping question chosen by the user (``--cluster``).
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    SurveyError
+        ``cluster`` is not a grouping question of the instrument.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> resolve_cluster(load("lab-culture")), resolve_cluster(load("lab-culture"), "role")
+    ('lab', 'role')
+    """
+    if cluster is None:
+        return instrument.cluster
+    if cluster not in instrument.group_ids:
+        raise SurveyError(
+            f"cluster '{cluster}' is not a grouping question of instrument "
+            f"'{instrument.id}'; grouping questions: {', '.join(instrument.group_ids)}."
+            + did_you_mean(cluster, instrument.group_ids))
+    return cluster
+
+
+def _lab_name(instrument: Instrument, lab: str | None) -> str:
+    if lab is not None:
+        return lab
+    if instrument.cluster is None:
+        raise SurveyError(
+            f"instrument '{instrument.id}' names no cluster question (its 'cluster' key) "
+            "and no lab column was given; the lab-aware analysis needs one")
+    return instrument.cluster
+
 
 def _lab_column(frame: pd.DataFrame, lab: str) -> pd.Series:
     if lab not in frame.columns:

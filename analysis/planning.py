@@ -20,6 +20,17 @@ The unclustered reference is the ordinary two-sample t-test on ``n_a + n_b - 2``
 (statsmodels' ``TTestIndPower``), the sample size a calculation that ignores the labs
 would give.
 
+What a design can detect
+------------------------
+The same model read the other way round is a sensitivity analysis: given the labs of
+each group, their sizes ``m_j`` and the ICC, :func:`detectable_effect` finds the
+smallest standardised difference the lab-aware test detects with the target power. With
+labs of unequal size the effective size of a group is
+``sum_j m_j / (1 + (m_j - 1) icc)`` (:func:`effective_n`); that is exactly the
+precision of the random-intercept model's estimate of the group mean when the variance
+components are known, so the report's per-hypothesis ``mde`` and ``survey plan``'s
+sensitivity mode are one formula.
+
 When the labs bind
 ------------------
 However many respondents a lab has, ``n_eff`` per lab is at most ``1 / icc``
@@ -33,6 +44,7 @@ at least.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,6 +58,9 @@ __all__ = [
     "PLAN_COLUMNS",
     "Plan",
     "clustered_power",
+    "detectable_effect",
+    "effective_n",
+    "plan_sensitivity",
     "plan_study",
     "plan_table",
     "ttest_power",
@@ -171,7 +186,32 @@ def ttest_power(effect: float, n_eff_a: float, n_eff_b: float, df: float,
     crit = float(t_dist.isf(alpha / 2, df))
     if ncp - crit > 40:  # beyond where scipy's noncentral t is accurate; power is 1
         return 1.0
-    return float(nct.sf(crit, df, ncp) + nct.cdf(-crit, df, ncp))
+    upper = float(nct.sf(crit, df, ncp))
+    lower = float(nct.cdf(-crit, df, ncp))
+    if not math.isfinite(upper):
+        upper = _nct_tail(crit, df, ncp, upper=True)
+    if not math.isfinite(lower):
+        # scipy's far lower tail fails (nan) with few df and a large ncp
+        lower = _nct_tail(-crit, df, ncp, upper=False)
+    return upper + lower
+
+
+def _nct_tail(x: float, df: float, ncp: float, *, upper: bool) -> float:
+    """P(T > x) or P(T < x) for noncentral t, from its definition.
+
+    ``T = (Z + ncp) / sqrt(V / df)`` with ``V`` chi-squared on ``df``, so
+    ``P(T < x) = E_V[Phi(x sqrt(V / df) - ncp)]``, integrated numerically; used where
+    scipy's noncentral t returns nan.
+    """
+    from scipy import integrate
+    from scipy.stats import chi2, norm
+
+    def below(v: float) -> float:
+        return float(norm.cdf(x * math.sqrt(v / df) - ncp)) * float(chi2.pdf(v, df))
+
+    p, _ = integrate.quad(below, 0.0, math.inf, limit=200)
+    p = min(max(p, 0.0), 1.0)
+    return 1.0 - p if upper else p
 
 
 def clustered_power(effect: float, labs_a: int, labs_b: int, per_lab: float, icc: float,
@@ -212,6 +252,116 @@ def clustered_power(effect: float, labs_a: int, labs_b: int, per_lab: float, icc
         return 1.0
     return ttest_power(effect, labs_a * per_lab_eff, labs_b * per_lab_eff,
                        labs_a + labs_b - 2, alpha)
+
+
+def effective_n(sizes: Sequence[float], icc: float) -> float:
+    """Effective number of independent respondents of labs of the given sizes.
+
+    ``sum_j m_j / (1 + (m_j - 1) icc)``: each lab of ``m_j`` respondents counts as its
+    size divided by its design effect (:func:`analysis.stats.design_effect`).
+
+    Parameters
+    ----------
+    sizes : sequence of float
+        Respondents in each lab of the group.
+    icc : float
+        Intraclass correlation, ``0 <= icc < 1``.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> effective_n([10, 10], 0.1)   # 2 x 10 / 1.9
+    10.526315789473685
+    >>> round(effective_n([25, 60], 0.0), 6)
+    85.0
+    """
+    return float(sum(m / design_effect(m, icc) for m in sizes))
+
+
+def detectable_effect(n_eff_a: float, n_eff_b: float, df: float, *, power: float = 0.8,
+                      alpha: float = 0.05) -> float:
+    """Smallest standardised difference a two-sided t-test detects with ``power``.
+
+    The inverse of :func:`ttest_power` in the effect: the ``d`` with
+    ``ttest_power(d, n_eff_a, n_eff_b, df, alpha) = power``.
+
+    Parameters
+    ----------
+    n_eff_a, n_eff_b : float
+        Effective sizes of the two groups (:func:`effective_n` for labs).
+    df : float
+        Degrees of freedom of the test (labs - 2 for the lab-level comparison).
+    power : float, default 0.8
+        Target power.
+    alpha : float, default 0.05
+        Two-sided significance level.
+
+    Returns
+    -------
+    float
+        The detectable standardised difference; ``nan`` when ``df < 1`` or a size is
+        not positive.
+
+    Examples
+    --------
+    >>> # pingouin: power_ttest(n=64, power=0.8) gives d = 0.4991
+    >>> round(detectable_effect(64, 64, 126), 4)
+    0.4991
+    """
+    from scipy.optimize import brentq
+
+    _check(1.0, power, alpha, 0.0, 1.0)
+    if not (df >= 1 and n_eff_a > 0 and n_eff_b > 0):
+        return float("nan")
+
+    def gap(d: float) -> float:
+        return ttest_power(d, n_eff_a, n_eff_b, df, alpha) - power
+
+    hi = 1.0
+    while gap(hi) < 0:
+        hi *= 2
+        if hi > 1e6:  # pragma: no cover - needs an absurd design
+            return float("inf")
+    return float(brentq(gap, 0.0, hi, xtol=1e-12, rtol=1e-12))
+
+
+def plan_sensitivity(labs: int, per_lab: int, *, power: float = 0.8, alpha: float = 0.05,
+                     icc: float = 0.10, ratio: float = 1.0) -> float:
+    """Smallest standardised difference a planned design detects with ``power``.
+
+    Group a has ``labs`` labs and group b ``ceil(ratio * labs)``, each of ``per_lab``
+    respondents; the test is the lab-aware t-test on ``labs_a + labs_b - 2`` df.
+
+    Parameters
+    ----------
+    labs : int
+        Labs in group a (at least 2).
+    per_lab : int
+        Respondents per lab (at least 1).
+    power, alpha, icc, ratio : float
+        As :func:`plan_study`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> # pingouin: power_ttest(n=13, power=0.8) * sqrt(0.1 + 0.9 / 10) = 0.49926
+    >>> # (the lab-level effect of 13 + 13 labs, in respondent-level SD units)
+    >>> round(plan_sensitivity(13, 10), 5)
+    0.49926
+    """
+    _check(1.0, power, alpha, icc, ratio)
+    _whole(labs, "the number of labs", 2)
+    _whole(per_lab, "respondents per lab", 1)
+    labs_b = _labs_b(labs, ratio)
+    return detectable_effect(effective_n([per_lab] * labs, icc),
+                             effective_n([per_lab] * labs_b, icc), labs + labs_b - 2,
+                             power=power, alpha=alpha)
 
 
 def unclustered_n(effect: float, power: float = 0.8, alpha: float = 0.05,

@@ -590,7 +590,10 @@ def analyse_items(
         keyed item, as psych reports them), ``r_drop, alpha_if_dropped``, then
         ``p_<point>`` for every response point of the instrument's scales (``p_m1`` for
         -1): the share of each answer *as given on the form* (before keying) among those
-        who answered; NaN for a point not on the item's scale.
+        who answered; NaN for a point not on the item's scale; and ``mean_answered``,
+        the mean of the answers as given (``min + max - mean`` for a reverse-keyed
+        item; the SD is the same keyed or not), so that the mean can be read beside the
+        shares on the same scale.
 
     Examples
     --------
@@ -626,6 +629,8 @@ def analyse_items(
     1   i2     True  10   3.3  0.2  0.1
     2   i3    False  10   3.4  0.1  0.2
     >>> # mean of the keyed item (6 - i2); p_1, p_5: shares of the answers as given
+    >>> items["mean_answered"].tolist()   # i2 as answered: 6 - 3.3
+    [3.2, 2.7, 3.4]
     """
     import numpy as np
     import pandas as pd
@@ -670,10 +675,12 @@ def analyse_items(
             keyed_p = np.where(reverse, lohi - p, p)          # raw answer p, keyed
             with np.errstate(invalid="ignore", divide="ignore"):
                 frame[col] = (x == keyed_p[None, :]).sum(axis=0) / n
+        frame["mean_answered"] = np.where(reverse, lohi - mean, mean)
         frames.append(frame)
+    columns = [*ITEM_COLUMNS, *share_cols, "mean_answered"]
     if not frames:
-        return pd.DataFrame(columns=[*ITEM_COLUMNS, *share_cols])
-    return pd.concat(frames, ignore_index=True)[[*ITEM_COLUMNS, *share_cols]]
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 # ---- helpers ------------------------------------------------------------------------------

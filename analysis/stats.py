@@ -38,6 +38,10 @@ Kruskal-Wallis, R ``kruskal.test``
 Design effect of respondents nested in labs (Kish)
     :math:`DE = 1 + (m - 1) ICC` with ``m`` respondents per lab; used by the ICC table
     of :mod:`analysis.multilevel` and by :mod:`analysis.planning`.
+Two one-sided tests (TOST) of equivalence, as ``pingouin.tost``
+    for a difference ``est`` with standard error ``se`` on ``df`` degrees of freedom and
+    the equivalence bounds ``±b``: :math:`p = \\max(P(T > (est + b)/se), P(T < (est -
+    b)/se))`; a small p says the difference lies inside ``±b`` (Schuirmann 1987).
 p-value adjustment, R ``p.adjust(method = "holm" | "BH")``
     via :func:`pingouin.multicomp`, which leaves ``nan`` entries out of the family.
 """
@@ -62,6 +66,7 @@ __all__ = [
     "hedges_g",
     "kruskal_wallis",
     "omega_squared_welch",
+    "tost_p",
     "verdicts",
     "welch_anova",
     "welch_t",
@@ -401,7 +406,52 @@ def adjust_p(p: ArrayLike, method: str = "holm") -> np.ndarray:
     return np.asarray(adjusted, dtype=float)
 
 
-def verdicts(effect: ArrayLike, p_adj: ArrayLike, alpha: float = 0.05) -> np.ndarray:
+def tost_p(estimate: ArrayLike, se: ArrayLike, df: ArrayLike, bound: ArrayLike) -> np.ndarray:
+    """p-value of the two one-sided tests (TOST) that a difference lies inside ``±bound``.
+
+    Parameters
+    ----------
+    estimate : array_like
+        The estimated difference.
+    se : array_like
+        Its standard error.
+    df : array_like
+        Degrees of freedom of its t distribution.
+    bound : array_like
+        The equivalence bound (positive, in the units of ``estimate``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``max(P(T > (estimate + bound) / se), P(T < (estimate - bound) / se))``;
+        ``nan`` where an input is missing or ``se`` is not positive.
+
+    Examples
+    --------
+    >>> # pingouin.tost([4, 7, 8, 6, 3, 2], [6, 8, 7, 10, 11, 9], bound=1,
+    >>> #               correction=False): pval = 0.965097 (Student t, 10 df)
+    >>> import numpy as np
+    >>> a, b = np.array([4, 7, 8, 6, 3, 2.0]), np.array([6, 8, 7, 10, 11, 9.0])
+    >>> se = np.sqrt(((5 * a.var(ddof=1) + 5 * b.var(ddof=1)) / 10) * (1 / 6 + 1 / 6))
+    >>> round(float(tost_p(a.mean() - b.mean(), se, 10, 1.0)), 6)
+    0.965097
+    """
+    import numpy as np
+    from scipy.stats import t as t_dist
+
+    est, se, df, bound = (np.asarray(v, dtype=float) for v in (estimate, se, df, bound))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ok = (se > 0) & (df > 0) & np.isfinite(est) & np.isfinite(bound)
+        se_ok = np.where(ok, se, 1.0)
+        df_ok = np.where(ok, df, 1.0)
+        lower = t_dist.sf((est + bound) / se_ok, df_ok)
+        upper = t_dist.cdf((est - bound) / se_ok, df_ok)
+    out = np.where(ok, np.maximum(lower, upper), np.nan)
+    return out if out.shape else out[()]
+
+
+def verdicts(effect: ArrayLike, p_adj: ArrayLike, alpha: float = 0.05,
+             p_equivalence: ArrayLike | None = None) -> np.ndarray:
     """The verdict of each directional hypothesis from its signed effect and adjusted p.
 
     ``effect`` is signed so that positive means as predicted. A hypothesis whose
@@ -415,17 +465,23 @@ def verdicts(effect: ArrayLike, p_adj: ArrayLike, alpha: float = 0.05) -> np.nda
         Adjusted two-sided p-values.
     alpha : float, default 0.05
         Significance level after adjustment.
+    p_equivalence : array_like, optional
+        Adjusted TOST p-values (:func:`tost_p`): a hypothesis whose difference is not
+        significant but whose TOST p is below ``alpha`` is ``equivalent``.
 
     Returns
     -------
     numpy.ndarray of str
         ``supported`` (as predicted, significant), ``contrary`` (opposite, significant),
-        ``not supported`` (not significant) or ``not testable``.
+        ``equivalent`` (not significant, and shown to lie inside the equivalence
+        bounds), ``not supported`` (not significant) or ``not testable``.
 
     Examples
     --------
     >>> verdicts([0.4, -0.5, 0.1, 0.3], [0.01, 0.02, 0.40, float("nan")]).tolist()
     ['supported', 'contrary', 'not supported', 'not testable']
+    >>> verdicts([0.4, 0.02, 0.1], [0.01, 0.80, 0.40], p_equivalence=[0.9, 0.01, 0.2]).tolist()
+    ['supported', 'equivalent', 'not supported']
     """
     import numpy as np
 
@@ -435,6 +491,10 @@ def verdicts(effect: ArrayLike, p_adj: ArrayLike, alpha: float = 0.05) -> np.nda
     tested = ~np.isnan(p)
     significant = tested & (p < alpha)
     out[tested] = "not supported"
+    if p_equivalence is not None:
+        p_eq = np.asarray(p_equivalence, dtype=float)
+        with np.errstate(invalid="ignore"):
+            out[tested & ~significant & (p_eq < alpha)] = "equivalent"
     out[significant & (eff > 0)] = "supported"
     out[significant & (eff < 0)] = "contrary"
     return out

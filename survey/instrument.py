@@ -10,6 +10,8 @@ This is the only module that knows the instrument schema. An instrument is a YAM
     description: {en: ..., zh: ...}          # optional: shown at the top of forms
     translation: {zh: "forward only; ..."}   # optional: status of each translation
     cluster: lab                             # optional: the question holding the lab code
+                                             # (default: the group 'lab' if there is one;
+                                             # null: respondents are not clustered)
     scales:
       agree5: {points: [1, 2, 3, 4, 5], labels: {en: [...], zh: [...]}}
     groups:
@@ -279,8 +281,10 @@ class Instrument:
     hypotheses: tuple[Hypothesis, ...] = ()
     description: Text = field(default_factory=dict)
     translation: Mapping[str, str] = field(default_factory=dict)
-    cluster: str | None = None
     source: str | None = None
+    #: The grouping question whose answers are the clusters respondents are nested in
+    #: (labs, teams): the lab-aware analysis uses it. ``None``: no clustering.
+    cluster: str | None = None
 
     # ---- lookups -------------------------------------------------------------------
     @property
@@ -655,7 +659,7 @@ class _Builder:
         self.unknown_keys(
             data,
             ("id", "version", "languages", "title", "description", "translation", "scales",
-             "groups", "constructs", "checks", "hypotheses", "cluster"),
+             "groups", "cluster", "constructs", "checks", "hypotheses"),
             "",
         )
         inst_id = self.string(data.get("id"), "id")
@@ -689,14 +693,7 @@ class _Builder:
         scales = self.build_scales(data.get("scales"))
         seen: dict[str, str] = {}
         groups = self.build_groups(data.get("groups"), seen)
-        cluster = None
-        if data.get("cluster") is not None:
-            cluster = self.string(data["cluster"], "cluster") or None
-            gids = [g.id for g in groups]
-            if cluster and cluster not in gids:
-                self.fail("cluster", f"no grouping question '{cluster}'; the cluster is the "
-                                     "question that holds the lab (or team) code."
-                          + did_you_mean(cluster, gids))
+        cluster = self.build_cluster(data, groups)
         constructs = self.build_constructs(data.get("constructs"), scales, seen)
         checks = self.build_checks(data.get("checks"), scales, seen)
         hypotheses = self.build_hypotheses(data.get("hypotheses"), constructs, groups)
@@ -872,6 +869,27 @@ class _Builder:
         if out and left:
             self.fail(path, "every choice must be in a band; not in any: " + ", ".join(left))
         return tuple(out)
+
+    def build_cluster(self, data: dict, groups: tuple[Group, ...]) -> str | None:
+        """The ``cluster`` key: a grouping question's id, ``null`` for none.
+
+        Without the key, the grouping question ``lab`` is the cluster when there is one.
+        """
+        ids = [g.id for g in groups]
+        if "cluster" not in data:
+            return "lab" if "lab" in ids else None
+        value = data["cluster"]
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail("cluster", f"must name a grouping question, got {value!r}")
+            return None
+        value = value.strip()
+        if value not in ids:
+            self.fail("cluster", f"'{value}' is not a grouping question; grouping questions: "
+                      f"{', '.join(ids) or 'none'}." + did_you_mean(value, ids))
+            return None
+        return value
 
     def build_constructs(
         self, value: Any, scales: dict[str, Scale], seen: dict[str, str]

@@ -505,9 +505,11 @@ _T: dict[str, dict[str, Any]] = {
             "with a linear mixed model with a random intercept for lab (score ~ group + (1 | "
             "{cluster}), restricted maximum likelihood); the difference is tested two-sided "
             "with t on the degrees of freedom of nlme::lme (labs − 2 when every lab belongs "
-            "to one group). When the model cannot be fitted for a hypothesis (fewer than 3 "
-            "labs in its two groups), the respondent-level Welch t-test decides, and the "
-            "report says so."),
+            "to one group). A hypothesis one of whose groups comes from a single lab is not "
+            "tested (that group cannot be told apart from its lab), and the report says so; "
+            "the respondent-level test never decides in its place. Beside each verdict, the "
+            "smallest standardised difference the test detects with 80% power given the "
+            "labs obtained."),
         "model_welch": ("Beside it: the respondent-level two-sided Welch t-test with its own "
                         "adjusted p and verdict, and Hedges' g with its 95% confidence "
                         "interval as the effect size (the predicted-higher group minus the "
@@ -658,8 +660,9 @@ _T: dict[str, dict[str, Any]] = {
         "model_mixed": (
             "每个假设：以含实验室随机截距的线性混合模型（得分 ~ 组 + (1 | {cluster})，限制性"
             "最大似然估计）比较其两组的构念得分；差值采用双侧 t 检验，自由度与 nlme::lme 相同"
-            "（每个实验室只属于一个组时为 实验室数 − 2）。当某假设无法拟合该模型（其两组实验室"
-            "合计少于 3 个）时，改由受访者层面的 Welch t 检验判断，报告中会注明。"),
+            "（每个实验室只属于一个组时为 实验室数 − 2）。若某个假设的一组只来自一个实验室，则不予"
+            "检验（该组无法与其实验室区分），报告中会注明；受访者层面的检验不会代替它作出结论。"
+            "每个结论旁报告：依据实际获得的实验室，检验效能为 80% 时能检测到的最小标准化差异。"),
         "model_welch": ("同时报告受访者层面的双侧 Welch t 检验及其校正 p 值与结论，效应量为 "
                         "Hedges' g 及其 95% 置信区间（预测较高的组减去另一组）。"),
         "model_adjust": "可检验假设的 p 值在 {n} 个假设之间{adjust}。",

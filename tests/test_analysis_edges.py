@@ -187,11 +187,11 @@ def test_library_refuses_unknown_group_values():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--by", "respondent_id"], "error: 'respondent_id' is not a grouping question to "
-                                "compare by; grouping columns: region."),
-    (["--by", "m1"], "error: 'm1' is not a grouping question to compare by"),
-    (["--by", "regoin"], "error: no column 'regoin' to group by; grouping columns: region. "
-                         "did you mean 'region'?"),
+    (["--by", "respondent_id"], "error: 'respondent_id' is not a grouping question of the "
+                                "instrument; grouping questions: region."),
+    (["--by", "m1"], "error: 'm1' is not a grouping question of the instrument"),
+    (["--by", "regoin"], "error: 'regoin' is not a grouping question of the instrument; "
+                         "grouping questions: region. did you mean 'region'?"),
     (["--by", "region", "--groups", "east,sout"], "error: unknown group(s) of 'region': 'sout'"),
     (["--by", "region", "--groups", " , "], "error: --groups: give group codes"),
 ])

@@ -438,7 +438,8 @@ def _assert_csv_equals(path, expected: pd.DataFrame):
 
 def test_cli_writes_the_library_tables(cli_files, tmp_path):
     read_responses, score_scales = _pipeline()
-    from analysis.hypotheses import evaluate_hypotheses
+    from analysis.multilevel import compare_nested, lab_icc
+    from analysis.report.comparability import hypotheses_table
 
     csv, yaml_path = cli_files
     out = tmp_path / "out"
@@ -450,10 +451,17 @@ def test_cli_writes_the_library_tables(cli_files, tmp_path):
     expected = compare_groups(scores, inst, "lab_region")
     for name in ("descriptives", "omnibus", "pairwise", "suppressed"):
         _assert_csv_equals(out / f"{name}.csv", getattr(expected, name))
-    _assert_csv_equals(out / "hypotheses.csv", evaluate_hypotheses(scores, inst))
+    rs = read_responses(csv, inst, platform="auto")
+    # the hypotheses as survey report decides them: the lab-aware test (there is a lab
+    # column), with the Welch test beside it
+    _assert_csv_equals(out / "hypotheses.csv", hypotheses_table(
+        rs, scores, min_group_n=5, adjust="holm", alpha=0.05))
+    _assert_csv_equals(out / "icc.csv", lab_icc(scores, inst, by="lab_region",
+                                                groups=["china", "united_states"]))
+    _assert_csv_equals(out / "nested.csv", compare_nested(
+        scores, inst, "lab_region", groups=["china", "united_states"]))
     from analysis.reliability import analyse_items, assess_reliability
 
-    rs = read_responses(csv, inst, platform="auto")
     _assert_csv_equals(out / "reliability.csv", assess_reliability(rs, by="lab_region"))
     _assert_csv_equals(out / "items.csv", analyse_items(rs))
     assert "suppressed: other (fewer than 5 respondents)" in result.output
@@ -461,7 +469,9 @@ def test_cli_writes_the_library_tables(cli_files, tmp_path):
     lines = result.output.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("hypothesis "))
     assert lines[header].split() == ["hypothesis", "construct", "predicted", "g", "[95%",
-                                     "CI]", "p_adj", "verdict"]
+                                     "CI]", "p_adj", "mde", "verdict"]
+    assert lines[header - 1].startswith("verdicts: lab-aware test (mixed model with a random "
+                                        "intercept for 'lab', REML, t on nlme's df)")
     assert lines[header + 4].startswith("H4") and lines[header + 4].endswith(
         "not testable ('other' suppressed (fewer than 5 respondents))")
 
@@ -483,7 +493,9 @@ def test_cli_options_reach_the_library(cli_files, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--by", "lab_regoin"], "error: no column 'lab_regoin' to group by"),
+    (["--by", "lab_regoin"], "error: 'lab_regoin' is not a grouping question of the "
+                             "instrument; grouping questions: lab_region, lab_type, lab. "
+                             "did you mean 'lab_region'?"),
     (["--by", "lab_type", "--groups", "startp"], "error: unknown group(s) of 'lab_type': 'startp'"),
 ])
 def test_cli_bad_input_is_one_line(cli_files, tmp_path, args, message):

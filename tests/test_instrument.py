@@ -193,6 +193,32 @@ def test_flagship_hypotheses_follow_the_essay():
         assert h.source in text, f"{h.id}: source is not verbatim in the essay"
 
 
+# ---- the cluster question ---------------------------------------------------------------
+
+def test_cluster_defaults_to_the_lab_question(tiny_instrument):
+    assert tiny_instrument.cluster == "lab"
+    assert load("lab-culture").cluster == "lab"
+
+
+def test_cluster_names_another_grouping_question():
+    text = TINY_YAML.replace("  - {id: lab, type: text,", "  - {id: team, type: text,")
+    assert loads(text).cluster is None  # no 'lab' question, no key: no clustering
+    assert loads(text + "cluster: team\n").cluster == "team"
+    assert loads(TINY_YAML + "cluster: null\n").cluster is None  # switched off
+
+
+@pytest.mark.parametrize("value, message", [
+    ("teams", "cluster: 'teams' is not a grouping question; grouping questions: "
+              "lab_region, lab."),
+    ("labb", "cluster: 'labb' is not a grouping question; grouping questions: lab_region, "
+             "lab. did you mean 'lab'?"),
+    ("[lab]", "cluster: must name a grouping question, got ['lab']"),
+    ("a1", "cluster: 'a1' is not a grouping question"),
+])
+def test_cluster_must_name_a_grouping_question(value, message):
+    assert message in _error(TINY_YAML + f"cluster: {value}\n")
+
+
 def test_unquoted_yes_no_labels_are_refused_with_advice():
     """YAML reads an unquoted 'no' as false; the label used to become the text 'False'."""
     text = TINY_YAML.replace("zh: [非常不同意, 不同意, 既不同意也不反对, 同意, 非常同意]",

@@ -9,6 +9,9 @@ on ``tests/reference/multilevel_data.csv``, an extract of the simulated sample d
   method = "REML")``; estimates, standard errors, t and variance components are
   compared to ``rtol=1e-4`` (two optimisers converging on the same optimum), degrees of
   freedom exactly and p-values to ``rtol=1e-3``;
+- ``multilevel_icc_conditional.csv``: the ICC conditional on the grouping,
+  ``tau2 / (tau2 + sigma2)`` of ``nlme::lme(score ~ lab_region, random = ~ 1 | lab)``
+  (``rtol=1e-4``, as the other REML fits);
 - ``multilevel_rwg.csv``: r_wg(j) by the James, Demaree & Wolf (1984) formula written out
   in R (``rtol=1e-9``).
 
@@ -71,6 +74,24 @@ def test_icc_matches_r_anova(inst, data):
     np.testing.assert_allclose(got["p_f"], ref["p_f"], rtol=1e-6)
 
 
+@pytest.mark.parametrize("groups", [["china", "united_states", "other"],
+                                    ["china", "united_states"]])
+def test_conditional_icc_matches_nlme(inst, data, groups):
+    got = lab_icc(data, inst, constructs=CONSTRUCTS, by="lab_region", groups=groups)
+    ref = _ref("multilevel_icc_conditional.csv")
+    ref = ref[ref["groups"] == "|".join(groups)]
+    assert got["conditional_on"].tolist() == ["lab_region"] * 2
+    for col, rcol in (("icc_conditional", "icc_conditional"), ("tau2_conditional", "tau2"),
+                      ("sigma2_conditional", "sigma2")):
+        np.testing.assert_allclose(got[col], ref[rcol], rtol=1e-4, err_msg=col)
+    # on self_promotion (a planted region difference) the unconditional ICC(1) holds
+    # the region difference as well and is far larger; peer_respect has none planted
+    assert got["icc1"].iloc[0] > 3 * got["icc_conditional"].iloc[0]
+    # without a grouping the conditional columns stay empty
+    plain = lab_icc(data, inst, constructs=CONSTRUCTS)
+    assert plain["icc_conditional"].isna().all() and (plain["conditional_on"] == "").all()
+
+
 def test_icc_hand_example_with_unequal_labs(inst):
     """Labs of 2, 3 and 4: n0 = (9 - 29/9) / 2 = 2.888889 (not the mean size 3)."""
     scores = pd.DataFrame({
@@ -107,8 +128,7 @@ def test_nested_comparison_matches_nlme(inst, data):
     assert list(got.columns) == NESTED_COLUMNS
     ref = _ref("multilevel_lme.csv")
     cases = [("self_promotion", "china", "united_states"),
-             ("peer_respect", "china", "united_states"),
-             ("self_promotion", "china", "other")]
+             ("peer_respect", "china", "united_states")]
     for construct, a, b in cases:
         row = got[(got.construct == construct) & (got.group_a == a) & (got.group_b == b)]
         row = row.iloc[0]
@@ -123,6 +143,33 @@ def test_nested_comparison_matches_nlme(inst, data):
         assert row["p_method"].startswith("t, df = labs - 2")
         assert row["std_diff"] == pytest.approx(r["estimate"] / np.sqrt(r["tau2"] + r["sigma2"]),
                                                 rel=1e-4)
+
+
+def test_one_lab_in_a_group_is_confounded_but_the_model_still_matches_nlme(inst, data):
+    """'other' has one lab (OT-01): the table does not test it, the model agrees with nlme.
+
+    A lab-level group with one lab cannot be told from that lab's random intercept, so
+    compare_nested leaves the pair untested; the REML fit itself is still checked
+    against nlme's on the same respondents (multilevel_lme.csv, china vs other).
+    """
+    got = compare_nested(data, inst, "lab_region", constructs=["self_promotion"])
+    row = got[(got.group_a == "china") & (got.group_b == "other")].iloc[0]
+    assert row["status"] == "not computed"
+    assert row["note"] == "one lab in 'other': lab_region and lab are confounded"
+    assert np.isnan(row["p_unc"]) and np.isnan(row["p_adj"])
+    assert row["diff"] == row["diff"]   # the respondent-level test is still shown
+
+    r = _pair(_ref("multilevel_lme.csv"), "self_promotion", "lab_region", "china", "other")
+    d = data[data.lab_region.isin(["china", "other"])].dropna(subset=["self_promotion"])
+    x = np.column_stack([np.ones(len(d)), (d.lab_region == "china").to_numpy(float)])
+    fit = fit_random_intercept(d["self_promotion"].to_numpy(), x, d["lab"])
+    se = np.sqrt(fit.cov_beta[1, 1])
+    assert fit.beta[1] == pytest.approx(r["estimate"], rel=1e-4)
+    assert se == pytest.approx(r["se"], rel=1e-4)
+    assert fit.beta[1] / se == pytest.approx(r["t"], rel=1e-4)
+    assert fit.tau2 == pytest.approx(r["tau2"], rel=1e-4)
+    assert fit.sigma2 == pytest.approx(r["sigma2"], rel=1e-4)
+    assert (fit.n, fit.labs) == (r["n"], r["labs"])
 
 
 def test_nested_comparison_reports_the_respondent_level_test_beside(inst, data):
@@ -143,9 +190,6 @@ def test_nested_comparison_reports_the_respondent_level_test_beside(inst, data):
 
 def test_few_labs_is_said(inst, data):
     got = compare_nested(data, inst, "lab_region", constructs=["self_promotion"])
-    other = got[got.group_b == "other"]
-    assert other["status"].tolist() == ["few labs", "few labs"]
-    assert other["note"].iloc[0].startswith("the comparison rests on few labs (8 and 1;")
     main = got[(got.group_a == "china") & (got.group_b == "united_states")].iloc[0]
     assert main["status"] == "ok" and main["note"] == ""
     # with min_labs=9 even China (8 labs) counts as few
@@ -205,7 +249,7 @@ def test_nested_hypotheses_match_nlme_with_the_predicted_sign(inst, data):
     assert others["note"].iloc[0] == "no score column for construct 'student_involvement'"
 
 
-def test_two_labs_is_not_computed(inst):
+def test_one_lab_per_group_is_not_computed(inst):
     scores = pd.DataFrame({
         "lab_region": ["china"] * 5 + ["united_states"] * 5,
         "lab": ["CN-01"] * 5 + ["US-01"] * 5,
@@ -213,7 +257,7 @@ def test_two_labs_is_not_computed(inst):
     })
     row = compare_nested(scores, inst, "lab_region", constructs=["self_promotion"]).iloc[0]
     assert row["status"] == "not computed"
-    assert row["note"].startswith("only 2 labs in the two groups")
+    assert row["note"] == "one lab per group: lab_region and lab are confounded"
     assert row["diff"] == pytest.approx(-1.0)   # the respondent-level test is still there
     assert np.isnan(row["p_adj"])
 

@@ -24,6 +24,9 @@ from statsmodels.stats.power import TTestIndPower
 from analysis.planning import (
     PLAN_COLUMNS,
     clustered_power,
+    detectable_effect,
+    effective_n,
+    plan_sensitivity,
     plan_study,
     plan_table,
     ttest_power,
@@ -200,7 +203,10 @@ def test_cli_table_without_lab_size():
 @pytest.mark.parametrize("args, message", [
     (["--effect", "x"], "error: --effect: 'x' is not a number"),
     (["--effect", "0.5", "--labs", "4", "--per-lab", "3"],
-     "error: give --per-lab or --labs, not both"),
+     "error: give --per-lab or --labs, not both; without --effect, both give the smallest "
+     "detectable difference"),
+    (["--labs", "4"], "error: give --effect D to plan a study, or --labs and --per-lab "
+                      "without --effect for the smallest detectable difference"),
     (["--effect", "0.5", "--icc", "1.2"], "error: the ICC must satisfy 0 <= icc < 1, got 1.2"),
     (["--effect", "0.5", "--labs", "2.5"], "error: --labs: '2.5' is not a whole number"),
 ])
@@ -229,3 +235,74 @@ def test_plan_columns_of_the_second_group_and_the_unclustered_sizes():
     assert cap.power(0.5 / math.sqrt(0.1), plan.min_labs_a, 0.05, ratio=2.0) >= 0.8
     assert cap.power(0.5 / math.sqrt(0.1), plan.min_labs_a - 1, 0.05, ratio=2.0) < 0.8
     assert plan.min_labs_b == 2 * plan.min_labs_a
+
+
+# ---- sensitivity: the smallest detectable difference ----------------------------------
+
+@pytest.mark.parametrize("n_a, n_b, alpha, power", [
+    (64, 64, 0.05, 0.8), (20, 35, 0.05, 0.9), (12, 12, 0.01, 0.8),
+])
+def test_detectable_effect_matches_pingouin(n_a, n_b, alpha, power):
+    """pingouin.power_ttest2n solves the same noncentral-t equation for d."""
+    ref = pg.power_ttest2n(n_a, n_b, power=power, alpha=alpha)
+    got = detectable_effect(n_a, n_b, n_a + n_b - 2, power=power, alpha=alpha)
+    assert got == pytest.approx(ref, rel=1e-5)
+    assert ttest_power(got, n_a, n_b, n_a + n_b - 2, alpha) == pytest.approx(power, abs=1e-9)
+
+
+@pytest.mark.parametrize("labs, per_lab, icc", [(13, 10, 0.10), (6, 25, 0.05), (4, 40, 0.2)])
+def test_plan_sensitivity_is_the_lab_mean_t_test(labs, per_lab, icc):
+    """Equal labs: the detectable lab-level d of pingouin.power_ttest on labs, times the SD
+    of a lab mean in respondent SD units, sqrt(icc + (1 - icc) / m)."""
+    lab_level = pg.power_ttest(n=labs, power=0.8, alpha=0.05)
+    expected = lab_level * math.sqrt(icc + (1 - icc) / per_lab)
+    assert plan_sensitivity(labs, per_lab, icc=icc) == pytest.approx(expected, rel=1e-5)
+    # and it is the inverse of the plan: that effect needs exactly these labs
+    d = plan_sensitivity(labs, per_lab, icc=icc)
+    assert plan_study(d * 1.0001, icc=icc, per_lab=per_lab).labs_a == labs
+
+
+def test_effective_n_by_hand():
+    # 25 / (1 + 24 * .1) + 60 / (1 + 59 * .1) = 7.352941 + 8.695652
+    assert effective_n([25, 60], 0.1) == pytest.approx(25 / 3.4 + 60 / 6.9, rel=1e-12)
+    assert effective_n([25, 60], 0.0) == 85.0
+
+
+def test_power_with_few_df_and_a_large_effect_is_finite():
+    """scipy's noncentral t lower tail is nan here (2 df, ncp 15.5); the power is checked
+    against the definition integrated numerically: T = (Z + ncp) / sqrt(V / df), so
+    P(T > c) = E_V[P(Z > c sqrt(V / df) - ncp)] with V chi-squared on df."""
+    from scipy import integrate, stats
+
+    ncp, df = 4.0 * math.sqrt(15), 2
+    crit = stats.t.isf(0.025, df)
+    upper, _ = integrate.quad(
+        lambda v: stats.norm.sf(crit * math.sqrt(v / df) - ncp) * stats.chi2.pdf(v, df),
+        0, np.inf)
+    assert ttest_power(4.0, 30, 30, df) == pytest.approx(upper, rel=1e-9)
+    assert math.isfinite(detectable_effect(8.0, 8.0, 2))
+    # ncp 8.25 on 2 df, where scipy's lower tail is nan too (2 + 2 labs of 6 at a large
+    # ICC in a report): the integral gives what scipy gives a little further in
+    lower, _ = integrate.quad(
+        lambda v: stats.norm.cdf(-crit * math.sqrt(v / df) - 8.25) * stats.chi2.pdf(v, df),
+        0, np.inf)
+    n = 2 * (8.25 / 3.0) ** 2   # effect 3.0 with n + n gives ncp 8.25
+    assert ttest_power(3.0, n, n, df) == pytest.approx(
+        stats.nct.sf(crit, df, 8.25) + lower, rel=1e-9)
+    assert math.isfinite(detectable_effect(3.0, 3.0, 2))
+
+
+def test_cli_sensitivity_and_cluster_name():
+    result = _invoke(["--labs", "13", "--per-lab", "10"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Two groups of 13 + 13 labs of 10 respondents, ICC 0.1, two-sided alpha = 0.05, "
+        "power 0.8",
+        "Smallest detectable standardised difference: d = 0.499 (t-test on 24 df: labs - 2; "
+        "design effect 1 + (10 - 1) x 0.1 = 1.9)",
+    ]
+    result = _invoke(["--effect", "0.5", "--per-lab", "10", "--cluster", "team"])
+    assert result.exit_code == 0, result.output
+    assert "  teams needed: 13 + 13 (26 in all)" in result.output.splitlines()
+    assert "Teams are the floor: at ICC 0.1 a team counts" in result.output
+    assert " lab" not in result.output

@@ -207,7 +207,8 @@ def test_output_columns(bfi):
         ["consc", "all"], ["consc", "1"], ["consc", "2"],
     ]
     items = analyse_items(bfi)
-    assert tuple(items.columns) == (*ITEM_COLUMNS, "p_1", "p_2", "p_3", "p_4", "p_5", "p_6")
+    assert tuple(items.columns) == (*ITEM_COLUMNS, "p_1", "p_2", "p_3", "p_4", "p_5", "p_6",
+                                    "mean_answered")
     assert items["reverse"].tolist() == [True, False, False, False, False,
                                          False, False, False, True, True]
 
@@ -393,7 +394,7 @@ def test_listwise_drops_incomplete_respondents(edge):
 
 def test_negative_points_name_share_columns(edge):
     items = analyse_items(_edge_frame(), edge, constructs=["triple"])
-    assert list(items.columns[-5:]) == ["p_m2", "p_m1", "p_0", "p_1", "p_2"]
+    assert list(items.columns[-6:-1]) == ["p_m2", "p_m1", "p_0", "p_1", "p_2"]
     shares = items[["p_m2", "p_m1", "p_0", "p_1", "p_2"]].to_numpy()
     np.testing.assert_allclose(shares.sum(axis=1), 1.0)
     raw = _edge_frame()["t3"]                    # reversed item: shares of raw answers

@@ -217,7 +217,7 @@ def test_html_sections_and_every_hypothesis(small_report, small_instrument):
 def test_page_numbers_equal_the_tables(small_report):
     cells = _parse(small_report["report.html"])
     hyp = _table(small_report, "hypotheses").set_index("hypothesis")
-    digits = {"observed_diff": 2, "hedges_g": 2, "p_adj": 3, "p_adj_welch": 3}
+    digits = {"observed_diff": 2, "hedges_g": 2, "p_adj": 3, "p_adj_welch": 3, "mde": 2}
     seen = 0
     for row, _, col, text in cells.cells:
         if not (row or "").startswith("hyp-"):
@@ -231,8 +231,8 @@ def test_page_numbers_equal_the_tables(small_report):
         else:
             assert _shown_equals(text, h[col], digits[col]), (row, col, text, h[col])
         seen += 1
-    # difference, g, CI, p (lab-aware), p (respondent level), comparability
-    assert seen == 6 * len(hyp)
+    # difference, g, CI, p (lab-aware), detectable d, p (respondent level), comparability
+    assert seen == 7 * len(hyp)
     # descriptives, per construct section, in table order
     desc = _table(small_report, "descriptives")
     for construct, rows in desc.groupby("construct", sort=False):
@@ -381,7 +381,7 @@ def test_workbook_layout(small_report):
     p = header.index("p_adj") + 1
     assert ws.cell(2, g).value == pytest.approx(hyp.loc[0, "hedges_g"], rel=1e-12)
     assert ws.cell(2, g).number_format == "0.000"
-    assert ws.cell(2, p).number_format == "0.0000"
+    assert ws.cell(2, p).number_format == '[<0.0001]"< .0001";0.0000'
     assert ws.column_dimensions["A"].width >= len("hypothesis")
     assert wb["items"].cell(2, 9).number_format == "0.0%"
 
@@ -427,7 +427,8 @@ def test_bad_options_raise_survey_errors(small_rs):
 
     with pytest.raises(SurveyError, match="not 'fr'"):
         build_report(small_rs, lang="fr")
-    with pytest.raises(SurveyError, match="unknown grouping question 'region'.*lab_region"):
+    with pytest.raises(SurveyError, match="'region' is not a grouping question of the "
+                                          "instrument; grouping questions: lab_region"):
         build_report(small_rs, by="region")
 
 
@@ -457,7 +458,8 @@ def test_cli_writes_the_same_bytes_twice(tmp_path, cli_inputs):
         res = runner.invoke(cli, ["report", str(data), "-i", str(inst_path), "-o", str(out)])
         assert res.exit_code == 0, res.output
         outs.append(out)
-    assert "rows read" in res.output and "H1 speaking_up" in res.output
+    assert "rows read" in res.output
+    assert re.search(r"^H1 +speaking_up ", res.output, re.MULTILINE)
     assert "survey report:" not in res.output  # no progress when not on a terminal
     # three figures, each as PNG and SVG, are three figures, not six
     assert res.output.splitlines()[-1].endswith(
@@ -586,3 +588,50 @@ def test_hypotheses_without_a_group_are_not_testable(small_rs, small_instrument)
     assert shown[("hyp-H1", "hedges_g")] == "\u2013" and shown[("hyp-H1", "g_ci")] == ""
     assert "no respondents in &#39;united_states&#39;" in files["report.html"].decode()
     assert "not testable" in files["figures/hypotheses_forest.svg"].decode()
+
+
+# ---- the item table: keyed and as answered, said so ----------------------------------------
+
+def test_item_table_shows_keyed_and_answered_means_and_says_which(small_report, small_rs):
+    items = _table(small_report, "items")
+    inst = small_rs.instrument
+    data = small_rs.data
+    for r in items.itertuples():
+        answers = pd.to_numeric(data[r.item], errors="coerce").dropna()
+        # the as-answered mean is the mean of the raw answers, which the shares describe
+        assert r.mean_answered == pytest.approx(answers.mean(), rel=1e-12)
+        shares = sum(p * getattr(r, f"p_{p}") for p in (1, 2, 3, 4, 5))
+        assert r.mean_answered == pytest.approx(shares, rel=1e-12)
+        keyed = 6 - answers if inst.item(r.item).reverse else answers
+        assert r.mean == pytest.approx(keyed.mean(), rel=1e-12)
+    reversed_items = items[items["reverse"]]
+    assert len(reversed_items) and (reversed_items["mean"]
+                                    == 6 - reversed_items["mean_answered"]).all()
+    html = unescape(small_report["report.html"].decode())
+    assert ("M (keyed) and SD: reverse-keyed items (R) recoded min + max − x, as in the "
+            "scores. M (as answered) and the shares of each answer: as given on the form")\
+        in html
+    cells = _parse(small_report["report.html"])
+    shown = [text for _, sec, col, text in cells.cells if col == "mean_answered"]
+    assert len(shown) == len(items)
+    for text, value in zip(shown, items["mean_answered"], strict=True):
+        assert _shown_equals(text, value, 2)
+    zh = unescape(build_report(small_rs, lang="zh")["report.html"].decode())
+    assert "均值（计分后）" in zh and "均值（原始作答）" in zh
+
+
+def test_tiny_p_values_are_not_shown_as_zero_in_the_workbook():
+    from openpyxl import Workbook, load_workbook
+
+    from analysis.report.workbook import P_FORMAT, _sheet
+
+    wb = Workbook()
+    _sheet(wb, "hypotheses", pd.DataFrame({"hypothesis": ["H1", "H2"],
+                                           "p_adj": [1.3e-15, 0.0312]}))
+    buf = io.BytesIO()
+    wb.save(buf)
+    ws = load_workbook(io.BytesIO(buf.getvalue()))["hypotheses"]
+    assert ws["B2"].value == 1.3e-15 and ws["B3"].value == 0.0312  # full precision kept
+    assert ws["B2"].number_format == ws["B3"].number_format == P_FORMAT
+    # below .0001 the cell reads "< .0001"; above it, four decimals
+    assert P_FORMAT == '[<0.0001]"< .0001";0.0000'

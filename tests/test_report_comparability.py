@@ -110,7 +110,7 @@ def _row_cells(cells: _Cells, prefix: str) -> dict[str, dict[str, str]]:
 
 #: Decimals each column is shown with (as analysis.report.html formats them).
 DIGITS = {
-    "icc1": 3, "icc2": 2, "design_effect": 2, "n_effective": 0, "median_rwg_j": 2,
+    "icc1": 3, "icc_conditional": 3, "icc2": 2, "design_effect": 2, "n_effective": 0, "median_rwg_j": 2,
     "share_070": 2, "n": 0, "labs": 0,
     "diff": 2, "welch_p": 3, "estimate": 2, "se": 2, "t": 2, "df": 0, "p_unc": 3, "p_adj": 3,
     "chisq": 2, "cfi": 3, "rmsea": 3, "srmr": 3, "delta_cfi": 3, "delta_rmsea": 3,
@@ -146,7 +146,7 @@ def _check_page_against_tables(files: dict[str, bytes]) -> None:
     rwg = _table(files, "rwg").set_index("construct")
     for construct, shown in _row_cells(cells, "icc-").items():
         row = pd.concat([icc.loc[construct], rwg.loc[construct].drop("labs")])
-        assert _check_row(shown, row, f"icc-{construct}") == 8
+        assert _check_row(shown, row, f"icc-{construct}") == 9
     nested = _table(files, "nested")
     shown_nested = _row_cells(cells, "nested-")
     assert len(shown_nested) == len(nested)
@@ -304,8 +304,12 @@ def test_few_labs_are_said(small_instrument):
     html = unescape(files["report.html"].decode())
     assert "treat it as indicative" not in html.split('id="nested-table"', 1)[1]
     assert ("These comparisons rest on few labs (fewer than 5 labs in a group), so the "
-            "lab-aware result is indicative only: China − United States; China − Other; "
-            "United States − Other.") in html
+            "lab-aware result is indicative only: China − United States.") in html
+    # 'other' has one lab: its pairs are not compared, and the table says why
+    nested = _table(files, "nested")
+    other = nested[nested["group_b"] == "other"]
+    assert (other["status"] == "not computed").all() and other["p_adj"].isna().all()
+    assert set(other["note"]) == {"one lab in 'other': lab_region and lab are confounded"}
     assert ("Invariance not tested for Speaking up, Teamwork: fewer than two groups have "
             "100 complete respondents") in html
     assert 'id="invariance-fits-table"' not in html  # nothing was fitted
@@ -328,17 +332,28 @@ def test_without_labs_the_welch_test_decides(small_instrument):
     assert "Kish" not in html  # no reference for a check that did not run
 
 
-def test_one_lab_per_group_falls_back_to_welch(small_instrument):
+def test_one_lab_per_group_is_not_testable(small_instrument):
+    """Region and lab cannot be told apart with one lab per region: the lab-aware verdict
+    is 'not testable' and that is the verdict shown, whatever the Welch test says."""
     rs = _planted(small_instrument, labs={"china": 1, "united_states": 1},
                   respondents_per_lab=(30, 30))
     files = build_report(rs)
     hyp = _table(files, "hypotheses")
-    assert hyp["test"].tolist() == ["welch", "welch"]
-    assert hyp["comparison_support"].str.startswith(
-        "respondent-level test only (only 2 labs in the two groups").all()
-    methods = unescape(files["report.html"].decode().split('id="methods"', 1)[1])
-    assert "Each of the 2 hypotheses of the instrument was tested with a two-sided Welch" \
-        in methods
+    assert hyp["test"].tolist() == ["mixed", "mixed"]
+    assert hyp["verdict"].tolist() == ["not testable", "not testable"]
+    assert hyp["note"].tolist() == [
+        "one lab per group: lab_region and lab are confounded"] * 2
+    assert hyp["comparison_support"].tolist() == ["not tested", "not tested"]
+    assert hyp["p_adj"].isna().all() and hyp["mde"].isna().all()
+    # the respondent-level test is still shown beside it, and does not decide
+    assert "supported" in set(hyp["verdict_welch"])
+    html = unescape(files["report.html"].decode())
+    for h in ("H1", "H2"):
+        assert f'id="hyp-{h}" data-verdict="not testable" data-test="mixed"' in html
+    assert "one lab per group: lab_region and lab are confounded" in html
+    methods = html.split('id="methods"', 1)[1]
+    assert "comes from a single lab was not tested" in methods
+    assert "tested with a two-sided Welch" not in methods
 
 
 def test_balanced_keying_is_explained(planted, small_instrument):
@@ -380,7 +395,7 @@ def test_workbook_sheets_of_the_checks(planted):
     chisq = header.index("chisq") + 1
     assert ws.cell(4, chisq).value == pytest.approx(fits.loc[2, "chisq"], rel=1e-12)
     assert ws.cell(4, header.index("df") + 1).number_format == "0"
-    assert ws.cell(4, header.index("delta_p") + 1).number_format == "0.0000"
+    assert ws.cell(4, header.index("delta_p") + 1).number_format == '[<0.0001]"< .0001";0.0000'
     hyp = [c.value for c in wb["hypotheses"][1]]
     assert hyp[10:16] == NEW_COLUMNS
 
@@ -448,13 +463,22 @@ def test_sample_flags_what_was_planted(sample):
     icc = _table(sample, "icc")
     assert (icc["labs"] == 14).all() and (icc["icc1"] > 0).all() and (icc["p_f"] < 0.001).all()
     assert (icc["design_effect"] > 2).all()
-    # the lab-aware comparisons with 'other' (one lab) rest on few labs, and say so
+    # sample_data/README.md: the ICC conditional on region is near the planted .10
+    # (.04 to .12), while ICC(1) also holds the region differences (.18, .23)
+    icc = icc.set_index("construct")
+    assert icc["icc_conditional"].between(0.04, 0.13).all()
+    assert icc["icc_conditional"].mean() < 0.10
+    for construct in ("self_promotion", "business_attention"):
+        assert icc.loc[construct, "icc1"] > 0.15 > icc.loc[construct, "icc_conditional"]
+    # 'other' is one lab: its pairs are not compared (region and lab are confounded)
     nested = _table(sample, "nested")
-    few = nested["group_b"] == "other"
-    assert (nested.loc[few, "status"] == "few labs").all()
-    assert (nested.loc[~few, "status"] == "ok").all()
-    assert (nested.loc[~few, "df"] == 11).all()  # 13 labs - 2
-    assert "China − Other; United States − Other" in html
+    one = nested["group_b"] == "other"
+    assert (nested.loc[one, "status"] == "not computed").all()
+    assert (nested.loc[one, "note"]
+            == "one lab in 'other': lab_region and lab are confounded").all()
+    assert (nested.loc[~one, "status"] == "ok").all()
+    assert (nested.loc[~one, "df"] == 11).all()  # 13 labs - 2
+    assert 'id="few-labs"' not in html
     # balanced keying: the correction cancels within each score
     assert "the correction cancels within each score" in html
     _check_page_against_tables(sample)
@@ -477,6 +501,8 @@ def test_sample_hypotheses_from_the_mixed_model(sample):
         "H1", "H2", "H4", "H5", "H8"]
     assert hyp.loc["H7", "verdict"] == "not supported"
     assert hyp.loc["H7", "verdict_welch"] == "not supported"
+    # what the lab-aware test could detect with 8 + 5 labs (sample_data/README.md)
+    assert hyp["mde"].between(0.45, 0.70).all()
     # comparability: only H3 (build_vs_buy, the non-invariant bb5) is flagged; freeing
     # bb5's intercept restores partial scalar invariance, so its latent comparison holds
     assert hyp.loc["H3", "comparison_support"] == "partial invariance (bb5 freed)"
@@ -485,3 +511,88 @@ def test_sample_hypotheses_from_the_mixed_model(sample):
     row = html.split('id="hyp-H3"', 1)[1].split("</tr>", 1)[0]
     assert re.search(r'data-col="comparison_support" data-value="partial invariance \(bb5 '
                      r'freed\)">partial invariance \(bb5 freed\)<', row)
+
+
+# ---- which tests each adjusted p was adjusted with ------------------------------------------
+
+def _tables_with_adjusted_p(html: str) -> list[tuple[str, str]]:
+    """(table id or class, caption text) of every table that shows an adjusted p."""
+    found = []
+    for chunk in html.split("<table")[1:]:
+        body = chunk.split("</table>", 1)[0]
+        if 'data-col="p_adj"' not in body and "p_adj" not in body and \
+                'data-col="p_tost_adj"' not in body:
+            continue
+        name = re.match(r'\s*(?:id|class)="([^"]+)"', body)
+        caption = re.search(r"<caption>(.*?)</caption>", body, re.S)
+        found.append((name.group(1) if name else "?",
+                      unescape(caption.group(1)) if caption else ""))
+    return found
+
+
+@pytest.mark.parametrize("lang, marker", [("en", "p (adj.):"), ("zh", "校正 p：")])
+def test_every_adjusted_p_names_its_family(planted_rs, lang, marker):
+    files = build_report(planted_rs, lang=lang)
+    html = files["report.html"].decode()
+    tables = _tables_with_adjusted_p(html)
+    names = {name for name, _ in tables}
+    assert {"hypotheses-table", "nested-table", "invariance-items-table",
+            "style-differences-table", "sensitivity-table", "omnibus",
+            "pairwise"} <= names
+    for name, caption in tables:
+        assert marker in caption, (name, caption)
+    captions = dict(tables)
+    nested = _table(files, "nested")
+    if lang == "en":
+        assert "Holm's method across the 2 testable hypotheses" in captions["hypotheses-table"]
+        assert (f"Holm's method across all {nested['p_unc'].notna().sum()} pair × construct "
+                "tests of this table, a family of its own") in captions["nested-table"]
+        assert "per pair of groups across the 2 constructs" in captions["pairwise"]
+        methods = unescape(html.split('id="methods"', 1)[1])
+        assert "adjusted with Holm's step-down method (Holm, 1979) as one family" in methods
+        assert "across all pairs and constructs of that table" in methods
+    else:
+        assert "在 2 个可检验假设之间采用 Holm 法校正" in captions["hypotheses-table"]
+        assert f"在本表全部 {nested['p_unc'].notna().sum()} 个组对 × 构念检验之间" \
+            in captions["nested-table"]
+        methods = unescape(html.split('id="methods"', 1)[1])
+        assert "作为一个族采用" in methods and "另成一族" in methods
+
+
+def test_conditional_icc_beside_the_unconditional_one(planted, planted_rs, small_instrument):
+    from analysis.multilevel import lab_icc
+    from analysis.scoring import score_scales
+
+    icc = _table(planted, "icc")
+    scores = score_scales(planted_rs, min_answered=0.5)
+    ref = lab_icc(scores, small_instrument, by="lab_region", groups=["china", "united_states"])
+    assert icc["conditional_on"].tolist() == ["lab_region"] * 2
+    assert icc["icc_conditional"].tolist() == pytest.approx(
+        ref["icc_conditional"].tolist(), rel=1e-12)
+    html = unescape(planted["report.html"].decode())
+    assert "ICC(1), unconditional" in html and "ICC conditional on lab_region" in html
+    assert "share of the variance that lies between labs of the same group of lab_region" \
+        in html
+
+
+def test_sensitivity_and_equivalence_in_the_report(planted_rs):
+    files = build_report(planted_rs, equivalence=0.5)
+    hyp = _table(files, "hypotheses")
+    assert (hyp["equivalence_bound"] == 0.5).all() and hyp["p_tost"].notna().all()
+    html = unescape(files["report.html"].decode())
+    assert "Detectable d (80%)" in html and "TOST p (adj.)" in html
+    assert "two one-sided tests that the difference lies inside ±0.5 standard deviations" \
+        in html
+    methods = html.split('id="methods"', 1)[1]
+    for needle in ("two one-sided tests (TOST; Schuirmann, 1987; Lakens, Scheel & Isager, "
+                   "2018)", "As a sensitivity analysis (Lakens, 2022)",
+                   "Schuirmann, D. J. (1987)", "Lakens, D. (2022). Sample size justification"):
+        assert needle in methods, needle
+    cells = _parse(files)
+    shown = _row_cells(cells, "hyp-")
+    for h, row in hyp.set_index("hypothesis").iterrows():
+        assert _shown_equals(shown[h]["mde"], row["mde"], 2)
+        assert _shown_equals(shown[h]["p_tost_adj"], row["p_tost_adj"], 3)
+    zh = unescape(build_report(planted_rs, lang="zh", equivalence=0.5)[
+        "report.html"].decode())
+    assert "可检测的 d（80%）" in zh and "双单侧检验（TOST" in zh

@@ -34,6 +34,7 @@ STATISTICS = {
     "Hedges'", "Cronbach's", "McDonald's", "McDonald", "Games", "Howell", "Kruskal", "Wallis",
     "Holm", "Benjamini", "Hochberg", "Chen", "nlme", "lme", "lavaan", "Heywood", "SIM",
     "R",  # (R) marks a reverse-keyed item
+    "d", "TOST",  # the detectable standardised difference; two one-sided tests
     # the measurement model: fit indices, coefficients, estimators and the R functions
     # the methods text names
     "TLI", "AVE", "HTMT", "HTMT2", "MLM", "Pearson", "minres", "c", "psych", "fa",

@@ -87,6 +87,8 @@ def build_report(
     min_answered: float = 0.5,
     stamp: str | None = None,
     progress: Callable[[str], None] | None = None,
+    cluster: str | None = None,
+    equivalence: float | None = None,
     policy: Policy | None = None,
     mapping: str | None = None,
     include_group_answers: bool = False,
@@ -117,6 +119,12 @@ def build_report(
         only on the inputs.
     progress : callable, optional
         Called with a short message at the start of each long step.
+    cluster : str, optional
+        The grouping question whose answers are the clusters (labs) respondents are
+        nested in (default: the instrument's ``cluster``, ``lab`` when it has one).
+    equivalence : float, optional
+        Equivalence bound ``D`` in standard deviations: each hypothesis also gets a
+        TOST against ``±D`` and can be ``equivalent``.
     policy : Policy, optional
         The exclusion rules ``responses`` were read with, for the methods text (default:
         the import's defaults, keep and flag).
@@ -181,7 +189,8 @@ def build_report(
     """
     data = prepare_report(
         responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust, alpha=alpha,
-        min_answered=min_answered, stamp=stamp, progress=progress, policy=policy,
-        mapping=mapping, include_group_answers=include_group_answers, prereg=prereg,
+        min_answered=min_answered, stamp=stamp, progress=progress, cluster=cluster,
+        equivalence=equivalence, policy=policy, mapping=mapping,
+        include_group_answers=include_group_answers, prereg=prereg,
     )
     return render_report(data, progress)

@@ -6,28 +6,26 @@
 into the report's ``hypotheses`` table.
 
 How a hypothesis is decided
-    With a ``lab`` column, each hypothesis is tested with the random-intercept mixed
-    model (REML, t on nlme's degrees of freedom; :func:`analysis.multilevel.
-    evaluate_hypotheses_nested`): ``test`` is ``mixed`` and ``p_adj`` and ``verdict``
-    come from it, adjusted across the hypotheses. Without a lab column, or when the
-    mixed model cannot be fitted for a hypothesis (fewer than 3 labs in its two groups),
-    the respondent-level Welch test decides (``test`` is ``welch``); the adjustment then
-    runs over the p-values of the tests actually used. The effect size stays the
-    respondent-level Hedges' g with its 95 % CI (``observed_diff``, ``hedges_g``,
-    ``g_ci_low``, ``g_ci_high``, as ARCHITECTURE.md defines them); the lab-aware
-    standardised difference with its t interval is given beside it (``std_diff``,
-    ``std_ci_low``, ``std_ci_high``). The Welch results stay in ``p_adj_welch``,
-    ``verdict_welch`` and ``p_unc_welch``.
+    By :func:`analysis.hypotheses.decide_hypotheses`, the one engine ``survey compare``
+    uses as well: with a cluster column (the instrument's ``cluster`` question, ``lab``
+    by default), the random-intercept mixed model (REML, t on nlme's degrees of
+    freedom) decides (``test`` is ``mixed``), and a hypothesis it cannot decide (one lab
+    in a group) is ``not testable``; without one, the respondent-level Welch test
+    decides (``test`` is ``welch``). The effect size stays the respondent-level Hedges'
+    g with its 95 % CI (``observed_diff``, ``hedges_g``, ``g_ci_low``, ``g_ci_high``, as
+    ARCHITECTURE.md defines them); the lab-aware standardised difference with its t
+    interval is given beside it (``std_diff``, ``std_ci_low``, ``std_ci_high``). The
+    Welch results stay in ``p_adj_welch``, ``verdict_welch`` and ``p_unc_welch``.
 
 ``comparison_support``
     ``ok`` when nothing argues against comparing the two groups' means, else the
     reasons joined by ``"; "``: ``few labs (H and L)`` (fewer than :data:`MIN_LABS`
-    labs in a group), ``respondent-level test only (...)``, ``labs not checked (no lab
-    column)``, ``scalar invariance not supported: <items>`` (or ``metric``,
-    ``configural``), ``invariance not tested (<why>)``. ``not tested`` when the
-    hypothesis itself is not testable. The invariance of a hypothesis is that of its
-    construct between its two groups: taken from the run for the report's grouping
-    question when that run modelled exactly those two groups, else fitted for them.
+    labs in a group), ``labs not checked (no lab column)``, ``scalar invariance not
+    supported: <items>`` (or ``metric``, ``configural``), ``invariance not tested
+    (<why>)``. ``not tested`` when the hypothesis itself is not testable. The
+    invariance of a hypothesis is that of its construct between its two groups: taken
+    from the run for the report's grouping question when that run modelled exactly
+    those two groups, else fitted for them.
 """
 
 from __future__ import annotations
@@ -36,6 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analysis.hypotheses import DECISION_COLUMNS
+from analysis.multilevel import without_few_labs
 from survey.errors import SurveyError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -73,15 +73,9 @@ DELTA_RMSEA = 0.015
 DELTA_SRMR = (0.030, 0.010)
 
 #: Columns of the report's ``hypotheses`` table: the ten of ARCHITECTURE.md, then the
-#: comparability columns, then the details.
-HYPOTHESES_REPORT_COLUMNS = [
-    "hypothesis", "construct", "by", "predicted", "observed_diff", "hedges_g", "g_ci_low",
-    "g_ci_high", "p_adj", "verdict",
-    "test", "p_adj_welch", "verdict_welch", "labs_higher", "labs_lower",
-    "comparison_support",
-    "n_higher", "n_lower", "estimate", "se", "t", "df", "p_unc", "p_method", "std_diff",
-    "std_ci_low", "std_ci_high", "p_unc_welch", "note",
-]
+#: comparability columns, then the details (those of
+#: :data:`analysis.hypotheses.DECISION_COLUMNS`).
+HYPOTHESES_REPORT_COLUMNS = list(DECISION_COLUMNS)
 
 #: The tables :func:`run_checks` adds to the report, in order.
 CHECK_TABLES = (
@@ -97,7 +91,7 @@ class Checks:
     Attributes
     ----------
     labs : bool
-        Whether the responses have a ``lab`` column with values (the lab-aware analysis
+        Whether the responses have a cluster column with values (the lab-aware analysis
         ran).
     unbalanced : tuple of str
         Constructs with unequal numbers of positively and reverse-keyed items (the
@@ -109,6 +103,9 @@ class Checks:
     labs: bool
     unbalanced: tuple[str, ...] = ()
     styles_note: str = ""
+    #: The cluster question the lab-aware analysis used (``None``: the instrument has
+    #: none).
+    cluster: str | None = "lab"
 
 
 def _empty(columns: Sequence[str]) -> pd.DataFrame:
@@ -117,26 +114,17 @@ def _empty(columns: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame(columns=list(columns))
 
 
-def without_few_labs(note: object) -> str:
-    """A note of :mod:`analysis.multilevel` without its sentence about few labs.
+def has_labs(frame: pd.DataFrame, cluster: str | None = "lab") -> bool:
+    """Whether ``frame`` has the cluster column ``cluster`` with at least one value.
 
     Examples
     --------
-    >>> without_few_labs("the comparison rests on few labs (3 and 3; fewer than 5 in a "
-    ...                  "group): treat it as indicative; lab variance estimated at 0")
-    'lab variance estimated at 0'
+    >>> import pandas as pd
+    >>> has_labs(pd.DataFrame({"team": ["a", None]}), "team"), has_labs(pd.DataFrame(), None)
+    (True, False)
     """
-    import re
-
-    text = note if isinstance(note, str) else ""
-    text = re.sub(r"the comparison rests on few labs \([^)]*\): treat it as indicative(; )?",
-                  "", text)
-    return text.strip().removesuffix(";").strip()
-
-
-def has_labs(frame: pd.DataFrame) -> bool:
-    """Whether ``frame`` has a ``lab`` column with at least one value."""
-    return "lab" in frame.columns and bool(frame["lab"].notna().any())
+    return cluster is not None and cluster in frame.columns \
+        and bool(frame[cluster].notna().any())
 
 
 def _invariance(responses: ResponseSet, by: str, groups: Sequence[str],
@@ -160,6 +148,7 @@ def run_checks(
     adjust: str,
     alpha: float,
     min_answered: float,
+    cluster: str | None = "lab",
     progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], Checks]:
     """Run the comparability checks for the groups of ``by``.
@@ -176,6 +165,8 @@ def run_checks(
         The groups the report compares (suppressed groups left out).
     min_group_n, adjust, alpha, min_answered
         The report's settings.
+    cluster : str or None
+        The cluster column (``None``: no lab-aware analysis).
     progress : callable, optional
         Called with a short message at the start of each step.
 
@@ -190,15 +181,17 @@ def run_checks(
     step = progress or (lambda _message: None)
     inst = responses.instrument
     tables: dict[str, pd.DataFrame] = {}
-    labs = has_labs(scores)
+    labs = has_labs(scores, cluster)
 
     step("nesting in labs")
     if labs:
-        tables["icc"] = multilevel.lab_icc(scores, inst)
+        tables["icc"] = multilevel.lab_icc(scores, inst, lab=cluster, by=by,
+                                           groups=list(groups))
         tables["nested"] = multilevel.compare_nested(
-            scores, inst, by, groups=list(groups), min_group_n=min_group_n,
+            scores, inst, by, lab=cluster, groups=list(groups), min_group_n=min_group_n,
             min_labs=MIN_LABS, adjust=adjust)
-        agreement = multilevel.lab_agreement(responses.data, inst, min_lab_n=min_group_n)
+        agreement = multilevel.lab_agreement(responses.data, inst, lab=cluster,
+                                             min_lab_n=min_group_n)
         tables["rwg"] = multilevel.agreement_summary(agreement)
         tables["rwg_labs"] = agreement
     else:
@@ -231,7 +224,8 @@ def run_checks(
         c.id for c in inst.constructs
         if sum(i.reverse for i in c.items) * 2 != len(c.items)
     )
-    return tables, Checks(labs=labs, unbalanced=unbalanced, styles_note=note)
+    return tables, Checks(labs=labs, unbalanced=unbalanced, styles_note=note,
+                          cluster=cluster)
 
 
 def _invariance_support(row) -> str:
@@ -255,116 +249,93 @@ def _invariance_support(row) -> str:
 def hypotheses_table(
     responses: ResponseSet,
     scores: pd.DataFrame,
-    welch: pd.DataFrame,
-    invariance_summary: pd.DataFrame,
+    invariance_summary: pd.DataFrame | None = None,
     *,
     min_group_n: int,
     adjust: str,
     alpha: float,
+    cluster: str | None = None,
+    equivalence: float | None = None,
+    groups: dict[str, Sequence[str]] | None = None,
+    latent: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The report's hypotheses: verdicts from the lab-aware test when there are labs.
+    """The hypotheses as ``survey report`` and ``survey compare`` show them.
+
+    :func:`analysis.hypotheses.decide_hypotheses` decides each hypothesis; this adds
+    the invariance of its construct between its two groups to ``comparison_support``.
 
     Parameters
     ----------
     responses : ResponseSet
-        The validated responses (for the invariance of hypotheses on other groups).
+        The validated responses (for the invariance of each hypothesis's construct).
     scores : pandas.DataFrame
         Scale scores with the grouping columns.
-    welch : pandas.DataFrame
-        :func:`analysis.hypotheses.evaluate_hypotheses` of ``scores``.
-    invariance_summary : pandas.DataFrame
-        The invariance summary of the report's grouping question.
+    invariance_summary : pandas.DataFrame, optional
+        The invariance summary of the report's grouping question, reused where it
+        modelled exactly a hypothesis's two groups (the rest is fitted here).
     min_group_n, adjust, alpha
-        The report's settings.
+        The settings.
+    cluster : str, optional
+        The cluster column (default: the instrument's cluster question).
+    equivalence : float, optional
+        Equivalence bound in standard deviations (adds the TOST).
+    groups : dict, optional
+        Groups each grouping question may compare (``survey compare --groups``).
+    latent : pandas.DataFrame, optional
+        Latent mean differences already computed for the report's groups
+        (:attr:`analysis.invariance.PartialInvariance.latent`); the other pairs are
+        computed here.
 
     Returns
     -------
     pandas.DataFrame
         :data:`HYPOTHESES_REPORT_COLUMNS`, one row per hypothesis (see the module
-        docstring for which test gives which column).
+        docstring for which test gives which column), then the latent comparison of
+        :func:`analysis.report.measurement.with_latent_means`.
     """
-    import numpy as np
-    import pandas as pd
+    from analysis.hypotheses import decide_hypotheses
 
-    from analysis import stats
-    from analysis.multilevel import evaluate_hypotheses_nested
+    table = decide_hypotheses(scores, responses.instrument, cluster=cluster,
+                              min_group_n=min_group_n, min_labs=MIN_LABS, alpha=alpha,
+                              adjust=adjust, equivalence=equivalence, groups=groups)
+    if invariance_summary is None:
+        from analysis.invariance import SUMMARY_COLUMNS
 
-    inst = responses.instrument
-    labs = has_labs(scores)
-    nested = (evaluate_hypotheses_nested(scores, inst, min_group_n=min_group_n,
-                                         min_labs=MIN_LABS, alpha=alpha, adjust=adjust)
-              if labs else None)
-    support = _invariance_lookup(responses, invariance_summary, welch)
+        invariance_summary = _empty(SUMMARY_COLUMNS)
+    summaries: dict = {}
+    support = _invariance_lookup(responses, invariance_summary, table, summaries)
+    for i, row in enumerate(table.itertuples(index=False)):
+        inv = support.get(i, "")
+        if inv and row.verdict != "not testable":
+            current = row.comparison_support
+            table.iat[i, table.columns.get_loc("comparison_support")] = (
+                inv if current == "ok" else f"{current}; {inv}")
+    from analysis.report.measurement import with_latent_means
 
-    rows = []
-    for i, w in enumerate(welch.to_dict("records")):
-        row = dict.fromkeys(HYPOTHESES_REPORT_COLUMNS, np.nan)
-        for col in ("hypothesis", "construct", "by", "predicted", "observed_diff", "hedges_g",
-                    "g_ci_low", "g_ci_high", "n_higher", "n_lower", "t", "df", "note"):
-            row[col] = w[col]
-        row.update(p_adj_welch=w["p_adj"], verdict_welch=w["verdict"], p_unc_welch=w["p_unc"],
-                   p_unc=w["p_unc"], labs_higher=pd.NA, labs_lower=pd.NA, test="welch",
-                   p_method="Welch's t" if w["verdict"] != "not testable" else "",
-                   estimate=w["observed_diff"])
-        t = float(w["t"])
-        row["se"] = w["observed_diff"] / t if t and not np.isnan(t) else np.nan
-        reasons = []
-        if nested is not None:
-            m = nested.iloc[i]
-            row.update(labs_higher=int(m["labs_higher"]), labs_lower=int(m["labs_lower"]))
-            if m["status"] in ("ok", "few labs"):
-                row.update(test="mixed", estimate=m["estimate"], se=m["se"], t=m["t"],
-                           df=m["df"], p_unc=m["p_unc"], p_method=m["p_method"],
-                           std_diff=m["std_diff"], std_ci_low=m["std_ci_low"],
-                           std_ci_high=m["std_ci_high"])
-                if m["status"] == "few labs":
-                    reasons.append(f"few labs ({m['labs_higher']} and {m['labs_lower']})")
-                # the few-labs sentence is in comparison_support; other notes are kept
-                row["note"] = "; ".join(n for n in (row["note"], without_few_labs(m["note"]))
-                                        if n)
-            elif w["verdict"] != "not testable":
-                reasons.append("respondent-level test only (" + (m["note"] or "no lab-aware "
-                               "test") + ")")
-        elif w["verdict"] != "not testable":
-            reasons.append("labs not checked (no lab column)")
-        if w["verdict"] != "not testable":
-            inv = support.get(i, "")
-            if inv:
-                reasons.append(inv)
-        row["comparison_support"] = ("; ".join(reasons) or "ok") \
-            if w["verdict"] != "not testable" or row["test"] == "mixed" else "not tested"
-        rows.append(row)
-
-    table = pd.DataFrame(rows, columns=HYPOTHESES_REPORT_COLUMNS)
-    table["p_adj"] = stats.adjust_p(table["p_unc"].to_numpy(dtype=float), adjust)
-    tested = table["p_adj"].notna()
-    significant = tested & (table["p_adj"] < alpha)
-    table["verdict"] = "not testable"
-    table.loc[tested, "verdict"] = "not supported"
-    table.loc[significant & (table["estimate"] > 0), "verdict"] = "supported"
-    table.loc[significant & (table["estimate"] < 0), "verdict"] = "contrary"
-    for col in ("labs_higher", "labs_lower"):
-        table[col] = table[col].astype("Int64")
-    for col in ("n_higher", "n_lower"):
-        table[col] = table[col].astype("int64")
-    return table
+    return with_latent_means(table[HYPOTHESES_REPORT_COLUMNS], responses, latent, summaries)
 
 
 def _invariance_lookup(responses: ResponseSet, summary: pd.DataFrame,
-                       welch: pd.DataFrame) -> dict[int, str]:
-    """Hypothesis row -> the invariance part of its ``comparison_support``."""
+                       decided: pd.DataFrame, found: dict | None = None) -> dict[int, str]:
+    """Hypothesis row -> the invariance part of its ``comparison_support``.
+
+    ``found`` (filled here) receives the invariance summary row of each (grouping
+    question, pair of groups, construct) used.
+    """
     inst = responses.instrument
-    found: dict[tuple[str, frozenset[str], str], object] = {}
+    found = {} if found is None else found
     for r in summary.to_dict("records"):
         groups = frozenset(str(r["groups"]).split("|")) if r["groups"] else frozenset()
         found[(r["by"], groups, r["construct"])] = r
     # hypotheses whose two groups were not modelled on their own: fit them, once per pair
     wanted: dict[tuple[str, str, str], list[str]] = {}
-    for h, w in zip(inst.hypotheses, welch.to_dict("records"), strict=True):
+    for h, w in zip(inst.hypotheses, decided.to_dict("records"), strict=True):
         if w["verdict"] == "not testable":
             continue
         if (h.by, frozenset((h.higher, h.lower)), h.construct) not in found:
-            wanted.setdefault((h.by, h.higher, h.lower), []).append(h.construct)
+            # one fit per pair of groups, whichever the prediction calls higher
+            pair = (h.higher, h.lower) if h.higher < h.lower else (h.lower, h.higher)
+            wanted.setdefault((h.by, *pair), []).append(h.construct)
     for (h_by, higher, lower), constructs in wanted.items():
         extra = _invariance(responses, h_by, [higher, lower],
                             constructs=list(dict.fromkeys(constructs)))

@@ -47,6 +47,7 @@ _VERDICT_STYLE = {
     "supported": ("o", OKABE_ITO["blue"], OKABE_ITO["blue"]),
     "contrary": ("D", OKABE_ITO["vermillion"], OKABE_ITO["vermillion"]),
     "not supported": ("o", "white", OKABE_ITO["black"]),
+    "equivalent": ("s", "white", OKABE_ITO["green"]),
 }
 
 _RC = {
@@ -168,6 +169,7 @@ def forest_plot(data: ReportData) -> Figure:
         Line2D([], [], marker=m, markerfacecolor=f, markeredgecolor=e, color=e,
                linestyle="none", markersize=8, label=label(v, lang) if words else v)
         for v, (m, f, e) in _VERDICT_STYLE.items()
+        if v != "equivalent" or (hyp["verdict"] == "equivalent").any()
     ]
     if mixed.any():
         handles.append(Line2D([], [], color=OKABE_ITO["grey"], linewidth=1.2, marker="|",

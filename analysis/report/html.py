@@ -21,8 +21,10 @@ from analysis.report.notes import note_text, platform_text, reason_text
 from analysis.report.text import (
     LABELS,
     deviation_text,
+    family_caption,
     methods_paragraphs,
     references,
+    sensitivity_note,
     software_versions,
 )
 
@@ -155,6 +157,8 @@ def _hypotheses(data: ReportData) -> list[dict[str, Any]]:
             "support": r.comparison_support,
             "support_text": _note(data, r.comparison_support),
             "support_ok": r.comparison_support == "ok",
+            "mde": fmt_num(r.mde),
+            "p_tost": fmt_p(r.p_tost_adj),
         })
     return rows
 
@@ -210,6 +214,7 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
             "id": item.id, "text": data.text(item.text),
             "reverse": L["yes"] if item.reverse else L["no"], "n": fmt_int(r["n"]),
             "mean": fmt_num(r["mean"]), "sd": fmt_num(r["sd"]),
+            "mean_answered": fmt_num(r["mean_answered"]),
             "r_drop": fmt_coef(r["r_drop"]), "alpha_if_dropped": fmt_coef(r["alpha_if_dropped"]),
             "shares": [fmt_int(round(100 * r[c])) if _present(r.get(c)) else fmt_int(None)
                        for c in share_cols],
@@ -268,6 +273,7 @@ def _nesting(data: ReportData) -> dict[str, Any]:
         icc.append({
             "id": r.construct, "construct": data.text(inst.construct(r.construct).name),
             "n": fmt_int(r.n), "labs": fmt_int(r.labs), "icc1": fmt_coef(r.icc1, 3),
+            "icc_conditional": fmt_coef(r.icc_conditional, 3),
             "icc2": fmt_coef(r.icc2), "design_effect": fmt_num(r.design_effect),
             "n_effective": fmt_num(r.n_effective, 0),
             "median_rwg_j": fmt_coef(a.median_rwg_j) if a is not None else fmt_num(None),
@@ -298,6 +304,8 @@ def _nesting(data: ReportData) -> dict[str, Any]:
     return {
         "labs": bool(data.checks is not None and data.checks.labs),
         "icc": icc, "nested": nested,
+        "icc_conditional": L["icc_conditional"].format(by=data.by),
+        "icc_note": L["icc_note"].format(by=data.by),
         "few_labs": L["few_labs"].format(k=MIN_LABS, pairs=sep.join(dict.fromkeys(few)))
         if few else "",
     }
@@ -511,5 +519,10 @@ def render_html(data: ReportData, figures: Figures) -> bytes:
         software=software_versions(),
         stamp=data.stamp,
         min_group_n=data.min_group_n,
+        equivalence=data.equivalence is not None,
+        hypotheses_note=sensitivity_note(data),
+        families={name: family_caption(data, name) for name in (
+            "hypotheses", "nested", "omnibus", "pairwise", "styles", "sensitivity",
+            "invariance_items")},
     )
     return page.encode("utf-8")

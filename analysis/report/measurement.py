@@ -164,7 +164,8 @@ def _partial(responses, by, groups, summary):
 def with_latent_means(
     hypotheses: pd.DataFrame,
     responses: ResponseSet,
-    latent: pd.DataFrame,
+    latent: pd.DataFrame | None = None,
+    summaries: dict | None = None,
 ) -> pd.DataFrame:
     """The hypotheses table with the latent comparison of each hypothesis added.
 
@@ -180,17 +181,22 @@ def with_latent_means(
     Parameters
     ----------
     hypotheses : pandas.DataFrame
-        The report's hypotheses table (not modified).
+        The hypotheses table (not modified).
     responses : ResponseSet
         The validated responses.
-    latent : pandas.DataFrame
-        :attr:`analysis.invariance.PartialInvariance.latent` for the report's groups.
+    latent : pandas.DataFrame, optional
+        :attr:`analysis.invariance.PartialInvariance.latent` for some groups, reused
+        where a hypothesis compares exactly those.
+    summaries : dict, optional
+        (grouping question, frozenset of the two groups, construct) -> the invariance
+        summary row of that comparison, when already computed.
 
     Returns
     -------
     pandas.DataFrame
     """
     import numpy as np
+    import pandas as pd
 
     from analysis.validity import _single_thread
 
@@ -199,23 +205,30 @@ def with_latent_means(
     for col in HYPOTHESIS_LATENT_COLUMNS:
         table[col] = "" if col == "freed_intercepts" else np.nan
     found: dict[tuple[str, frozenset, str], dict] = {}
-    for r in latent.to_dict("records"):
+    for r in (latent.to_dict("records") if latent is not None else []):
         found[(r["by"], frozenset((r["reference"], r["group"])), r["construct"])] = r
     wanted: dict[tuple[str, str, str], list[str]] = {}
     for h, row in zip(inst.hypotheses, table.to_dict("records"), strict=True):
         if row.get("verdict") == "not testable":
             continue
         if (h.by, frozenset((h.higher, h.lower)), h.construct) not in found:
-            wanted.setdefault((h.by, h.higher, h.lower), []).append(h.construct)
-    for (h_by, higher, lower), constructs in wanted.items():
+            pair = (h.higher, h.lower) if h.higher < h.lower else (h.lower, h.higher)
+            wanted.setdefault((h.by, *pair), []).append(h.construct)
+    for (h_by, first, second), constructs in wanted.items():
+        constructs = list(dict.fromkeys(constructs))
+        rows = [summaries.get((h_by, frozenset((first, second)), c))
+                for c in constructs] if summaries else []
+        summary = pd.DataFrame(rows) if rows and all(r is not None for r in rows) else None
+        groups = [first, second]
+        if summary is not None and len(summary) and summary.iloc[0]["groups"]:
+            groups = str(summary.iloc[0]["groups"]).split("|")
         try:
             with _single_thread():
-                extra = _partial_pair(responses, h_by, higher, lower,
-                                      list(dict.fromkeys(constructs)))
+                extra = _partial_pair(responses, h_by, groups, constructs, summary)
         except (SurveyError, np.linalg.LinAlgError):
             continue
         for r in extra.to_dict("records"):
-            found[(h_by, frozenset((higher, lower)), r["construct"])] = r
+            found[(h_by, frozenset((first, second)), r["construct"])] = r
     for i, h in enumerate(inst.hypotheses):
         if table.iloc[i].get("verdict") == "not testable":
             continue
@@ -250,7 +263,7 @@ def _replace_scalar(support: str, replacement: str | None) -> str:
     return "; ".join(out) or "ok"
 
 
-def _partial_pair(responses, by, higher, lower, constructs):
+def _partial_pair(responses, by, groups, constructs, summary=None):
     from analysis.invariance import partial_invariance
     from analysis.report.comparability import (
         DELTA_CFI,
@@ -261,7 +274,7 @@ def _partial_pair(responses, by, higher, lower, constructs):
     )
 
     return partial_invariance(
-        responses, by, groups=[higher, lower], constructs=constructs,
+        responses, by, groups=groups, constructs=constructs, summary=summary,
         min_group_n=INVARIANCE_MIN_N, min_cfi=MIN_CFI, delta_cfi_cutoff=DELTA_CFI,
         delta_rmsea_cutoff=DELTA_RMSEA, delta_srmr_cutoff=DELTA_SRMR).latent
 

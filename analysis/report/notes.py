@@ -101,6 +101,12 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"no variance within labs; ICC undefined", "实验室内没有方差；ICC 无定义"),
     (r"fewer than (?P<n>\d+) scores with a lab in (?P<gl_groups>.+?)",
      "{gl_groups}中带实验室代码的得分少于 {n} 个"),
+    (r"one (?P<unit>\w+) per group: (?P<by>\w+) and (?P<cluster>\w+) are confounded",
+     "每组只有一个 {unit}：{by} 与 {cluster} 相混淆，无法区分"),
+    (r"one (?P<unit>\w+) in '(?P<g_group>[^']+)': (?P<by>\w+) and (?P<cluster>\w+) are "
+     r"confounded", "“{g_group}”只有一个 {unit}：{by} 与 {cluster} 相混淆，无法区分"),
+    (r"only (?P<n>\d+) (?P<unit>\w+) in the two groups; the lab-aware comparison needs at "
+     r"least 2", "两组共只有 {n} 个 {unit}；考虑实验室的比较至少需要 2 个"),
     (r"only (?P<n>\d+) labs? in the two groups; a lab-level comparison needs at least 3",
      "两组共只有 {n} 个实验室；实验室层面的比较至少需要 3 个"),
     (r"only (?P<n>\d+) lab\(s\) in the two groups; a lab-level comparison needs at least 3",
@@ -109,6 +115,7 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"no column '(?P<column>\w+)' in the scores", "得分中没有 {column} 列"),
     (r"no score column for construct '(?P<construct>\w+)'", "构念 {construct} 没有得分列"),
     (r"no respondents in '(?P<g_group>[^']+)'", "“{g_group}”没有受访者"),
+    (r"(?P<gl_groups>'.+?') not among the groups compared", "{gl_groups}不在比较的组中"),
     (r"'(?P<g_group>[^']+)' suppressed \(fewer than (?P<n>\d+) (?P<w_what>respondents|"
      r"scores with a lab|scores)\)", "“{g_group}”已隐去（{w_what}少于 {n} 个）"),
     (r"both groups have zero variance; no test", "两组方差均为 0；未检验"),
@@ -180,6 +187,8 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     # comparison_support (analysis.report.comparability)
     (r"ok", "无问题"),
     (r"labs not checked \(no lab column\)", "未检查实验室嵌套（无实验室列）"),
+    (r"labs not checked \(no cluster question\)", "未检查实验室嵌套（问卷未指定聚类问题）"),
+    (r"labs not checked \(no (?P<column>\w+) column\)", "未检查实验室嵌套（无 {column} 列）"),
     (r"few labs \((?P<a>\d+) and (?P<b>\d+)\)", "实验室较少（{a} 与 {b} 个）"),
     (r"(?P<w_step>scalar|metric|configural) invariance not supported: (?P<items>.+?) "
      r"\(partial invariance not reached\)", "{w_step}等值不成立：{items}（未达到部分等值）"),

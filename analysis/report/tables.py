@@ -59,6 +59,10 @@ class ReportData:
         Language of the report (``en`` or ``zh``).
     min_group_n, adjust, alpha, min_answered
         The settings used.
+    cluster : str or None
+        The cluster question of the lab-aware analysis (``None``: none).
+    equivalence : float or None
+        The equivalence bound of the TOST, in standard deviations (``None``: not asked).
     tables : dict of str to pandas.DataFrame
         :data:`TABLE_NAMES` -> table.
     comparison : Comparison
@@ -68,7 +72,7 @@ class ReportData:
         keying): ``construct, item, group, n, point, share``; for the item charts.
     lab_counts : pandas.DataFrame
         Respondents per lab and group of ``by`` (``lab, group, n``); empty without a
-        ``lab`` column.
+        cluster column.
     checks : Checks or None
         What the comparability checks found besides their tables (whether the
         lab-aware analysis ran, unbalanced constructs, notes).
@@ -100,6 +104,8 @@ class ReportData:
     lab_counts: pd.DataFrame
     checks: Checks | None = None
     stamp: str | None = None
+    cluster: str | None = "lab"
+    equivalence: float | None = None
     policy: Policy | None = None
     mapping: str | None = None
     prereg: PreregCheck | None = None
@@ -149,6 +155,8 @@ def prepare_report(
     min_answered: float = 0.5,
     stamp: str | None = None,
     progress: Callable[[str], None] | None = None,
+    cluster: str | None = None,
+    equivalence: float | None = None,
     policy: Policy | None = None,
     mapping: str | None = None,
     include_group_answers: bool = False,
@@ -169,11 +177,11 @@ def prepare_report(
     """
     import pandas as pd
 
-    from analysis.compare import compare_groups
-    from analysis.hypotheses import evaluate_hypotheses
+    from analysis.compare import check_by, compare_groups
+    from analysis.multilevel import resolve_cluster
     from analysis.reliability import analyse_items, assess_reliability
     from analysis.report.comparability import hypotheses_table, run_checks
-    from analysis.report.measurement import run_measurement, with_latent_means
+    from analysis.report.measurement import run_measurement
     from analysis.scoring import score_scales
 
     inst = responses.instrument
@@ -186,28 +194,25 @@ def prepare_report(
                           f"{', '.join(inst.languages)}")
     if by is None:
         by = default_by(inst)
-    if by not in inst.group_ids:
-        raise SurveyError(f"unknown grouping question '{by}'; grouping questions: "
-                          f"{', '.join(inst.group_ids)}." + did_you_mean(by, inst.group_ids))
+    check_by(inst, by)
+    cluster = resolve_cluster(inst, cluster)
 
     step("scoring")
     scores = score_scales(responses, min_answered=min_answered)
     step("comparing groups")
     comparison = compare_groups(scores, inst, by, min_group_n=min_group_n, adjust=adjust)
-    welch = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha,
-                                adjust=adjust)
     step("reliability")
     reliability = assess_reliability(responses, by=by, min_group_n=min_group_n)
     items = analyse_items(responses)
     checks_tables, checks = run_checks(
         responses, scores, by, comparison.groups, min_group_n=min_group_n, adjust=adjust,
-        alpha=alpha, min_answered=min_answered, progress=step)
-    hypotheses = hypotheses_table(responses, scores, welch,
-                                  checks_tables["invariance_summary"],
-                                  min_group_n=min_group_n, adjust=adjust, alpha=alpha)
+        alpha=alpha, min_answered=min_answered, cluster=cluster, progress=step)
     measurement_tables, measurement = run_measurement(
         responses, by, comparison.groups, checks_tables["invariance_summary"], progress=step)
-    hypotheses = with_latent_means(hypotheses, responses, measurement_tables["latent_means"])
+    hypotheses = hypotheses_table(responses, scores, checks_tables["invariance_summary"],
+                                  min_group_n=min_group_n, adjust=adjust, alpha=alpha,
+                                  cluster=cluster, equivalence=equivalence,
+                                  latent=measurement_tables["latent_means"])
 
     tables = {
         "hypotheses": hypotheses,
@@ -226,10 +231,11 @@ def prepare_report(
         responses=responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
         alpha=alpha, min_answered=min_answered, tables=tables, comparison=comparison,
         group_shares=_group_shares(responses, by, comparison.groups),
-        lab_counts=_lab_counts(responses, by) if "lab" in responses.data else pd.DataFrame(
+        lab_counts=_lab_counts(responses, by, cluster)
+        if cluster is not None and cluster in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
-        checks=checks, stamp=stamp, policy=policy, mapping=mapping, prereg=prereg,
-        measurement=measurement,
+        checks=checks, stamp=stamp, cluster=cluster, equivalence=equivalence,
+        policy=policy, mapping=mapping, prereg=prereg, measurement=measurement,
     )
 
 
@@ -312,12 +318,12 @@ def _group_shares(responses: ResponseSet, by: str, groups: tuple[str, ...]) -> p
     return pd.DataFrame(rows, columns=["construct", "item", "group", "n", "point", "share"])
 
 
-def _lab_counts(responses: ResponseSet, by: str) -> pd.DataFrame:
-    """Respondents per lab (and the group of ``by`` its respondents gave)."""
+def _lab_counts(responses: ResponseSet, by: str, cluster: str) -> pd.DataFrame:
+    """Respondents per lab (cluster) and the group of ``by`` its respondents gave."""
     import pandas as pd
 
     data = responses.data
-    labs = data["lab"].astype(object).where(data["lab"].notna(), None)
+    labs = data[cluster].astype(object).where(data[cluster].notna(), None)
     groups = data[by].astype(object).where(data[by].notna(), None)
     frame = pd.DataFrame({"lab": labs.fillna(""), "group": groups.fillna("")})
     counts = (frame.groupby(["lab", "group"], sort=True).size()

@@ -22,7 +22,9 @@ __all__ = [
     "SOFTWARE",
     "deviation_text",
     "label",
+    "family_caption",
     "methods_paragraphs",
+    "sensitivity_note",
     "references",
     "software_versions",
     "support_text",
@@ -263,6 +265,67 @@ LABELS: dict[str, dict[str, str]] = {
         "forest_lab_interval": "lab-aware 95% CI",
         "status": "Status",
         "few_labs_tag": "few labs",
+        "equivalent": "equivalent",
+        "sentence_end": ". ",
+        "icc1_unconditional": "ICC(1), unconditional",
+        "icc_conditional": "ICC conditional on {by}",
+        "icc_note": (
+            "ICC(1) is unconditional (one-way analysis of variance of the scores on lab): "
+            "where the groups differ, the difference between groups is part of it. The "
+            "conditional ICC is the share of the variance that lies between labs of the same "
+            "group of {by}, τ² / (τ² + σ²) from the mixed model score ~ {by} + (1 | lab); it "
+            "is the clustering the lab-aware tests allow for. The design effect and the "
+            "effective n use ICC(1)."
+        ),
+        "mde": "Detectable d (80%)",
+        "tost_p": "TOST p (adj.)",
+        "hypotheses_caption_mixed": (
+            "p (adj.): the lab-aware test (mixed model with a random intercept for lab), "
+            "{method} across the {n} testable hypotheses; the respondent-level column is "
+            "adjusted across the same hypotheses."
+        ),
+        "hypotheses_caption_welch": (
+            "p (adj.): Welch's t between respondents, {method} across the {n} testable "
+            "hypotheses."
+        ),
+        "mde_caption": (
+            " Detectable d: the smallest standardised difference the test detects with 80% "
+            "power at two-sided α = {alpha} before adjustment, given the labs of each group, "
+            "their sizes and the ICC of the model (for the respondent-level test: the group "
+            "sizes); a true difference smaller than that is easily missed, so “not "
+            "supported” is not evidence of no difference."
+        ),
+        "tost_caption": (
+            " TOST p (adj.): two one-sided tests that the difference lies inside ±{bound} "
+            "standard deviations, on the same model, adjusted the same way; below α the "
+            "verdict is “equivalent”."
+        ),
+        "family_none": "p (adj.) is not adjusted (no multiplicity correction was asked for).",
+        "family_nested": (
+            "p (adj.): {method} across all {n} pair × construct tests of this table, a "
+            "family of its own; the hypotheses table adjusts across the hypotheses instead, "
+            "so the same comparison can show a different p (adj.) there."
+        ),
+        "family_omnibus": "p (adj.): {method} per test across the {n} constructs.",
+        "family_pairwise": (
+            "p (adj.): {method} per pair of groups across the {n} constructs (Games–Howell "
+            "p is already adjusted over the pairs of a construct)."
+        ),
+        "family_styles": "p (adj.): {method} across all {n} style × pair tests.",
+        "family_sensitivity": (
+            "p (adj.): {method} across the hypotheses, separately for the plain and the "
+            "corrected scores."
+        ),
+        "family_invariance_items": (
+            "p (adj.): Holm's method across the items of each construct."
+        ),
+        "mean_keyed": "M (keyed)",
+        "mean_answered": "M (as answered)",
+        "items_caption": (
+            "M (keyed) and SD: reverse-keyed items (R) recoded min + max − x, as in the "
+            "scores. M (as answered) and the shares of each answer: as given on the form, "
+            "before keying, as in the chart. The SD is the same either way."
+        ),
         "colon": ": ",
         "semicolon": "; ",
         "prereg": "Preregistration",
@@ -493,6 +556,56 @@ LABELS: dict[str, dict[str, str]] = {
         "forest_lab_interval": "考虑实验室的 95% CI",
         "status": "状态",
         "few_labs_tag": "实验室较少",
+        "equivalent": "等效",
+        "sentence_end": "。",
+        "icc1_unconditional": "ICC(1)（无条件）",
+        "icc_conditional": "以 {by} 为条件的 ICC",
+        "icc_note": (
+            "ICC(1) 为无条件估计（得分对实验室的单因素方差分析）：各组存在差异时，组间差异也计入"
+            "其中。条件 ICC 为 {by} 同一组内实验室之间的方差比例，即混合模型 得分 ~ {by} + "
+            "(1 | 实验室) 的 τ² / (τ² + σ²)，也就是考虑实验室的检验所处理的聚类程度。设计效应与"
+            "有效样本量使用 ICC(1)。"
+        ),
+        "mde": "可检测的 d（80%）",
+        "tost_p": "TOST p（校正）",
+        "hypotheses_caption_mixed": (
+            "校正 p：考虑实验室的检验（含实验室随机截距的混合模型），在 {n} 个可检验假设之间"
+            "采用{method}校正；受访者层面一栏在同样的假设之间校正。"
+        ),
+        "hypotheses_caption_welch": (
+            "校正 p：受访者之间的 Welch t 检验，在 {n} 个可检验假设之间采用{method}校正。"
+        ),
+        "mde_caption": (
+            "可检测的 d：在校正前双侧 α = {alpha}、检验效能 80% 时，该检验能检测到的最小"
+            "标准化差异，依据各组的实验室数、各实验室人数与模型的 ICC（受访者层面的检验依据各组"
+            "人数）；小于该值的真实差异很容易漏检，因此“未得到支持”并不说明没有差异。"
+        ),
+        "tost_caption": (
+            "TOST p（校正）：以同一模型进行的双单侧检验，检验差异是否落在 ±{bound} 个标准差"
+            "之内，校正方法相同；低于 α 时结论为“等效”。"
+        ),
+        "family_none": "校正 p 未作校正（未要求多重比较校正）。",
+        "family_nested": (
+            "校正 p：在本表全部 {n} 个组对 × 构念检验之间采用{method}校正，自成一族；假设表则在"
+            "各假设之间校正，因此同一比较在该表中的校正 p 可能不同。"
+        ),
+        "family_omnibus": "校正 p：每种检验在 {n} 个构念之间采用{method}校正。",
+        "family_pairwise": (
+            "校正 p：每对组在 {n} 个构念之间采用{method}校正（Games–Howell 的 p 值已在同一构念"
+            "的各组对间校正）。"
+        ),
+        "family_styles": "校正 p：在全部 {n} 个风格 × 组对检验之间采用{method}校正。",
+        "family_sensitivity": (
+            "校正 p：在各假设之间采用{method}校正，原始得分与校正后得分分别校正。"
+        ),
+        "family_invariance_items": "校正 p：在每个构念的各题之间采用 Holm 法校正。",
+        "mean_keyed": "均值（计分后）",
+        "mean_answered": "均值（原始作答）",
+        "items_caption": (
+            "均值（计分后）与标准差：反向计分题 (R) 按 最小值 + 最大值 − x 重新编码，与得分"
+            "一致。均值（原始作答）与各选项比例：按问卷上的原始作答计算（计分前），与图表一致。"
+            "两种方式的标准差相同。"
+        ),
         "colon": "：",
         "semicolon": "；",
         "prereg": "预注册",
@@ -526,6 +639,15 @@ REFERENCES: dict[str, str] = {
     "lebreton2008": "LeBreton, J. M., & Senter, J. L. (2008). Answers to 20 questions about "
                     "interrater reliability and interrater agreement. Organizational Research "
                     "Methods, 11(4), 815–852.",
+    "lakens2018": "Lakens, D., Scheel, A. M., & Isager, P. M. (2018). Equivalence testing "
+                  "for psychological research: A tutorial. Advances in Methods and Practices "
+                  "in Psychological Science, 1(2), 259–269.",
+    "lakens2022": "Lakens, D. (2022). Sample size justification. Collabra: Psychology, 8(1), "
+                  "33267.",
+    "schuirmann1987": "Schuirmann, D. J. (1987). A comparison of the two one-sided tests "
+                      "procedure and the power approach for assessing the equivalence of "
+                      "average bioavailability. Journal of Pharmacokinetics and "
+                      "Biopharmaceutics, 15(6), 657–680.",
     "pinheiro2000": "Pinheiro, J. C., & Bates, D. M. (2000). Mixed-effects models in S and "
                     "S-PLUS. New York: Springer.",
     "vandenberg2000": "Vandenberg, R. J., & Lance, C. E. (2000). A review and synthesis of the "
@@ -583,6 +705,81 @@ def support_text(value: str, lang: str) -> str:
     return note_text(value, lang)
 
 
+#: How each adjustment is named in a caption.
+_METHOD_NAMES = {
+    "en": {"holm": "Holm's method", "fdr_bh": "the Benjamini–Hochberg method"},
+    "zh": {"holm": " Holm 法", "fdr_bh": " Benjamini–Hochberg 法"},
+}
+
+
+def family_caption(data: ReportData, table: str) -> str:
+    """The sentence naming the family over which a table's ``p (adj.)`` is adjusted.
+
+    Every table that shows an adjusted p says which tests were adjusted together, so
+    that two adjusted p-values of the same test in two tables (the hypotheses are one
+    family, the nested table's pairs × constructs another) can be told apart.
+
+    Parameters
+    ----------
+    data : ReportData
+        The report (its language, adjustment and tables).
+    table : str
+        ``hypotheses``, ``nested``, ``omnibus``, ``pairwise``, ``styles``,
+        ``sensitivity`` or ``invariance_items``.
+
+    Returns
+    -------
+    str
+    """
+    L = LABELS[data.lang]
+    if table == "invariance_items":
+        return L["family_invariance_items"]
+    if data.adjust == "none":
+        return L["family_none"]
+    method = _METHOD_NAMES[data.lang][data.adjust]
+    if data.lang == "en":
+        method = method.strip()
+    t = data.tables
+    if table == "hypotheses":
+        hyp = t["hypotheses"]
+        n = int(hyp["p_unc"].notna().sum())
+        key = ("hypotheses_caption_mixed" if (hyp["test"] == "mixed").any()
+               else "hypotheses_caption_welch")
+        return L[key].format(method=method, n=n)
+    if table == "nested":
+        return L["family_nested"].format(method=method,
+                                         n=int(t["nested"]["p_unc"].notna().sum()))
+    if table in ("omnibus", "pairwise"):
+        n = len(data.instrument.constructs)
+        return L[f"family_{table}"].format(method=method, n=n)
+    if table == "styles":
+        n = int(t["style_differences"]["p_unc"].notna().sum())
+        return L["family_styles"].format(method=method, n=n)
+    if table == "sensitivity":
+        return L["family_sensitivity"].format(method=method)
+    raise KeyError(f"no p (adj.) family for table {table!r}")
+
+
+def sensitivity_note(data: ReportData) -> str:
+    """What the hypotheses table's detectable d (and TOST p) mean, for under the table.
+
+    Parameters
+    ----------
+    data : ReportData
+        The report (its language, alpha and equivalence bound).
+
+    Returns
+    -------
+    str
+    """
+    L = LABELS[data.lang]
+    alpha = f"{data.alpha:g}".removeprefix("0")
+    text = L["mde_caption"].format(alpha=alpha).strip()
+    if data.equivalence is not None:
+        text += L["tost_caption"].format(bound=f"{data.equivalence:g}")
+    return text
+
+
 def software_versions() -> list[tuple[str, str]]:
     """Python and the analysis packages with their installed versions, in order."""
     import platform
@@ -601,7 +798,9 @@ def references(data: ReportData) -> list[str]:
     """The references the methods text cites, in alphabetical order."""
     keys = ["cronbach1951", "feldt1987", "games1976", "hedges1981", "heiberger2014",
             "kruskal1952", "mcdonald1999", "welch1951", "baumgartner2001", "chen2007",
-            "vandenberg2000"]
+            "vandenberg2000", "lakens2022"]
+    if data.equivalence is not None:
+        keys += ["lakens2018", "schuirmann1987"]
     if data.checks is not None and data.checks.labs:
         keys += ["bliese2000", "james1984", "kish1965", "lebreton2008", "pinheiro2000"]
     if data.adjust == "holm":
@@ -886,52 +1085,77 @@ def _methods_en(data: ReportData) -> list[str]:
     plural = "" if hyp_n == 1 else "es"
     hyp = data.tables["hypotheses"]
     mixed = hyp[hyp["test"] == "mixed"]
+    cluster = data.cluster or "lab"
+    which = "" if cluster == "lab" else f" (the labs are the answers to '{cluster}')"
     if len(mixed):
-        within = mixed["p_method"].str.contains("N - labs").any()
-        between = (~mixed["p_method"].str.contains("N - labs")).any()
+        fitted = mixed[mixed["p_method"] != ""]
+        within = fitted["p_method"].str.contains("N - labs").any()
+        between = (~fitted["p_method"].str.contains("N - labs")).any() or not len(fitted)
         df_text = " and ".join(t for t, on in (
             ("labs − 2 when the two groups are lab-level (every lab in one group)", between),
             ("N − labs − 1 when the grouping varies within labs", within)) if on)
-        fallback = hyp[(hyp["test"] == "welch") & (hyp["verdict_welch"] != "not testable")]
         p4 = (
             f"Each of the {hyp_n} hypothes{plural} of the instrument was tested with a "
-            "linear mixed model with a random intercept for lab (score ~ group + (1 | lab)), "
-            "fitted by restricted maximum likelihood, so that labs rather than respondents "
-            "are the units compared; the difference was tested with a two-sided t-test on "
-            f"the degrees of freedom nlme::lme uses ({df_text}; Pinheiro & Bates, 2000) "
-            "instead of the normal approximation. "
+            "linear mixed model with a random intercept for lab (score ~ group + (1 | lab))"
+            f"{which}, fitted by restricted maximum likelihood, so that labs rather than "
+            "respondents are the units compared; the difference was tested with a two-sided "
+            f"t-test on the degrees of freedom nlme::lme uses ({df_text}; Pinheiro & Bates, "
+            "2000) instead of the normal approximation. A hypothesis one of whose groups "
+            "comes from a single lab was not tested: that group cannot be told apart from "
+            "its lab (the group difference is confounded with the lab's random intercept). "
+            "The p-values of the "
+            f"{count(testable, 'testable hypothesis', 'testable hypotheses')} were adjusted "
+            f"with {adj}{adj_ref} as one family (the comparability section's table of all "
+            "pairs of groups and constructs is a family of its own), and the verdicts rest on "
+            "these lab-aware tests; the respondent-level two-sided Welch t-test, which treats "
+            "respondents as independent, is reported beside them with its own adjusted p and "
+            "verdict. The effect size is Hedges' g between respondents with its 95% "
+            "confidence interval (which does not allow for the clustering in labs); the "
+            "model's difference in units of its total standard deviation is given in the "
+            "hypotheses table. "
         )
-        if len(fallback):
-            p4 += (
-                "For " + ", ".join(fallback["hypothesis"]) + ", whose groups have too few "
-                "labs for that model, the two-sided Welch t-test between respondents was "
-                "used. "
-            )
-        p4 += (
-            f"The p-values of the {count(testable, 'testable hypothesis', 'testable hypotheses')}"
-            " were adjusted with "
-            f"{adj}{adj_ref}, and the verdicts rest on these lab-aware tests; the "
-            "respondent-level two-sided Welch t-test, which treats respondents as "
-            "independent, is reported beside them with its own adjusted p and verdict. The "
-            "effect size is Hedges' g between respondents with its 95% confidence interval "
-            "(which does not allow for the clustering in labs); the model's difference in "
-            "units of its total standard deviation is given in the hypotheses table. "
+        sensitivity = (
+            "the labs of each group, their sizes m and the ICC of the model (a group's "
+            "effective size being Σ m / (1 + (m − 1) ICC))"
         )
     else:
         p4 = (
             f"Each of the {hyp_n} hypothes{plural} of the instrument was tested with a "
             "two-sided Welch t-test between the two groups it names; the p-values of the "
-            f"{testable} testable hypotheses were adjusted with {adj}{adj_ref}. "
+            f"{count(testable, 'testable hypothesis', 'testable hypotheses')} were adjusted "
+            f"with {adj}{adj_ref} as one family. "
+        )
+        sensitivity = "the sizes of the two groups"
+    p4 += (
+        "As a sensitivity analysis (Lakens, 2022), the smallest standardised difference each "
+        f"test detects with 80% power at two-sided α = {data.alpha:g} before adjustment was "
+        f"computed from {sensitivity}; a true difference smaller than that is easily "
+        "missed, so a hypothesis that is not supported is not thereby shown to be false. "
+    )
+    if data.equivalence is not None:
+        sd = ("the model's total standard deviation √(τ² + σ²)" if len(mixed)
+              else "the pooled standard deviation")
+        p4 += (
+            "Equivalence was tested with two one-sided tests (TOST; Schuirmann, 1987; "
+            "Lakens, Scheel & Isager, 2018) on the same estimate, standard error and "
+            f"degrees of freedom, against bounds of ±{data.equivalence:g} times {sd}; the "
+            f"TOST p-values were adjusted with {adj} across the hypotheses. "
         )
     p4 += (
         "The difference and the effect sizes are taken as the group predicted higher minus "
         "the other, so positive values are in the predicted direction. A hypothesis is "
         f"supported when the difference is in the predicted direction and the adjusted "
         f"p is below {data.alpha:g}, contrary when it is significant in the opposite "
-        "direction, not supported when the adjusted p is not below "
-        f"{data.alpha:g}, and not testable when a group is absent or suppressed. The "
-        "directional predictions were thus evaluated with a two-sided test and the "
-        "sign of the difference, not with one-sided tests."
+        "direction, "
+        + ("equivalent when it is not significant and the adjusted TOST p is below "
+           f"{data.alpha:g}, " if data.equivalence is not None else "")
+        + "not supported when the adjusted p is not below "
+        f"{data.alpha:g}"
+        + (" and the difference is not shown equivalent" if data.equivalence is not None
+           else "")
+        + ", and not testable when a group is absent, suppressed or, for the lab-aware "
+        "test, from a single lab. The directional predictions were thus evaluated with a "
+        "two-sided test and the sign of the difference, not with one-sided tests."
     )
     p_checks = _checks_en(data)
     versions = software_versions()
@@ -967,11 +1191,16 @@ def _checks_en(data: ReportData) -> list[str]:
             "Within-lab agreement was summarised as r_wg(j) against a uniform null "
             "distribution (James, Demaree & Wolf, 1984) for labs with at least "
             f"{data.min_group_n} respondents; .70 or more is the usual threshold for "
-            "aggregating to lab means (LeBreton & Senter, 2008). Every pair of groups was "
+            "aggregating to lab means (LeBreton & Senter, 2008). ICC(1) is unconditional: "
+            "where the groups differ, the difference is part of it; the ICC conditional on "
+            f"{data.by}, τ² / (τ² + σ²) from the REML mixed model score ~ {data.by} + (1 | "
+            "lab), is reported beside it. Every pair of groups was "
             "also compared with the random-intercept mixed model (REML; t on the degrees "
-            "of freedom of nlme::lme), beside the respondent-level Welch test; a "
-            "comparison with fewer than "
-            f"{MIN_LABS} labs in a group is reported as resting on few labs."
+            "of freedom of nlme::lme), beside the respondent-level Welch test, with the "
+            f"p-values adjusted with {adj}{adj_ref} across all pairs and constructs of that "
+            "table; a pair in which a group comes from a single lab was not compared, and a "
+            f"comparison with fewer than {MIN_LABS} labs in a group is reported as resting "
+            "on few labs."
         )
     else:
         nesting = (
@@ -1057,37 +1286,54 @@ def _methods_zh(data: ReportData) -> list[str]:
     p3 += ("：" + "、".join(suppressed) + "。") if suppressed else "；本次没有。"
     hyp = data.tables["hypotheses"]
     mixed = hyp[hyp["test"] == "mixed"]
+    cluster = data.cluster or "lab"
+    which = "" if cluster == "lab" else f"（实验室为问题“{cluster}”的回答）"
     if len(mixed):
-        within = mixed["p_method"].str.contains("N - labs").any()
-        between = (~mixed["p_method"].str.contains("N - labs")).any()
+        fitted = mixed[mixed["p_method"] != ""]
+        within = fitted["p_method"].str.contains("N - labs").any()
+        between = (~fitted["p_method"].str.contains("N - labs")).any() or not len(fitted)
         df_text = "；".join(t for t, on in (
             ("两组为实验室层面变量时为 实验室数 − 2", between),
             ("分组在实验室内部变化时为 N − 实验室数 − 1", within)) if on)
-        fallback = hyp[(hyp["test"] == "welch") & (hyp["verdict_welch"] != "not testable")]
         p4 = (
             f"问卷的 {hyp_n} 个假设均以含实验室随机截距的线性混合模型（得分 ~ 组 + (1 | 实验室)，"
-            "限制性最大似然估计）进行检验，使比较的单位是实验室而非受访者；差值采用双侧 t 检验，"
-            f"自由度与 nlme::lme 相同（{df_text}；Pinheiro & Bates, 2000），而非正态近似。"
+            f"限制性最大似然估计）{which}进行检验，使比较的单位是实验室而非受访者；差值采用双侧 "
+            f"t 检验，自由度与 nlme::lme 相同（{df_text}；Pinheiro & Bates, 2000），而非正态近似。"
+            "若某个假设的一组只来自一个实验室，则不予检验：该组无法与其实验室区分"
+            "（组间差异与该实验室的随机截距相混淆）。"
+            f"{testable} 个可检验假设的 p 值作为一个族采用 {adj}（可比性检验一节中全部组对 × "
+            "构念的表另成一族），结论以这些考虑实验室的检验为准；将受访者视为相互独立的双侧 "
+            "Welch t 检验及其校正 p 值与结论并列报告。效应量为受访者之间的 Hedges' g 及其 95% "
+            "置信区间（未考虑实验室聚类）；模型差值按其总标准差标准化后的结果列于假设表中。"
         )
-        if len(fallback):
-            p4 += ("、".join(fallback["hypothesis"])
-                   + " 的两组实验室过少，无法拟合该模型，改用受访者之间的双侧 Welch t 检验。")
-        p4 += (
-            f"{testable} 个可检验假设的 p 值采用 {adj}，结论以这些考虑实验室的检验为准；"
-            "将受访者视为相互独立的双侧 Welch t 检验及其校正 p 值与结论并列报告。效应量为受访者"
-            "之间的 Hedges' g 及其 95% 置信区间（未考虑实验室聚类）；模型差值按其总标准差标准化"
-            "后的结果列于假设表中。"
-        )
+        sensitivity = ("各组的实验室数、各实验室人数 m 与模型的 ICC（每组的有效样本量为 "
+                       "Σ m / (1 + (m − 1) ICC)）")
     else:
         p4 = (
             f"问卷的 {hyp_n} 个假设均以两组间的双侧 Welch t 检验进行检验；{testable} "
-            f"个可检验假设的 p 值采用 {adj}。"
+            f"个可检验假设的 p 值作为一个族采用 {adj}。"
+        )
+        sensitivity = "两组的人数"
+    p4 += (
+        f"作为敏感性分析（Lakens, 2022），依据{sensitivity}，计算了各检验在校正前双侧 "
+        f"α = {data.alpha:g}、检验效能 80% 时能检测到的最小标准化差异；小于该值的真实差异很容易"
+        "漏检，因此“未得到支持”并不说明假设不成立。"
+    )
+    if data.equivalence is not None:
+        sd = "模型的总标准差 √(τ² + σ²)" if len(mixed) else "合并标准差"
+        p4 += (
+            "等效性以双单侧检验（TOST；Schuirmann, 1987；Lakens, Scheel & Isager, 2018）"
+            f"检验，所用估计值、标准误与自由度相同，等效界限为 ±{data.equivalence:g} 倍{sd}；"
+            f"TOST 的 p 值在各假设之间采用 {adj}。"
         )
     p4 += (
         "差值与效应量均为预测较高的组减去另一组，"
         "因此正值表示与预测方向一致。差值方向与预测一致且校正后 p 小于 "
-        f"{data.alpha:g} 时判为“得到支持”；显著但方向相反时判为“方向相反”；校正后 p 不小于 "
-        f"{data.alpha:g} 时判为“未得到支持”；某组缺失或被隐去时判为“无法检验”。"
+        f"{data.alpha:g} 时判为“得到支持”；显著但方向相反时判为“方向相反”；"
+        + (f"不显著且校正后 TOST p 小于 {data.alpha:g} 时判为“等效”；"
+           if data.equivalence is not None else "")
+        + f"其余校正后 p 不小于 {data.alpha:g} 的判为“未得到支持”；某组缺失、被隐去，"
+        "或（考虑实验室的检验中）只来自一个实验室时判为“无法检验”。"
         "方向性预测由双侧检验加差值符号判断，而非单侧检验。"
     )
     p_checks = _checks_zh(data, adj)
@@ -1118,8 +1364,11 @@ def _checks_zh(data: ReportData, adj: str) -> list[str]:
             f"r_wg(j) 概括（James, Demaree & Wolf, 1984），仅计受访者不少于 {data.min_group_n} "
             "人的实验室；通常以 .70 及以上作为汇总为实验室均值的标准（LeBreton & Senter, 2008）。"
             "每对组还以实验室随机截距混合模型（REML；自由度同 nlme::lme 的 t 检验）进行比较，"
-            "与受访者层面的 Welch 检验并列；某组实验室少于 "
-            f"{MIN_LABS} 个的比较注明其依据的实验室较少。"
+            f"与受访者层面的 Welch 检验并列，p 值在该表全部组对与构念之间采用 {adj}；某组只来自一个"
+            f"实验室的组对不予比较，某组实验室少于 {MIN_LABS} 个的比较注明其依据的实验室较少。"
+            "ICC(1) 为无条件估计：各组存在差异时，组间差异也计入其中；同时报告以 "
+            f"{data.by} 为条件的 ICC，即 REML 混合模型 得分 ~ {data.by} + (1 | 实验室) 的 "
+            "τ² / (τ² + σ²)。"
         )
     else:
         nesting = "数据中没有实验室列，因此未检查实验室嵌套，所有检验均将受访者视为相互独立。"

@@ -24,17 +24,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.report.tables import ReportData
 
-__all__ = ["number_format", "workbook"]
+__all__ = ["P_FORMAT", "number_format", "workbook"]
 
 _INT_COLUMNS = {"n", "k", "n_a", "n_b", "n_higher", "n_lower", "row", "df1", "labs", "labs_a",
                 "labs_b", "labs_higher", "labs_lower", "n_groups", "items", "n_items",
                 "number", "expected", "seed", "n_iter", "components_suggested",
                 "factors_suggested", "n_factors", "npar", "baseline_df", "step", "score_df",
                 "n_reference", "n_group"}
-#: Columns holding p-values (four decimals).
+#: Columns holding p-values.
 _P_COLUMNS = {"p", "p_unc", "p_adj", "p_f", "p_z", "welch_p", "delta_p", "p_adj_welch",
-              "p_unc_welch", "plain_p_adj", "corrected_p_adj", "p_scaled", "score_p",
-              "latent_p"}
+              "p_unc_welch", "plain_p_adj", "corrected_p_adj", "p_tost", "p_tost_adj",
+              "p_scaled", "score_p", "latent_p"}
+#: Four decimals, and ``< .0001`` below that (the cell keeps the full value): a p of
+#: 1.3e-15 must not read as 0.0000.
+P_FORMAT = '[<0.0001]"< .0001";0.0000'
 _SHARE = re.compile(r"^p_m?\d+$")
 _HEADER_FILL = "1F4E79"
 
@@ -45,7 +48,7 @@ def number_format(table: str, column: str) -> str | None:
     Examples
     --------
     >>> number_format("hypotheses", "p_adj"), number_format("items", "p_3")
-    ('0.0000', '0.0%')
+    ('[<0.0001]"< .0001";0.0000', '0.0%')
     >>> number_format("invariance_fits", "df"), number_format("pairwise", "df")
     ('0', '0.000')
     """
@@ -57,7 +60,7 @@ def number_format(table: str, column: str) -> str | None:
             and column in ("df", "delta_df"):
         return "0"
     if column in _P_COLUMNS:
-        return "0.0000"
+        return P_FORMAT
     return "0.000"
 
 

@@ -242,16 +242,30 @@ _PLANNING_OPTIONS = (
 )
 
 
-def planning_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def planning_options(f: Callable[..., Any] | None = None, *,
+                     effect_required: bool = True) -> Any:
     """``--effect``, ``--power``, ``--alpha``, ``--icc``, ``--per-lab``, ``--labs``,
     ``--ratio``: the inputs of a sample-size plan (``survey plan``, ``survey prereg``).
 
     The values arrive as text; :func:`number` and :func:`whole_number` turn them into
-    numbers with a one-line error naming the option.
+    numbers with a one-line error naming the option. ``@planning_options`` requires
+    ``--effect``; ``@planning_options(effect_required=False)`` makes it optional
+    (``survey plan`` then gives the smallest detectable difference of ``--labs`` and
+    ``--per-lab``).
     """
-    for option in reversed(_PLANNING_OPTIONS):
-        f = option(f)
-    return f
+    options = list(_PLANNING_OPTIONS)
+    if not effect_required:
+        options[0] = click.option(
+            "--effect", default=None, metavar="D",
+            help="Standardised difference (Cohen's d) between the two groups to detect. "
+                 "Without it, --labs and --per-lab give the smallest detectable d.")
+
+    def apply(g: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            g = option(g)
+        return g
+
+    return apply if f is None else apply(f)
 
 
 def number(value: str, option: str) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -14,17 +13,16 @@ from survey.commands._common import (
     reading_options,
     write_output,
 )
-from survey.errors import SurveyError, did_you_mean
+from survey.errors import SurveyError
 from survey.wording import count
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
 
 #: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
 ADJUST_CHOICES = ("holm", "fdr_bh", "none")
 
-#: Tables written to the output folder, in order.
-TABLES = ("descriptives", "omnibus", "pairwise", "suppressed", "hypotheses")
+#: Tables written to the output folder, in order (``icc`` and ``nested`` only with a
+#: cluster column).
+TABLES = ("descriptives", "omnibus", "pairwise", "reliability", "items", "suppressed",
+          "hypotheses", "icc", "nested")
 
 
 @click.command()
@@ -35,16 +33,24 @@ TABLES = ("descriptives", "omnibus", "pairwise", "suppressed", "hypotheses")
               help="Grouping question to compare, e.g. lab_region or lab_type.")
 @click.option("--groups", default=None, metavar="A,B,...",
               help="Compare only these groups, in this order [default: all present].")
+@click.option("--cluster", default=None, metavar="QUESTION",
+              help="Grouping question whose answers are the clusters (labs) respondents "
+                   "are nested in [default: the instrument's cluster, lab].")
 @click.option("--min-group-n", type=click.IntRange(min=2), default=5, show_default=True,
               metavar="N",
               help="Groups (and construct cells) with fewer respondents are left out of "
                    "every statistic and listed as suppressed.")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.05, show_default=True, metavar="A",
-              help="Significance level for the hypothesis verdicts (on Holm-adjusted p).")
+              help="Significance level for the hypothesis verdicts (on adjusted p).")
 @click.option("--adjust", type=click.Choice(ADJUST_CHOICES), default="holm",
               show_default=True,
-              help="Adjustment of p across the constructs of the comparison.")
+              help="Adjustment of p across the constructs of the comparison and across "
+                   "the hypotheses.")
+@click.option("--equivalence", type=click.FloatRange(0, min_open=True), default=None,
+              metavar="D",
+              help="Also test each hypothesis for equivalence within ±D standard "
+                   "deviations (TOST); a difference shown to lie inside is 'equivalent'.")
 @click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
               show_default=True, metavar="SHARE",
               help="Share of a construct's items a respondent must answer to get a score.")
@@ -56,9 +62,11 @@ def compare(
     reading: ReadingOptions,
     by: str,
     groups: str | None,
+    cluster: str | None,
     min_group_n: int,
     alpha: float,
     adjust: str,
+    equivalence: float | None,
     min_answered: float,
     output: str,
 ) -> None:
@@ -73,27 +81,30 @@ def compare(
                         with the mean difference and Hedges' g [95% CI]
       reliability.csv   Cronbach's alpha [Feldt 95% CI], standardised alpha, omega
                         total, mean inter-item r per construct, pooled and per group
-      items.csv         per item: n, mean, sd, corrected item-total r, alpha if
-                        dropped, share of each answer
+      items.csv         per item: n, keyed mean and sd, mean as answered, corrected
+                        item-total r, alpha if dropped, share of each answer
       suppressed.csv    groups and cells left out as too small
-      hypotheses.csv    one verdict per hypothesis of the instrument (Welch's t,
-                        Holm-adjusted across hypotheses)
+      hypotheses.csv    one verdict per hypothesis of the instrument, the same table
+                        as survey report's: with a cluster (lab) column decided by
+                        the lab-aware mixed model, else by Welch's t
+      icc.csv           with a cluster column: ICC(1), ICC(2), design effect and
+                        the ICC conditional on --by, per construct
+      nested.csv        with a cluster column: every pair of groups compared with
+                        a random intercept for lab, beside the Welch test
     p_adj is adjusted across constructs: per test in omnibus.csv, per pair of groups
-    in pairwise.csv (Games-Howell p is already adjusted over the pairs).
+    in pairwise.csv (Games-Howell p is already adjusted over the pairs); across all
+    rows of nested.csv; across the hypotheses in hypotheses.csv.
     """
-    from analysis import scoring
-    from analysis.compare import compare_groups
-    from analysis.hypotheses import evaluate_hypotheses
+    from analysis import multilevel, scoring
+    from analysis.compare import check_by, compare_groups
     from analysis.reliability import analyse_items, assess_reliability
+    from analysis.report.comparability import MIN_LABS, has_labs, hypotheses_table
+    from survey.commands._verdicts import decision_line, verdict_table
     from survey.outputs import csv_bytes
 
     inst = load_instrument(instrument)
-    if by in inst.columns and by not in inst.group_ids:
-        # an id, item or check column: the library would make one "group" per answer
-        raise SurveyError(
-            f"'{by}' is not a grouping question to compare by; grouping columns: "
-            f"{', '.join(inst.group_ids) or 'none'}." + did_you_mean(by, inst.group_ids)
-        )
+    check_by(inst, by)
+    cluster = multilevel.resolve_cluster(inst, cluster)
     out_dir = Path(output)
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the tables", file=output)
@@ -107,8 +118,9 @@ def compare(
     scores = scoring.score_scales(rs, min_answered=min_answered)
     result = compare_groups(scores, inst, by, groups=wanted, min_group_n=min_group_n,
                             adjust=adjust)
-    hypotheses = evaluate_hypotheses(scores, inst, min_group_n=min_group_n, alpha=alpha,
-                                     adjust=adjust)
+    hypotheses = hypotheses_table(
+        rs, scores, min_group_n=min_group_n, adjust=adjust, alpha=alpha, cluster=cluster,
+        equivalence=equivalence, groups=None if wanted is None else {by: wanted})
     reliability = assess_reliability(rs, by=by, min_group_n=min_group_n)
     items = analyse_items(rs)
 
@@ -121,6 +133,13 @@ def compare(
         "suppressed": result.suppressed,
         "hypotheses": hypotheses,
     }
+    clustered = has_labs(scores, cluster)
+    if clustered:
+        tables["icc"] = multilevel.lab_icc(scores, inst, lab=cluster, by=by,
+                                           groups=list(result.groups))
+        tables["nested"] = multilevel.compare_nested(
+            scores, inst, by, lab=cluster, groups=list(result.groups),
+            min_group_n=min_group_n, min_labs=MIN_LABS, adjust=adjust)
     for name, frame in tables.items():
         write_output(out_dir / f"{name}.csv", csv_bytes(frame))
 
@@ -141,34 +160,12 @@ def compare(
                    + ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else ""))
     for note in result.notes:
         click.echo(f"note: {note}")
+    if clustered:
+        click.echo(f"note: pairwise.csv and omnibus.csv treat respondents as independent; "
+                   f"nested.csv compares the groups with a random intercept for '{cluster}'")
     if len(hypotheses):
         click.echo("")
-        click.echo(_verdict_table(hypotheses))
+        click.echo(decision_line(hypotheses, cluster, adjust, equivalence))
+        click.echo(verdict_table(hypotheses))
     click.echo(f"\nwrote {count(len(tables), 'table')} to {out_dir}: "
                + ", ".join(f"{name}.csv" for name in tables))
-
-
-def _p(value: float) -> str:
-    if value != value:  # nan
-        return "-"
-    if value < 0.001:
-        return "<.001"
-    return f"{value:.3f}".lstrip("0")
-
-
-def _verdict_table(hypotheses: pd.DataFrame) -> str:
-    """The verdicts as aligned text: id, construct, prediction, g [CI], p_adj, verdict."""
-    rows = [("hypothesis", "construct", "predicted", "g [95% CI]", "p_adj", "verdict")]
-    for _, h in hypotheses.iterrows():
-        if h["hedges_g"] == h["hedges_g"]:
-            g = f"{h['hedges_g']:.2f} [{h['g_ci_low']:.2f}, {h['g_ci_high']:.2f}]"
-        else:
-            g = "-"
-        verdict = h["verdict"] + (f" ({h['note']})" if h["note"] else "")
-        rows.append((h["hypothesis"], h["construct"], h["predicted"], g, _p(h["p_adj"]),
-                     verdict))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return "\n".join(
-        "  ".join(cell.ljust(w) for cell, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
-        for r in rows
-    )

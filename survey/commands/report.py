@@ -48,6 +48,13 @@ LANG_CHOICES = ("en", "zh")
 @click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
               show_default=True, metavar="SHARE",
               help="Share of a construct's items a respondent must answer to get a score.")
+@click.option("--cluster", default=None, metavar="QUESTION",
+              help="Grouping question whose answers are the clusters (labs) respondents "
+                   "are nested in [default: the instrument's cluster, lab].")
+@click.option("--equivalence", type=click.FloatRange(0, min_open=True), default=None,
+              metavar="D",
+              help="Also test each hypothesis for equivalence within ±D standard "
+                   "deviations (TOST); a difference shown to lie inside is 'equivalent'.")
 @click.option("--include-group-answers", is_flag=True,
               help="Keep every grouping answer (lab, role, ...) in tables/scores.csv and "
                    "the Scores sheet; by default they hold the respondent id, the --by "
@@ -71,6 +78,8 @@ def report(
     adjust: str,
     alpha: float,
     min_answered: float,
+    cluster: str | None,
+    equivalence: float | None,
     include_group_answers: bool,
     prereg_path: str | None,
     stamp: bool,
@@ -97,7 +106,8 @@ def report(
 
     The report checks whether the groups are comparable: clustering in labs
     (ICC, design effect, r_wg(j)), with the hypotheses tested by a mixed model
-    with a random intercept for lab when there is a lab column; measurement
+    with a random intercept for lab when there is a lab (--cluster) column, and
+    the smallest difference each test could detect; measurement
     invariance across the groups of --by (multi-group CFA, Chen 2007 cut-offs);
     and response styles (ARS, DARS, ERS, MRS) with an acquiescence-corrected
     sensitivity analysis. The measurement model section checks the instrument:
@@ -126,9 +136,15 @@ def report(
     show = (lambda message: click.echo(f"survey report: {message}", err=True)) \
         if not quiet and sys.stderr.isatty() else None
 
+    from analysis.compare import check_by
+    from analysis.multilevel import resolve_cluster
     from analysis.report import prepare_report, render_report
 
     inst = load_instrument(instrument)
+    # a wrong --by or --cluster is refused before any reading, as by survey compare
+    if by is not None:
+        check_by(inst, by)
+    resolve_cluster(inst, cluster)
     record = None
     if prereg_path is not None:
         from survey.prereg import load_record
@@ -139,7 +155,8 @@ def report(
     rs = reading.read(responses, inst)
     prereg = None if record is None else _check_prereg(
         record, prereg_path, inst, rs, by=by, adjust=adjust, alpha=alpha,
-        min_group_n=min_group_n, min_answered=min_answered, reading=reading)
+        min_group_n=min_group_n, min_answered=min_answered, reading=reading,
+        cluster=cluster)
     when = None
     if stamp:
         import datetime as dt
@@ -147,6 +164,7 @@ def report(
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data = prepare_report(rs, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
                           alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
+                          cluster=cluster, equivalence=equivalence,
                           policy=reading.policy, mapping=reading.mapping,
                           include_group_answers=include_group_answers, prereg=prereg)
     files = render_report(data, progress=show)
@@ -161,14 +179,12 @@ def report(
     log = rs.log
     click.echo(f"{responses}: rows read {log.rows_read}, accepted {log.rows_accepted}, "
                f"rejected {log.rows_rejected}")
-    for h in data.tables["hypotheses"].itertuples(index=False):
-        g = "" if h.hedges_g != h.hedges_g else (
-            f"g = {h.hedges_g:.2f} [{h.g_ci_low:.2f}, {h.g_ci_high:.2f}], ")
-        test = " (lab-aware)" if h.test == "mixed" else ""
-        p = "" if h.p_adj != h.p_adj else f"p_adj = {h.p_adj:.3g}{test}, "
-        flag = "" if h.comparison_support in ("ok", "not tested") \
-            else f" [{h.comparison_support}]"
-        click.echo(f"{h.hypothesis} {h.construct} ({h.predicted}): {g}{p}{h.verdict}{flag}")
+    hypotheses = data.tables["hypotheses"]
+    if len(hypotheses):
+        from survey.commands._verdicts import decision_line, verdict_table
+
+        click.echo(decision_line(hypotheses, data.cluster, adjust, equivalence))
+        click.echo(verdict_table(hypotheses))
     if prereg is not None:
         if not prereg.deviations:
             click.echo(f"analysed as preregistered ({Path(prereg.file).name})")
@@ -183,7 +199,7 @@ def report(
 
 
 def _check_prereg(record, path, inst, rs, *, by, adjust, alpha, min_group_n, min_answered,
-                  reading: ReadingOptions):
+                  reading: ReadingOptions, cluster: str | None = None):
     """The run's settings checked against a preregistration record."""
     from analysis.disclosure import cluster_of
     from analysis.report.tables import default_by
@@ -194,7 +210,8 @@ def _check_prereg(record, path, inst, rs, *, by, adjust, alpha, min_group_n, min
         data = Path(inst.source).read_bytes() if inst.source else b""
     except OSError as exc:
         raise SurveyError(f"cannot read: {exc.strerror}", file=inst.source) from None
-    settings = Settings(by=used_by, cluster=cluster_of(inst), adjust=adjust, alpha=alpha,
+    settings = Settings(by=used_by, cluster=cluster or cluster_of(inst), adjust=adjust,
+                        alpha=alpha,
                         min_group_n=min_group_n, min_answered=min_answered,
                         exclusions=reading.exclusions())
     planned_by = record["analysis"]["by"]

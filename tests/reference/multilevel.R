@@ -16,6 +16,10 @@
 #   multilevel_lme.csv  nlme::lme(score ~ group, random = ~ 1 | lab, method = "REML")
 #                       on the respondents of two groups: estimate (group_a - group_b),
 #                       SE, nlme's df, t, p, tau2, sigma2, logLik
+#   multilevel_icc_conditional.csv
+#                       the ICC conditional on the grouping: tau2 / (tau2 + sigma2) of
+#                       nlme::lme(score ~ lab_region, random = ~ 1 | lab, method = "REML")
+#                       per construct, on all three regions and on china + united_states
 #   multilevel_rwg.csv  r_wg(j) per lab and construct by the James, Demaree & Wolf (1984)
 #                       formula with the uniform null variance (A^2 - 1) / 12, A = 5
 #                       (the multilevel package is not installed; the formula is written
@@ -77,6 +81,24 @@ lme_rows <- rbind(
   fit_pair("peer_respect", "role", "researcher", "engineer")
 )
 write.csv(lme_rows, file.path(here, "multilevel_lme.csv"), row.names = FALSE)
+
+# ---- the ICC conditional on the grouping ------------------------------------------------
+cond_rows <- list()
+for (construct in c("self_promotion", "peer_respect")) {
+  for (groups in list(c("china", "united_states", "other"), c("china", "united_states"))) {
+    x <- d[!is.na(d[[construct]]) & d$lab_region %in% groups, c("lab", "lab_region", construct)]
+    names(x) <- c("lab", "g", "y")
+    m <- lme(y ~ factor(g), random = ~ 1 | lab, data = x, method = "REML")
+    tau2 <- as.numeric(getVarCov(m))
+    sigma2 <- m$sigma^2
+    cond_rows[[length(cond_rows) + 1]] <- data.frame(
+      construct = construct, groups = paste(groups, collapse = "|"), n = nrow(x),
+      labs = length(unique(x$lab)), tau2 = tau2, sigma2 = sigma2,
+      icc_conditional = tau2 / (tau2 + sigma2))
+  }
+}
+write.csv(do.call(rbind, cond_rows), file.path(here, "multilevel_icc_conditional.csv"),
+          row.names = FALSE)
 
 # ---- r_wg(j) -------------------------------------------------------------------------
 A <- 5
