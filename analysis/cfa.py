@@ -74,7 +74,11 @@ the older naive versions, kept for comparison with other software.
 Every number is checked against lavaan 0.6-14 in ``tests/reference/validity.R``.
 
 Missing answers: listwise (``missing = "listwise"``, lavaan's default), on the items of
-the model. Robust ML needs complete data.
+the model; robust ML needs complete data. ``missing = "fiml"`` fits the model by
+full-information ML to every respondent with an answer (lavaan's ``missing = "ml"``):
+the observed-data likelihood of each missing pattern, the chi-square against the
+saturated model estimated by EM (:func:`_em_saturated`), standard errors from the
+expected information of the observed-data likelihood.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ Checked against semTools 0.5-6 in ``tests/reference/validity.R``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -459,24 +460,19 @@ def measurement_model(
                             seed=seed)
 
 
-class _single_thread:
+@contextlib.contextmanager
+def _single_thread():
     """Run the small matrix algebra of these models on one BLAS thread.
 
     The matrices here are at most a few hundred rows; a multi-threaded BLAS only adds
     overhead to them, and on a busy machine its threads wait for each other (an
     eigendecomposition of a 48 x 48 matrix went from 0.5 ms to 10 ms). threadpoolctl
-    (already installed with scikit-learn) limits the threads for the duration.
+    limits the threads for the duration.
     """
-
-    def __enter__(self):
-        try:
-            from threadpoolctl import threadpool_limits
-        except ImportError:  # pragma: no cover - installed with scikit-learn
-            self._limit = None
-            return self
-        self._limit = threadpool_limits(limits=1, user_api="blas")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._limit is not None:
-            self._limit.restore_original_limits()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a dependency
+        yield
+        return
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
