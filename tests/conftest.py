@@ -1,15 +1,42 @@
-"""Shared fixtures: paths to the repository, the shared fixtures and a tiny instrument."""
+"""Shared fixtures: paths to the repository, its test fixtures and a tiny instrument.
+
+Every file a test needs is in ``tests/fixtures/`` (provenance and licence in
+``tests/fixtures/SOURCES.md``). Some checks can also run on files this repository may not
+hold (platform exports under a copyleft licence, the essay the flagship instrument quotes):
+point the environment variable ``LCS_EXTRA_FIXTURES`` at a folder holding them and
+:func:`extra_fixture` finds them there; without it those checks skip and say why.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-PLATFORM_FIXTURES = SHARED / "fixtures" / "platforms"
+FIXTURES = REPO / "tests" / "fixtures"
+PLATFORM_FIXTURES = FIXTURES / "platforms"
 SAMPLE_DATA = REPO / "sample_data"
+#: Names the environment variable that points at the optional extra fixtures.
+EXTRA_FIXTURES_VARIABLE = "LCS_EXTRA_FIXTURES"
+
+
+def extra_fixture(relative: str) -> Path:
+    """The optional file ``relative`` from the folder ``$LCS_EXTRA_FIXTURES``, or skip.
+
+    The folder may hold the file directly (``kobo/kobocat_good.csv``), under
+    ``platforms/`` or under ``fixtures/platforms/`` (the layout of the project notes, so
+    a copy of the project notes works); ``essay.txt`` sits at its top.
+    """
+    root = os.environ.get(EXTRA_FIXTURES_VARIABLE)
+    if not root:
+        pytest.skip(f"optional check on {relative}: set {EXTRA_FIXTURES_VARIABLE} to a folder "
+                    "holding it (see tests/fixtures/SOURCES.md)")
+    for base in (Path(root), Path(root) / "platforms", Path(root) / "fixtures" / "platforms"):
+        if (base / relative).is_file():
+            return base / relative
+    pytest.skip(f"optional check: {relative} is not in {EXTRA_FIXTURES_VARIABLE}={root}")
 
 TINY_YAML = """\
 id: tiny

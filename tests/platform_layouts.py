@@ -45,31 +45,52 @@ def load_sample() -> tuple[Instrument, pd.DataFrame]:
     return inst, read_responses(SAMPLE, inst, platform="template").data
 
 
-#: Real platform files in ../shared/fixtures/platforms and the reader each belongs to.
+#: Platform files in tests/fixtures/platforms (see SOURCES.md there) and the reader each
+#: belongs to: real exports under MIT/BSD licences, KoboToolbox's own exporter output, and
+#: files written by hand in the layout of a real export whose licence forbids copying it.
 FIXTURE_PLATFORMS = {
     "qualtrics/qualtRics_sample.csv": "qualtrics",
     "qualtrics/qualtRics_sample_legacy.csv": "qualtrics",
     "qualtrics/QualtricsTools_Better_Sample_Survey.csv": "qualtrics",
-    "limesurvey/limonaid_survey_998192_R_data_file.csv": "limesurvey",
-    "limesurvey/limonaid_survey_100001_R_data_file.csv": "limesurvey",
+    "limesurvey/handmade_R_data_file.csv": "limesurvey",
     "redcap/REDCapR_survey_data.csv": "redcap",
-    "redcap/redcapAPI_data.csv": "redcap",
+    "redcap/handmade_longitudinal_data.csv": "redcap",
     "kobo/formpack_xml_values.csv": "kobo",
     "kobo/formpack_xml_values.xlsx": "kobo",
     "kobo/formpack_labels_en.csv": "kobo",
     "kobo/formpack_labels_zh.xlsx": "kobo",
+    "kobo/handmade_kobocat_legacy.csv": "kobo",
+    "kobo/handmade_kobocat_quoted.csv": "kobo",
+    "kobo/handmade_kobocat_export.xlsx": "kobo",
+}
+#: Real exports under GPL/AGPL, checked only when LCS_EXTRA_FIXTURES points at them.
+EXTRA_FIXTURE_PLATFORMS = {
+    "limesurvey/limonaid_survey_998192_R_data_file.csv": "limesurvey",
+    "limesurvey/limonaid_survey_100001_R_data_file.csv": "limesurvey",
+    "redcap/redcapAPI_data.csv": "redcap",
     "kobo/kobocat_good.csv": "kobo",
     "kobo/kobocat_transportation.csv": "kobo",
     "kobo/kobocat_transportation_export.xlsx": "kobo",
 }
-PLATFORM_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "platforms"
+#: Both, for checks that run on every file (the extra ones skip when absent).
+ALL_FIXTURE_PLATFORMS = {**FIXTURE_PLATFORMS, **EXTRA_FIXTURE_PLATFORMS}
+PLATFORM_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "platforms"
+
+
+def fixture_path(relative: str) -> Path:
+    """A platform file of tests/fixtures, or an optional extra one (skips without it)."""
+    if relative in EXTRA_FIXTURE_PLATFORMS:
+        from tests.conftest import extra_fixture
+
+        return extra_fixture(relative)
+    return PLATFORM_FIXTURES / relative
 
 
 def fixture_header(relative: str) -> list[str]:
-    """Row 1 of a real platform file, decoded as every import decodes it."""
+    """Row 1 of a platform file, decoded as every import decodes it."""
     from survey.responses.tables import read_table
 
-    path = PLATFORM_FIXTURES / relative
+    path = fixture_path(relative)
     return read_table(path.read_bytes(), str(path)).header
 
 

@@ -170,7 +170,9 @@ def test_real_console_script_gives_one_line(work):
     out = subprocess.run([str(exe), "import", "folder.csv"], cwd=work, capture_output=True,
                          text=True, check=False)
     assert out.returncode == 2
-    assert out.stderr == "error: folder.csv: is a folder; give the response file\n"
+    assert out.stderr == ("error: folder.csv: the folder holds no response files (.csv, .tsv, "
+                          ".txt, .xlsx, .xlsm, .xls); give the files, a folder holding them or "
+                          "a pattern such as answers/*.csv\n")
     assert _digest(work) == before
 
 
@@ -247,9 +249,8 @@ def _make_response_file(kind: str, folder: Path) -> str:
         ("empty", "r.csv: the file is empty; export the responses again"),
         ("blank", "r.csv: the file is empty; export the responses again"),
         ("empty-xlsx", "r.xlsx: the file is empty; export the responses again"),
-        ("garbage-csv", "r.csv: row 1: cannot decode the file: byte 0xff is not valid UTF-8 "
-         "and the file is not GB18030/GBK either; save it as 'CSV UTF-8' (or UTF-16) and "
-         "try again"),
+        ("garbage-csv", "r.csv: row 2: not a text file: it holds binary data (byte 0x00 at "
+         "offset 213); export the responses as CSV or .xlsx"),
         ("garbage-xlsx", "r.xlsx: not an .xlsx workbook (it is not a zip archive) nor a text "
          "file; save it again from the spreadsheet program as .xlsx or CSV UTF-8"),
         ("broken-zip-xlsx", "r.xlsx: cannot open as an .xlsx workbook ("),
@@ -258,7 +259,9 @@ def _make_response_file(kind: str, folder: Path) -> str:
         ("encrypted-xlsx", "r.xlsx: the workbook is password-protected (Excel then stores "
          "it in a container that cannot be read without the password); open it in Excel or "
          "LibreOffice, remove the password and save it as .xlsx"),
-        ("folder", "r.csv: is a folder; give the response file"),
+        ("folder", "r.csv: the folder holds no response files (.csv, .tsv, .txt, .xlsx, "
+         ".xlsm, .xls); give the files, a folder holding them or a pattern such as "
+         "answers/*.csv"),
         ("missing", "r.csv: no such file"),
         ("header-only", "r.csv: row 2: no responses: the file ends after its header rows; "
          "export it again once responses have come in"),
@@ -439,21 +442,32 @@ def test_workbook_named_csv_is_read_as_a_workbook(tmp_path):
     assert _summary(out) == (585, 585, 0)
 
 
-def test_ragged_rows_are_read_and_named(tmp_path):
+def test_rows_with_too_many_or_too_few_cells_are_rejected(tmp_path):
+    """A cell too many (an unquoted comma in a lab name) once shifted every later answer
+    one column right; now such a row is rejected with its row number, as is a short one."""
     lines = [x.decode() for x in _lf_lines()]
     short = lines[2].rsplit(";", 12)[0]  # loses the metadata cells and ba5, ba6
-    rows = [lines[0], lines[1] + ';"extra";"x"', short, *lines[3:6]]
+    rows = [lines[0], lines[1] + ';"extra";"x"', short, *lines[3:6],
+            lines[6] + ";;"]  # empty cells past the header are harmless
     path = tmp_path / "r.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "log.csv"
-    code, text = _import(path, "--log", str(out))
+    rejected = tmp_path / "rejected.csv"
+    code, text = _import(path, "--log", str(out), "--rejected", str(rejected))
     assert code == 0, text
-    assert "row 3: fewer cells than the header (a line break inside an unquoted cell?); " \
-        "the missing cells read as blank" in text
-    assert _summary(text) == (5, 5, 0)
+    assert _summary(text) == (6, 4, 2)
+    assert "  rejected: cell_count 2" in text
     log = out.read_text(encoding="utf-8").splitlines()
-    assert [x.split(",")[1:4:2] for x in log[1:]] == [
-        ["column_BY", "unknown_column"], ["column_BZ", "unknown_column"]]
+    assert [x.split(",")[0:4:3] for x in log[1:]] == [["2", "cell_count"], ["3", "cell_count"]]
+    assert "the row has 78 cells, the header 76 (an unquoted comma or delimiter inside a " \
+        "cell?); row rejected so that no answer is read from the wrong column" in log[1]
+    assert "the row has 64 cells, the header 76 (cut short, or a line break inside an " \
+        "unquoted cell?); row rejected" in log[2]
+    import pandas as pd
+
+    back = pd.read_csv(rejected, dtype=str, keep_default_na=False)
+    assert back["row"].tolist() == ["2", "3"]
+    assert back[["column_BY", "column_BZ"]].values.tolist()[0] == ["extra", "x"]
 
 
 def test_merged_cells_take_their_first_value(tmp_path):
@@ -561,12 +575,25 @@ FORMULA_START = ("=", "+", "-", "@")
 
 
 def _cells_of(path: Path) -> list[str]:
-    """Every text cell of a .csv or every sheet of an .xlsx we wrote."""
+    """Every text cell of a .csv, or every cell of an .xlsx we wrote that a spreadsheet
+    would run as a formula (a formula cell, or text starting with = + - @ in a cell whose
+    type is not text)."""
     import csv
 
     if path.suffix == ".csv":
         with path.open(encoding="utf-8", newline="") as fh:
             return [c for row in csv.reader(fh) for c in row]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    out = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+           if isinstance(c.value, str) and c.data_type != "s"]
+    wb.close()
+    return out
+
+
+def _texts_of(path: Path) -> list[str]:
+    """Every text cell of an .xlsx, as stored."""
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
@@ -608,8 +635,29 @@ def test_import_outputs_neutralise_formulas(tmp_path, tiny_yaml):
         assert _dangerous(cells) == [], name
     clean = _cells_of(tmp_path / "clean.csv")
     assert "'=1+1" in clean and "'@SUM(A1)" in clean and "'+R2" in clean
-    assert "'=HYPERLINK(\"http://x\")" in _cells_of(tmp_path / "log.xlsx")
     assert "'+R2" in _cells_of(tmp_path / "rejected.csv")
+    # workbooks hold the text as it was, in text cells that no spreadsheet runs
+    assert {"=1+1", "@SUM(A1)", "+R2"} <= set(_texts_of(tmp_path / "clean.xlsx"))
+    assert "=HYPERLINK(\"http://x\")" in _texts_of(tmp_path / "log.xlsx")
+
+
+def test_numbers_are_never_neutralised_and_verbatim_csv_keeps_text(tmp_path, tiny_yaml):
+    inst = tmp_path / "tiny.yaml"
+    inst.write_text(tiny_yaml, encoding="utf-8")
+    resp = tmp_path / "r.csv"
+    resp.write_text("respondent_id,lab_region,lab,a1,a2,attn1,comment\n"
+                    "-12,china,=1+1,4,2,4,+3.5\n", encoding="utf-8")
+    out = tmp_path / "clean.csv"
+    result = CliRunner().invoke(cli, ["import", str(resp), "-i", str(inst), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "-12,china,'=1+1,4,2,4"
+    assert ("  1 text cell starting with = + - @ written with a leading ' in "
+            f"{out} (--verbatim-text writes text as read)") in result.output.splitlines()
+    result = CliRunner().invoke(cli, ["import", str(resp), "-i", str(inst), "-o", str(out),
+                                      "--verbatim-text"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").splitlines()[1] == "-12,china,=1+1,4,2,4"
+    assert "leading '" not in result.output
 
 
 def test_simulated_files_and_template_neutralise_formulas(tmp_path, tiny_yaml):
@@ -631,7 +679,7 @@ def test_simulated_files_and_template_neutralise_formulas(tmp_path, tiny_yaml):
         out = Path(args[-1])
         cells = _cells_of(out)
         assert _dangerous(cells) == [], out.name
-    template = _cells_of(tmp_path / "template.xlsx")
+    template = _texts_of(tmp_path / "template.xlsx")
     assert "'=Lab code" in template
 
 
@@ -655,7 +703,7 @@ def test_html_form_escapes_instrument_text(tmp_path, tiny_yaml):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["import"], "Missing argument 'RESPONSES'. (see survey import --help)"),
+        (["import"], "Missing argument 'RESPONSES...'. (see survey import --help)"),
         (["import", "kobo.csv", "--platform", "qualtrix"],
          "Invalid value for '--platform': 'qualtrix' is not one of 'auto', 'kobo', "
          "'qualtrics', 'limesurvey', 'redcap', 'wjx', 'template'. (see survey import --help)"),
@@ -714,7 +762,7 @@ def test_control_characters_reach_a_workbook_as_replacement_marks(tmp_path, tiny
     result = CliRunner().invoke(cli, ["import", str(tmp_path / "r.csv"), "-i",
                                       str(tmp_path / "tiny.yaml"), flag, str(out)])
     assert result.exit_code == 0, result.output
-    cells = _cells_of(out)
+    cells = _texts_of(out)
     assert not [c for c in cells if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in c)]
     assert "R\ufffd" in cells
 

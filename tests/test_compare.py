@@ -530,5 +530,5 @@ def test_cli_csv_neutralises_formula_like_group_names():
 
     frame = pd.DataFrame({"group": ["=HYPERLINK(1)", "CN-03", "-1"], "mean": [-1.5, 2.0, 3.0]})
     assert _csv_bytes(frame).decode().splitlines() == [
-        "group,mean", "'=HYPERLINK(1),-1.5", "CN-03,2.0", "'-1,3.0",
+        "group,mean", "'=HYPERLINK(1),-1.5", "CN-03,2.0", "-1,3.0",  # a number is never a formula
     ]

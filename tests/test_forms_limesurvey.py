@@ -12,9 +12,10 @@ per language with the same codes. Code limits from the manual's question and ans
 pages: question codes start with a letter and hold letters and digits only;
 subquestion codes letters and digits; answer codes at most 5 letters or digits.
 
-The reference file is a genuine LimeSurvey export in two languages, kept outside the
-repository (``shared/fixtures/platforms/limesurvey/limonaid_testing-multilingual-export.txt``;
-see SOURCES.md there).
+The reference is a two-language survey written by hand in that layout
+(``tests/fixtures/platforms/limesurvey/handmade_survey_structure.txt``; see SOURCES.md
+there). A genuine export in two languages (limonaid's ``testing-multilingual-export.txt``,
+GPL) is checked the same way when ``LCS_EXTRA_FIXTURES`` points at it.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from survey.forms import limesurvey
 from survey.instrument import load, loads
 
 FIXTURE = (
-    Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "platforms" / "limesurvey"
-    / "limonaid_testing-multilingual-export.txt"
+    Path(__file__).resolve().parent / "fixtures" / "platforms" / "limesurvey"
+    / "handmade_survey_structure.txt"
 )
+#: A genuine export (GPL), used when LCS_EXTRA_FIXTURES holds it.
+REAL_EXPORT = "limesurvey/limonaid_testing-multilingual-export.txt"
 
 
 def parse(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
@@ -54,10 +57,12 @@ def parsed(lab_culture):
     return parse(limesurvey.write(lab_culture, None))
 
 
-@pytest.fixture(scope="module")
-def reference():
-    if not FIXTURE.is_file():
-        pytest.skip(f"reference export not found at {FIXTURE}")
+@pytest.fixture(scope="module", params=["handmade", "real"])
+def reference(request):
+    if request.param == "real":
+        from tests.conftest import extra_fixture
+
+        return parse(extra_fixture(REAL_EXPORT).read_bytes())
     return parse(FIXTURE.read_bytes())
 
 

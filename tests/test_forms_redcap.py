@@ -10,9 +10,8 @@ Name`` and identical choices form a matrix whose header is the first field's
 ``Section Header``; field names lower case ``[a-z][a-z0-9_]*``; the first field is the
 record id.
 
-The reference file is a dictionary downloaded from REDCap's user interface, kept outside
-the repository (``shared/fixtures/platforms/redcap/REDCapR_survey_dictionary.csv``; see
-SOURCES.md there).
+The reference file is a dictionary downloaded from REDCap's user interface
+(``tests/fixtures/platforms/redcap/REDCapR_survey_dictionary.csv``; see SOURCES.md there).
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from survey.forms import redcap
 from survey.instrument import load, loads
 
 FIXTURE = (
-    Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "platforms" / "redcap"
+    Path(__file__).resolve().parent / "fixtures" / "platforms" / "redcap"
     / "REDCapR_survey_dictionary.csv"
 )
 TYPES = {"text", "notes", "radio", "dropdown", "checkbox", "yesno", "truefalse", "calc",
@@ -79,8 +78,6 @@ def test_headers_exact_and_in_order(parsed):
 
 
 def test_header_line_is_byte_identical_to_a_real_download(data):
-    if not FIXTURE.is_file():
-        pytest.skip(f"reference dictionary not found at {FIXTURE}")
     assert data.split(b"\n")[0] == FIXTURE.read_bytes().split(b"\n")[0]
 
 

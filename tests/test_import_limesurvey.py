@@ -1,9 +1,11 @@
 """The LimeSurvey reader: real "R (data file)" exports, heading styles and the round trip.
 
-Real files come from ../shared/fixtures/platforms/limesurvey (see SOURCES.md there); the
-values asserted below were read off those files by eye. They carry full question text as
-headers, so they are read with the tiny instrument tests/instruments/limesurvey_sample.yaml
-(whose texts are the fixture's) or with a ``--map``.
+The "R (data file)" export in tests/fixtures/platforms/limesurvey was written by hand in
+the layout of limonaid's real exports (GPL, see SOURCES.md there), which are checked
+themselves when ``LCS_EXTRA_FIXTURES`` points at them; the values asserted below were read
+off the files by eye. They carry full question text as headers, so they are read with the
+tiny instrument tests/instruments/limesurvey_sample.yaml (whose texts are the fixture's) or
+with a ``--map``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from platform_layouts import (
-    FIXTURE_PLATFORMS,
+    ALL_FIXTURE_PLATFORMS,
     PLATFORM_FIXTURES,
     fixture_header,
+    fixture_path,
     limesurvey_layout,
     load_sample,
     sample_path,
@@ -29,7 +32,7 @@ from survey.responses.validate import Policy
 HERE = Path(__file__).resolve().parent
 LIME = PLATFORM_FIXTURES / "limesurvey"
 needs_fixtures = pytest.mark.skipif(not LIME.is_dir(),
-                                    reason="shared platform fixtures are not present")
+                                    reason="tests/fixtures/platforms is not present")
 
 NA = pd.NA
 
@@ -37,9 +40,46 @@ NA = pd.NA
 # ---- real exports -------------------------------------------------------------------------
 
 @needs_fixtures
+def test_r_data_file_written_by_hand():
+    inst = load(HERE / "instruments" / "limesurvey_sample.yaml")
+    rs = read_responses(LIME / "handmade_R_data_file.csv", inst)
+    assert rs.log.platform == "limesurvey"
+    assert "encoding: utf-8 with BOM" in rs.log.notes
+    d = rs.data
+    assert d["respondent_id"].tolist() == ["11", "12", "13", "14"]
+    assert d["gender"].astype(object).where(d["gender"].notna(), None).tolist() == [
+        "woman", None, None, "man"]
+    assert d[["open", "consc", "extra", "agree", "emo"]].iloc[0].tolist() == [4, 5, 2, 4, 3]
+    assert d[["open", "consc", "extra", "agree", "emo"]].iloc[3].tolist() == [1, 2, 3, 3, 4]
+    assert d["open"].isna().tolist() == [False, True, True, False]
+    m = rs.meta
+    assert m["source_row"].tolist() == [2, 3, 4, 5]
+    assert m["finished"].tolist() == [True, False, False, True]
+    assert m["flags"].tolist() == ["", "unfinished", "unfinished", ""]
+    assert m["duration_seconds"].tolist() == [309.12, 104.4, 0.0, 174.01]
+    assert m["Start language"].tolist() == ["en", "de", "en", "de"]
+    assert m["Anything else you want to tell us?"].tolist()[3] == (
+        'Zeile eins\nZeile zwei, "zitiert"')
+    assert "Question time: personality" in m.columns
+    rec = [r for r in rs.log.flatten(["row", "column", "value", "reason"])
+           if r[3] not in ("unknown_column", "unfinished")]
+    assert rec == [[3, "How do you identify?", "-oth-", "unknown_choice"]]
+    unknown = {r[0] for r in rs.log.flatten(["column", "reason"]) if r[1] == "unknown_column"}
+    assert {"How old are you?", "Where do you live?"} <= unknown
+    assert not unknown & {"Response ID", "Date submitted", "Total time",
+                          "Group time: Personality"}
+    assert (rs.log.rows_read, rs.log.rows_accepted, rs.log.rows_rejected) == (4, 4, 0)
+
+    rs = read_responses(LIME / "handmade_R_data_file.csv", inst,
+                        policy=Policy(reject_unfinished=True))
+    assert sorted(rs.log.rejected) == [3, 4]
+    assert rs.data["respondent_id"].tolist() == ["11", "14"]
+
+
 def test_r_data_file_full_text_headings():
     inst = load(HERE / "instruments" / "limesurvey_sample.yaml")
-    rs = read_responses(LIME / "limonaid_survey_998192_R_data_file.csv", inst)
+    real = fixture_path("limesurvey/limonaid_survey_998192_R_data_file.csv")
+    rs = read_responses(real, inst)
     assert rs.log.platform == "limesurvey"
     d = rs.data
     assert d["respondent_id"].tolist() == ["1", "4", "5", "6", "7", "8", "9"]
@@ -68,13 +108,51 @@ def test_r_data_file_full_text_headings():
                           "Group time: The third group"}
     assert (rs.log.rows_read, rs.log.rows_accepted, rs.log.rows_rejected) == (7, 7, 0)
 
-    rs = read_responses(LIME / "limonaid_survey_998192_R_data_file.csv", inst,
-                        policy=Policy(reject_unfinished=True))
+    rs = read_responses(real, inst, policy=Policy(reject_unfinished=True))
     assert sorted(rs.log.rejected) == [3, 4, 5, 6, 7]
     assert rs.data["respondent_id"].tolist() == ["1", "9"]
 
 
+VISIT = """\
+id: visit
+version: "1"
+languages: [en]
+title: {en: Visit}
+scales:
+  age6: {points: [1, 2, 3, 4, 5, 6], labels: {en: [a, b, c, d, e, f]}}
+groups:
+  - id: country
+    type: choice
+    required: true
+    text: {en: Country}
+    choices:
+      - {code: netherlands, label: {en: Netherlands}}
+      - {code: other, label: {en: Other}}
+constructs:
+  - id: age
+    name: {en: Age}
+    definition: {en: Age band}
+    scale: age6
+    items:
+      - {id: age_band, text: {en: Age band}, reverse: false}
+"""
+
+
 @needs_fixtures
+def test_r_data_file_written_by_hand_with_a_map():
+    inst = loads(VISIT, file="visit.yaml")
+    mapping = {"rename": {"Where do you live?": "country", "How old are you?": "age_band"},
+               "recode": {"country": {"af00": "other", "nl00": "netherlands"}}}
+    rs = read_responses(LIME / "handmade_R_data_file.csv", inst, mapping=mapping)
+    assert rs.log.platform == "limesurvey"
+    assert rs.data["respondent_id"].tolist() == ["11", "12", "13", "14"]
+    assert rs.data["country"].astype(object).where(rs.data["country"].notna(), None).tolist() \
+        == ["netherlands", "other", None, None]
+    assert rs.data["age_band"].tolist() == [3, 2, NA, 5]
+    assert rs.meta["finished"].tolist() == [True, False, False, True]
+    assert rs.meta["Last page"].tolist() == ["3", "2", "1", "3"]
+
+
 def test_r_data_file_with_a_map():
     inst = loads("""\
 id: visit
@@ -101,8 +179,8 @@ constructs:
 """, file="visit.yaml")
     mapping = {"rename": {"Where do you live?": "country", "How old are you?": "age_band"},
                "recode": {"country": {"af00": "other", "nl00": "netherlands"}}}
-    rs = read_responses(LIME / "limonaid_survey_100001_R_data_file.csv", inst,
-                        mapping=mapping)
+    rs = read_responses(fixture_path("limesurvey/limonaid_survey_100001_R_data_file.csv"),
+                        inst, mapping=mapping)
     assert rs.log.platform == "limesurvey"
     assert rs.data["respondent_id"].tolist() == ["1", "2", "3"]
     assert rs.data["country"].astype(object).where(rs.data["country"].notna(), None).tolist() \
@@ -116,10 +194,10 @@ constructs:
 # ---- detection ----------------------------------------------------------------------------
 
 @needs_fixtures
-@pytest.mark.parametrize("relative", sorted(FIXTURE_PLATFORMS))
+@pytest.mark.parametrize("relative", sorted(ALL_FIXTURE_PLATFORMS))
 def test_sniff_claims_only_limesurvey_files(relative):
     assert limesurvey.sniff(fixture_header(relative)) is (
-        FIXTURE_PLATFORMS[relative] == "limesurvey")
+        ALL_FIXTURE_PLATFORMS[relative] == "limesurvey")
 
 
 def test_sniff_leaves_the_template_and_kobo_alone():

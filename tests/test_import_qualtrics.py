@@ -1,6 +1,6 @@
 """The Qualtrics reader: real exports, header layouts, column matching and the round trip.
 
-Real files come from ../shared/fixtures/platforms/qualtrics (see SOURCES.md there); the
+Real files come from tests/fixtures/platforms/qualtrics (see SOURCES.md there); the
 values asserted below were read off those files by eye (a CSV viewer), not produced by
 the reader. Row numbers are the file's: the first answer of a three-header-row export is
 row 4, of a legacy export row 3.
@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from platform_layouts import (
-    FIXTURE_PLATFORMS,
+    ALL_FIXTURE_PLATFORMS,
     PLATFORM_FIXTURES,
     fixture_header,
     load_sample,
@@ -28,7 +28,7 @@ from survey.responses.validate import Policy
 HERE = Path(__file__).resolve().parent
 QUALTRICS = PLATFORM_FIXTURES / "qualtrics"
 needs_fixtures = pytest.mark.skipif(not QUALTRICS.is_dir(),
-                                    reason="shared platform fixtures are not present")
+                                    reason="tests/fixtures/platforms is not present")
 
 ONE_ITEM = """\
 id: q
@@ -137,10 +137,10 @@ def test_2016_export_python_style_import_ids():
 # ---- detection ----------------------------------------------------------------------------
 
 @needs_fixtures
-@pytest.mark.parametrize("relative", sorted(FIXTURE_PLATFORMS))
+@pytest.mark.parametrize("relative", sorted(ALL_FIXTURE_PLATFORMS))
 def test_sniff_claims_only_qualtrics_files(relative):
     assert qualtrics.sniff(fixture_header(relative)) is (
-        FIXTURE_PLATFORMS[relative] == "qualtrics")
+        ALL_FIXTURE_PLATFORMS[relative] == "qualtrics")
 
 
 def test_sniff_leaves_the_template_and_kobo_alone():

@@ -1,7 +1,9 @@
 """The REDCap reader: real record exports, raw and label layouts, completion and round trip.
 
-Real files come from ../shared/fixtures/platforms/redcap (see SOURCES.md there); the
-values asserted below were read off those files by eye. They answer other projects'
+Files come from tests/fixtures/platforms/redcap (see SOURCES.md there): REDCapR's real
+export, and a longitudinal export written by hand in the layout of redcapAPI's (GPL) test
+project, which is checked itself when ``LCS_EXTRA_FIXTURES`` points at it. The values
+asserted below were read off those files by eye. They answer other projects'
 instruments, so they are read with small instruments written for them
 (tests/instruments/redcap_sample.yaml and one inline).
 """
@@ -13,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from platform_layouts import (
-    FIXTURE_PLATFORMS,
+    ALL_FIXTURE_PLATFORMS,
     PLATFORM_FIXTURES,
     fixture_header,
     load_sample,
@@ -28,7 +30,7 @@ from survey.responses.validate import Policy
 HERE = Path(__file__).resolve().parent
 REDCAP = PLATFORM_FIXTURES / "redcap"
 needs_fixtures = pytest.mark.skipif(not REDCAP.is_dir(),
-                                    reason="shared platform fixtures are not present")
+                                    reason="tests/fixtures/platforms is not present")
 NA = pd.NA
 
 
@@ -105,10 +107,36 @@ checks:
 
 
 @needs_fixtures
+def test_longitudinal_export_written_by_hand():
+    """redcap_event_name, checkboxes ___abc, every form Incomplete, -100 out of range."""
+    inst = loads(API_INSTRUMENT, file="redcap-api.yaml")
+    rs = read_responses(REDCAP / "handmade_longitudinal_data.csv", inst)
+    assert rs.log.platform == "redcap"
+    d = rs.data
+    assert (rs.log.rows_read, rs.log.rows_rejected) == (5, 0)
+    assert d["respondent_id"].tolist() == ["1", "2", "3", "10", "11"]
+    assert _plain(d["treatment"]) == [None, "control", "treated", None, "control"]
+    assert _plain(d["prereq_radio"]) == [None, "1", "ABC", "4", "2"]
+    assert d["prereq_number"].tolist() == [NA, 4, 5, 1, NA]
+    assert d["prereq_yesno"].tolist() == [NA, 0, 1, 0, 1]
+    assert set(rs.meta["redcap_event_name"]) == {"baseline_arm_1"}
+    assert rs.meta["prereq_checkbox___abc"].tolist() == ["0", "0", "1", "1", "0"]
+    assert rs.meta["notes"].tolist()[2:] == ['follows "plan B", mostly', None, "a, b, c"]
+    assert not rs.meta["finished"].any()
+    assert [r for r in rs.log.flatten(["row", "column", "value", "reason"])
+            if r[3] in ("out_of_range", "failed_attention_check")] == [
+        [4, "prereq_yesno", "1", "failed_attention_check"],
+        [6, "prereq_number", "-100", "out_of_range"],
+        [6, "prereq_yesno", "1", "failed_attention_check"],
+    ]
+
+
 def test_longitudinal_api_export():
     """redcapAPI's test project: redcap_event_name, checkboxes ___abc, all forms Incomplete."""
+    from platform_layouts import fixture_path
+
     inst = loads(API_INSTRUMENT, file="redcap-api.yaml")
-    rs = read_responses(REDCAP / "redcapAPI_data.csv", inst)
+    rs = read_responses(fixture_path("redcap/redcapAPI_data.csv"), inst)
     assert rs.log.platform == "redcap"
     d = rs.data
     assert rs.log.rows_read == 24 and rs.log.rows_rejected == 0
@@ -134,9 +162,9 @@ def test_longitudinal_api_export():
 # ---- detection ----------------------------------------------------------------------------
 
 @needs_fixtures
-@pytest.mark.parametrize("relative", sorted(FIXTURE_PLATFORMS))
+@pytest.mark.parametrize("relative", sorted(ALL_FIXTURE_PLATFORMS))
 def test_sniff_claims_only_redcap_files(relative):
-    assert redcap.sniff(fixture_header(relative)) is (FIXTURE_PLATFORMS[relative] == "redcap")
+    assert redcap.sniff(fixture_header(relative)) is (ALL_FIXTURE_PLATFORMS[relative] == "redcap")
 
 
 def test_sniff_leaves_the_template_and_kobo_alone():

@@ -133,6 +133,7 @@ def test_broken_bad_codes_and_duplicates():
     assert rs.log.flatten(["row", "column", "reason", "action"]) == [
         [3, "sp1", "out_of_range", "blanked"],
         [4, "lab_region", "unknown_choice", "blanked"],
+        [4, "lab_region", "missing_group_answer", "flagged"],
         [4, "sp2", "unknown_label", "blanked"],
         [5, "respondent_id", "duplicate_id", "rejected"],
         [6, "respondent_id", "missing_id", "rejected"],

@@ -44,13 +44,57 @@ def test_encodings(tmp_path, tiny_instrument, encoding, note):
 
 def test_undecodable_bytes_name_the_row(tmp_path, tiny_instrument):
     p = tmp_path / "r.csv"
-    p.write_bytes(b"respondent_id,lab_region,lab,a1,a2,attn1\nR1,china,CN\xff\xff,4,4,4\n")
+    p.write_bytes(b"respondent_id,lab_region,lab,a1,a2,attn1\nR1,china,CN\x81\xff,4,4,4\n")
     with pytest.raises(ResponseFileError) as exc:
         read_responses(p, tiny_instrument)
     assert str(exc.value) == (
-        f"{p}: row 2: cannot decode the file: byte 0xff is not valid UTF-8 and the file is "
-        "not GB18030/GBK either; save it as 'CSV UTF-8' (or UTF-16) and try again"
+        f"{p}: row 2: cannot decode the file: byte 0x81 at offset 52 is not valid UTF-8, and "
+        "the file is not GB18030/GBK or Windows-1252 text either; save it as 'CSV UTF-8' (or "
+        "UTF-16), or name the encoding with --encoding"
     )
+
+
+LATIN = ("respondent_id,lab_region,lab,a1,a2,attn1\n"
+         "R1,china,Zürich Müller-Lab,4,4,4\n"
+         "R2,united_states,Málaga Ærø,2,1,4\n")
+
+
+def test_a_stray_byte_in_utf8_is_refused_not_read_as_gb18030(tmp_path, tiny_instrument):
+    """One bad byte once made the whole file GB18030: "Zürich" became "Z眉rich"."""
+    p = tmp_path / "r.csv"
+    data = LATIN.encode("utf-8").replace(b"R2,", b"R2\xa0,")
+    p.write_bytes(data)
+    with pytest.raises(ResponseFileError) as exc:
+        read_responses(p, tiny_instrument)
+    offset = data.index(b"\xa0")
+    assert str(exc.value) == (
+        f"{p}: row 3: cannot decode the file: it is UTF-8 except for byte 0xa0 at offset "
+        f"{offset}, which is not; fix or delete that byte (reading the file in another "
+        "encoding would garble every accented or Chinese character), or name the encoding "
+        "with --encoding")
+    rs = read_responses(p, tiny_instrument, encoding="latin-1")  # the user's call
+    assert "encoding: iso8859-1 (as asked)" in rs.log.notes
+    assert rs.data["respondent_id"].tolist() == ["R1", "R2"]  # ids are stripped
+
+
+def test_windows_1252_is_recognised_by_evidence(tmp_path, tiny_instrument):
+    p = tmp_path / "r.csv"
+    p.write_bytes(LATIN.encode("cp1252"))
+    rs = read_responses(p, tiny_instrument)
+    assert "encoding: cp1252 (Windows Western European)" in rs.log.notes
+    assert rs.data["lab"].tolist() == ["Zürich Müller-Lab", "Málaga Ærø"]
+
+
+def test_encoding_option_decodes_strictly(tmp_path, tiny_instrument):
+    p = tmp_path / "r.csv"
+    p.write_bytes(TEXT.encode("gbk"))
+    rs = read_responses(p, tiny_instrument, encoding="gbk")
+    assert rs.data["lab"].tolist() == ["CN-01 心理学", "US-02"]
+    with pytest.raises(ResponseFileError, match=r"row 2: cannot decode the file as utf-8 "
+                       r"\(--encoding\): byte 0xd6 at offset 44 is not valid utf-8"):
+        read_responses(p, tiny_instrument, encoding="utf-8")
+    with pytest.raises(ResponseFileError, match="--encoding: unknown encoding 'klingon'"):
+        read_responses(p, tiny_instrument, encoding="klingon")
 
 
 def test_decode_reports_utf16_without_valid_data():
@@ -216,5 +260,5 @@ def test_broken_workbook(tmp_path, tiny_instrument):
 def test_missing_file_and_folder(tmp_path, tiny_instrument):
     with pytest.raises(ResponseFileError, match="no such file"):
         read_responses(tmp_path / "nope.csv", tiny_instrument)
-    with pytest.raises(ResponseFileError, match="is a folder"):
+    with pytest.raises(ResponseFileError, match="the folder holds no response files"):
         read_responses(tmp_path, tiny_instrument)

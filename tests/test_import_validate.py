@@ -73,6 +73,8 @@ def test_bad_cells_are_blanked_and_warned(tmp_path, tiny_instrument):
         [3, "a1", "maybe", "unknown_label", "blanked"],
         [3, "a2", "?", "non_numeric", "blanked"],
         [4, "lab_region", "mars", "unknown_choice", "blanked"],
+        # the required region is now blank: the respondent is flagged
+        [4, "lab_region", "mars", "missing_group_answer", "flagged"],
         [4, "a1", "0", "out_of_range", "blanked"],
     ]
     assert _accounting(rs) == (3, 3, 0)

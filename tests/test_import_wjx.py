@@ -72,10 +72,10 @@ def test_every_variant_imports_to_the_same_answers(inst, name):
     assert _plain(rs.data) == _plain(EXPECTED[list(inst.columns)])
     assert (rs.log.rows_read, rs.log.rows_accepted, rs.log.rows_rejected) == (6, 6, 0)
     assert rs.log.rows_read == rs.log.rows_accepted + rs.log.rows_rejected
-    # the only record: respondent 3 failed the attention check (row 4 of the file); the
-    # log names the column as the file heads it
+    # respondent 3 failed the attention check (row 4 of the file; the log names the
+    # column as the file heads it); respondent 4 skipped the required region (row 5)
     assert rs.log.flatten(["row", "reason", "action"]) == [
-        [4, "failed_attention_check", "flagged"]]
+        [4, "failed_attention_check", "flagged"], [5, "missing_group_answer", "flagged"]]
     assert "请对这一题选择“同意”" in rs.log.records[0].column or \
         "please select 'Agree'" in rs.log.records[0].column
     assert rs.meta["duration_seconds"].tolist() == DURATIONS
@@ -117,8 +117,8 @@ def test_everything_skipped_is_an_accepted_respondent_without_answers(inst):
 
 def test_speeders_from_the_time_taken(inst):
     rs = read_responses(FIXTURES / "text_zh_gbk.csv", inst, policy=Policy(min_duration=60))
-    assert rs.meta["flags"].tolist() == ["", "", "failed_attention_check", "speeder",
-                                         "speeder", ""]
+    assert rs.meta["flags"].tolist() == ["", "", "failed_attention_check",
+                                         "missing_group_answer;speeder", "speeder", ""]
     rs = read_responses(FIXTURES / "text_zh_gbk.csv", inst,
                         policy=Policy(min_duration=60, reject_speeders=True))
     assert rs.log.rejected == {5: "speeder", 6: "speeder"}

@@ -5,7 +5,7 @@ References:
   ``rtol=1e-9`` on power and ``1e-6`` on n (statsmodels' own solver tolerance);
 - clustered case: pingouin ``power_ttest`` on lab means with the lab-level effect
   ``d / sqrt(icc + (1 - icc) / m)`` (an independent route to the same power), and the
-  labs-per-group column of the table in ``../shared/reference/methods.md`` section 8
+  labs-per-group column of the table in section 8 of the project notes (methods.md)
   (computed there with pingouin: 16.1, 10.2, 18.6, 13.0, 23.6, 18.6 labs);
 - a simulation with ``survey.simulate``: the rejection rate of the lab-aware test over
   150 simulated studies against the planned power (tolerance 0.10, about 2.5 standard

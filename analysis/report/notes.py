@@ -36,6 +36,12 @@ _REASONS = {
         "unfinished": "unfinished", "speeder": "too fast (speeder)",
         "unknown_column": "unknown column", "missing_column": "missing column",
         "recoded": "recoded", "other": "other",
+        "cell_count": "more or fewer cells than the header",
+        "repeated_header": "repeated header row",
+        "missing_group_answer": "required group question unanswered",
+        "similar_codes": "codes differing only in case or spacing",
+        "formula_no_value": "formula without a saved result",
+        "error_value": "spreadsheet error in the cell",
     },
     "zh": {
         "out_of_range": "超出范围", "non_numeric": "非数字",
@@ -45,6 +51,12 @@ _REASONS = {
         "unfinished": "未完成作答", "speeder": "作答过快",
         "unknown_column": "无法识别的列", "missing_column": "缺少的列",
         "recoded": "已重新编码", "other": "其他",
+        "cell_count": "单元格数与表头不符",
+        "repeated_header": "重复的表头行",
+        "missing_group_answer": "必答的分组题未作答",
+        "similar_codes": "编码仅大小写或空格不同",
+        "formula_no_value": "公式没有保存的结果",
+        "error_value": "单元格为表格错误值",
     },
 }
 

@@ -63,12 +63,27 @@ class OneLineCommand(click.Command):
         """
         from survey.errors import SurveyError
 
+        given = list(args)  # click consumes the list as it parses
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
-            raise SurveyError(
-                f"{exc.format_message()} (see survey {ctx.info_name} --help)"
-            ) from None
+            hint = _dash_file_hint(ctx, given, exc)
+            message = exc.format_message().rstrip(".") + hint if hint else \
+                exc.format_message()
+            raise SurveyError(f"{message} (see survey {ctx.info_name} --help)") from None
+
+
+def _dash_file_hint(ctx: click.Context, args: list[str], exc: click.UsageError) -> str:
+    """Advice when an unknown "option" is a file whose name starts with ``-``."""
+    if not isinstance(exc, click.NoSuchOption) or "--" in args:
+        return ""
+    for arg in args:
+        if arg.startswith("-") and arg != "-" and (
+                Path(arg).exists() or Path(arg).suffix.lower() in (
+                    ".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".yaml", ".yml")):
+            return (f"; '{arg}' looks like a file: a name starting with - goes after --, "
+                    f"as in survey {ctx.info_name} -- {arg}")
+    return ""
 
 
 instrument_argument = click.argument("instrument", required=False, metavar="[INSTRUMENT]")
@@ -99,6 +114,12 @@ class ReadingOptions:
         Reject instead of flag (``--reject-*``).
     min_duration : float or None
         Seconds below which a response is a speeder (``--min-duration``).
+    reject_missing_groups : bool
+        Reject rows leaving a required group question blank (``--reject-missing-groups``).
+    encoding : str or None
+        The encoding of a text file (``--encoding``), instead of deciding it.
+    sheet : str or None
+        The sheet of a workbook to read (``--sheet``), instead of choosing it.
 
     Examples
     --------
@@ -113,6 +134,9 @@ class ReadingOptions:
     reject_unfinished: bool = False
     min_duration: float | None = None
     reject_speeders: bool = False
+    reject_missing_groups: bool = False
+    encoding: str | None = None
+    sheet: str | None = None
 
     @property
     def policy(self) -> Policy:
@@ -124,6 +148,7 @@ class ReadingOptions:
             reject_unfinished=self.reject_unfinished,
             min_duration=self.min_duration,
             reject_speeders=self.reject_speeders,
+            reject_missing_groups=self.reject_missing_groups,
         )
 
     @property
@@ -140,14 +165,14 @@ class ReadingOptions:
             "reject_speeders": self.reject_speeders,
         }
 
-    def read(self, responses: str, instrument: Instrument, *,
+    def read(self, responses: str | list[str], instrument: Instrument, *,
              keep_personal: bool = False) -> ResponseSet:
         """Read and validate RESPONSES with these options.
 
         Parameters
         ----------
-        responses : str
-            The response export.
+        responses : str or list of str
+            The response export, or several files, a folder or a pattern.
         instrument : Instrument
             What the responses answer.
         keep_personal : bool
@@ -167,7 +192,8 @@ class ReadingOptions:
 
         return read_responses(responses, instrument, platform=self.platform,
                               mapping=self.mapping, policy=self.policy,
-                              keep_personal=keep_personal)
+                              keep_personal=keep_personal, encoding=self.encoding,
+                              sheet=self.sheet)
 
 
 _EXCLUSION_OPTIONS = (
@@ -189,7 +215,16 @@ _READING_OPTIONS = (
     click.option("--map", "mapping", default=None, metavar="MAPPING.yaml",
                  help="YAML that renames columns and recodes values for a layout no reader "
                       "knows."),
+    click.option("--encoding", default=None, metavar="NAME",
+                 help="Encoding of a text file (utf-8, gb18030, cp1252, ...), when the one "
+                      "decided from its bytes is wrong."),
+    click.option("--sheet", default=None, metavar="NAME",
+                 help="Sheet of a workbook to read (hidden ones too) instead of the visible "
+                      "sheet whose header names the instrument's variables."),
     *_EXCLUSION_OPTIONS,
+    click.option("--reject-missing-groups", is_flag=True,
+                 help="Reject rows that leave a required group question (e.g. lab_region) "
+                      "unanswered instead of flagging them."),
 )
 
 _EXCLUSION_NAMES = ("min_duration", "reject_failed_checks", "reject_unfinished",
@@ -213,11 +248,12 @@ def _collapse(options: tuple, names: tuple[str, ...]) -> Callable[[Callable], Ca
     return decorate
 
 
-#: ``--platform``, ``--map``, ``--min-duration``, ``--reject-failed-checks``,
-#: ``--reject-unfinished``, ``--reject-speeders``: how every command that reads a response
-#: file reads it. The command receives them as one ``reading`` argument
-#: (:class:`ReadingOptions`).
-reading_options = _collapse(_READING_OPTIONS, ("platform", "mapping", *_EXCLUSION_NAMES))
+#: ``--platform``, ``--map``, ``--encoding``, ``--sheet``, ``--min-duration``,
+#: ``--reject-failed-checks``, ``--reject-unfinished``, ``--reject-speeders``,
+#: ``--reject-missing-groups``: how every command that reads a response file reads it.
+#: The command receives them as one ``reading`` argument (:class:`ReadingOptions`).
+reading_options = _collapse(_READING_OPTIONS, ("platform", "mapping", "encoding", "sheet",
+                                               *_EXCLUSION_NAMES, "reject_missing_groups"))
 
 #: The exclusion options alone (for ``survey prereg``, which reads no file), passed as
 #: one ``reading`` argument.

@@ -17,7 +17,7 @@ See :mod:`survey.responses.model` for :class:`ResponseSet` and :class:`ImportLog
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ __all__ = [
     "detect",
     "platform_module",
     "read_responses",
+    "response_files",
 ]
 
 #: Platform name -> reader module, in the order ``--platform auto`` tries them. The
@@ -129,7 +130,8 @@ def detect(header: list[str], *, file: str | None = None) -> str:
         f"{name}: {getattr(mod, 'SIGNATURE', (mod.sniff.__doc__ or '').strip())}"
         for name, mod in modules.items()
     )
-    shown = ", ".join(h for h in header[:6] if h) + (" ..." if len(header) > 6 else "")
+    cells = [h if len(h) <= 40 else h[:37] + "..." for h in header[:6] if h]
+    shown = ", ".join(cells) + (" ..." if len(header) > 6 else "")
     raise ResponseFileError(
         f"cannot tell which platform wrote this file (header: {shown}); looked for {looked}. "
         "Name it with --platform, or rename columns with --map",
@@ -138,23 +140,88 @@ def detect(header: list[str], *, file: str | None = None) -> str:
     )
 
 
+#: Suffixes of the files a folder or pattern contributes to a several-file import.
+RESPONSE_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+
+def response_files(source: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The files a ``RESPONSES`` argument names: files, folders and glob patterns.
+
+    A folder contributes its response files (:data:`RESPONSE_SUFFIXES`; hidden files and
+    Excel's ``~$`` lock files left out), a pattern such as ``answers/*.csv`` the files it
+    matches (for shells that do not expand it), both in name order.
+
+    Parameters
+    ----------
+    source : str, Path or sequence of them
+        What the user gave.
+
+    Returns
+    -------
+    list of Path
+        One entry per file, in the order given, none twice.
+
+    Raises
+    ------
+    ResponseFileError
+        A folder without response files, or a pattern that matches nothing.
+
+    Examples
+    --------
+    >>> [p.name for p in response_files("sample_data/lab_culture_responses.*.csv")][:2]
+    ['lab_culture_responses.kobo.csv', 'lab_culture_responses.limesurvey.csv']
+    """
+    import glob
+
+    items = [source] if isinstance(source, str | Path) else list(source)
+    out: list[Path] = []
+    for item in items:
+        path = Path(item)
+        text = str(item)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir()
+                           if p.is_file() and p.suffix.lower() in RESPONSE_SUFFIXES
+                           and not p.name.startswith((".", "~$")))
+            if not found:
+                raise ResponseFileError(
+                    "the folder holds no response files (" + ", ".join(RESPONSE_SUFFIXES)
+                    + "); give the files, a folder holding them or a pattern such as "
+                    "answers/*.csv", file=text)
+        elif not path.exists() and glob.has_magic(text):
+            found = sorted(Path(p) for p in glob.glob(text) if Path(p).is_file())
+            if not found:
+                raise ResponseFileError("no file matches this pattern", file=text)
+        else:
+            found = [path]
+        for p in found:
+            if p not in out:
+                out.append(p)
+    return out
+
+
 def read_responses(
-    source: str | Path,
+    source: str | Path | Sequence[str | Path],
     instrument: Instrument,
     *,
     platform: str = "auto",
     mapping: str | Path | Mapping[str, Any] | None = None,
     policy: Policy | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
     keep_personal: bool = False,
 ) -> ResponseSet:
     """Read and validate a response file from any supported platform.
 
     Parameters
     ----------
-    source : str or Path
+    source : str, Path or a sequence of them
         The export: ``.csv``/``.tsv``/``.txt`` (UTF-8 with or without BOM, UTF-16,
-        GB18030/GBK; ``,`` ``;`` or tab), ``.xlsx`` or ``.xls``. Read once, never
-        modified.
+        GB18030/GBK, Windows-1252; ``,`` ``;`` or tab), ``.xlsx`` or ``.xls``. Read once,
+        never modified. Several files, a folder or a glob pattern (``answers/*.csv``, as the
+        HTML form downloads one file per respondent) are read one by one and merged:
+        they must share one layout and answer one instrument (see
+        :func:`response_files`). The log then counts rows per file
+        (``ImportLog.files``) and names the file of every record.
     instrument : Instrument
         The instrument the responses answer.
     platform : str
@@ -165,6 +232,12 @@ def read_responses(
     policy : Policy, optional
         What to do with unfinished responses, failed attention checks and speeders
         (default: keep and flag; see :class:`~survey.responses.validate.Policy`).
+    encoding : str, optional
+        The encoding of a text file, instead of deciding it from the bytes
+        (see :func:`~survey.responses.tables.decode`).
+    sheet : str, optional
+        The sheet of a workbook to read (hidden ones included), instead of the visible
+        sheet whose header names the instrument's variables.
     keep_personal : bool
         Keep the columns a reader marks as personal data (Wenjuanxing ``来自IP``, a
         respondent name) in ``meta`` and the rejected rows. By default they are dropped
@@ -173,14 +246,16 @@ def read_responses(
     Returns
     -------
     ResponseSet
-        Validated data, metadata (``source_row``, ``flags``, platform columns) and the
-        :class:`ImportLog` (rows read = accepted + rejected).
+        Validated data, metadata (``source_row``, ``flags``, platform columns; with
+        several files also ``source_file``) and the :class:`ImportLog` (rows read =
+        accepted + rejected).
 
     Raises
     ------
     ResponseFileError
         The file cannot be used at all: unreadable, empty, undecodable, unknown
-        platform, or item columns missing (named in the message).
+        platform, or item columns missing (named in the message); with several files,
+        also files of different layouts or instruments.
 
     Examples
     --------
@@ -191,11 +266,30 @@ def read_responses(
     True
     """
     from survey.responses.mapping import load_mapping
-    from survey.responses.tables import read_table
-    from survey.responses.validate import validate
 
-    path = Path(source)
-    file = str(source)
+    files = response_files(source)
+    label = str(source) if isinstance(source, str | Path) else ", ".join(
+        map(str, list(source)[:3])) + (" ..." if len(list(source)) > 3 else "")
+    cmap = load_mapping(mapping) if mapping is not None else None
+    if cmap is not None:
+        cmap.check(instrument)
+        if platform == "auto" and cmap.platform:
+            platform = cmap.platform
+    if platform != "auto":
+        platform_module(platform)  # unknown names fail before the file is parsed
+    if len(files) == 1:
+        return _read_one(files[0], str(files[0]) if not isinstance(source, str | Path)
+                         else str(source), instrument, platform, cmap, policy, encoding, sheet,
+                         keep_personal)
+    return _read_many(files, label, instrument, platform, cmap, policy, encoding, sheet,
+                      keep_personal)
+
+
+def _load(path: Path, file: str, instrument: Instrument, platform: str, cmap: Any,
+          encoding: str | None, sheet: str | None) -> tuple[Any, str, str, RawResponses]:
+    """One file: its table, the reader chosen and how, and what the reader found."""
+    from survey.responses.tables import read_table
+
     if path.is_dir():
         raise ResponseFileError("is a folder; give the response file", file=file)
     try:
@@ -204,16 +298,198 @@ def read_responses(
         raise ResponseFileError("no such file", file=file) from None
     except OSError as exc:
         raise ResponseFileError(f"cannot read: {exc.strerror}", file=file) from None
+    table = read_table(data, file, expected=_expected_headers(instrument, cmap),
+                       encoding=encoding, sheet=sheet)
+    try:
+        chosen, how, raw = _read_raw(table, instrument, platform, cmap)
+        from survey.responses.validate import refuse_missing_columns
 
-    cmap = load_mapping(mapping) if mapping is not None else None
-    if cmap is not None:
-        cmap.check(instrument)
-        if platform == "auto" and cmap.platform:
-            platform = cmap.platform
-    if platform != "auto":
-        platform_module(platform)  # unknown names fail before the file is parsed
+        refuse_missing_columns(raw, instrument)
+    except ResponseFileError as exc:
+        raise _with_sheet_hint(exc, table) from None
+    return table, chosen, how, raw
 
-    table = read_table(data, file, expected=_expected_headers(instrument, cmap))
+
+def _with_sheet_hint(exc: ResponseFileError, table: Any) -> ResponseFileError:
+    if table.sheet_hint and exc.row is not None and exc.row <= table.header_row:
+        return ResponseFileError(f"{exc.message}; {table.sheet_hint}", file=exc.file,
+                                 row=exc.row, column=exc.column, path=exc.path)
+    return exc
+
+
+def _read_one(path: Path, file: str, instrument: Instrument, platform: str, cmap: Any,
+              policy: Policy | None, encoding: str | None, sheet: str | None,
+              keep_personal: bool = False) -> ResponseSet:
+    from survey.responses.validate import validate
+
+    table, chosen, how, raw = _load(path, file, instrument, platform, cmap, encoding, sheet)
+    log = ImportLog(file=file, platform=chosen)
+    log.notes.append(f"platform: {chosen} ({how})")
+    for row, col, value, reason, message in table.cell_notes:
+        log.add(reason, "blanked", message, row=row, column=_header_name(table, col),
+                value=value)
+    withheld = _personal(raw, keep_personal, log)
+    rs = validate(raw, instrument, policy, log=log)
+    log.rejected_rows = _rejected_rows(table, log, withheld)
+    return rs
+
+
+def _personal(raw: RawResponses, keep: bool, log: ImportLog) -> set[str]:
+    """Keep or drop the personal-data columns a reader named; return those dropped."""
+    cols = [c for c in raw.personal_columns if c in raw.frame.columns]
+    log.personal = list(cols)
+    log.personal_kept = keep and bool(cols)
+    if not cols:
+        return set()
+    shown = ", ".join(cols)
+    if keep:
+        raw.meta_columns = [*raw.meta_columns, *cols]
+        raw.notes.append(f"personal data kept as asked: {shown}")
+        return set()
+    raw.frame = raw.frame.drop(columns=cols)
+    raw.notes.append(f"personal data withheld from every output: {shown} "
+                     "(--keep-personal-data keeps it)")
+    return set(cols)
+
+
+def _read_many(files: list[Path], label: str, instrument: Instrument, platform: str,
+               cmap: Any, policy: Policy | None, encoding: str | None,
+               sheet: str | None, keep_personal: bool = False) -> ResponseSet:
+    """Several files of one layout: read each, check they agree, validate them as one."""
+    import dataclasses
+
+    import pandas as pd
+
+    from survey.responses.validate import validate
+
+    loaded = []
+    for path in files:
+        loaded.append(_load(path, str(path), instrument, platform, cmap, encoding, sheet))
+    first_table, first_platform, how, first_raw = loaded[0]
+    known = set(instrument.columns)
+    first_vars = sorted(known & set(first_raw.frame.columns))
+    for table, chosen, _, raw in loaded[1:]:
+        if chosen != first_platform:
+            raise ResponseFileError(
+                f"a {chosen} export among {first_platform} files ({first_table.file} is "
+                f"{first_platform}); import the files of one layout together",
+                file=table.file)
+        found = sorted(known & set(raw.frame.columns))
+        if found != first_vars:
+            extra = sorted(set(found) - set(first_vars))
+            lacking = sorted(set(first_vars) - set(found))
+            what = "; ".join(part for part in (
+                f"it has {', '.join(extra[:6])}" if extra else "",
+                f"it lacks {', '.join(lacking[:6])}" if lacking else "") if part)
+            raise ResponseFileError(
+                f"its columns differ from those of {first_table.file} ({what}); import "
+                "files of one instrument and one layout together", file=table.file)
+
+    frames, origins, finished, duration = [], [], [], []
+    bad: dict[int, tuple[str, str]] = {}
+    start = 0
+    log = ImportLog(file=label, platform=first_platform)
+    log.notes.append(f"platform: {first_platform} ({how})")
+    log.notes.append(f"files: {len(files)}")
+    for table, _, _, raw in loaded:
+        n = len(raw.frame)
+        index = pd.RangeIndex(start, start + n)
+        local = raw.frame.index
+        frames.append(raw.frame.set_axis(index, axis=0))
+        origins.append(pd.DataFrame({"file": table.file, "row": local.to_numpy()},
+                                    index=index))
+        finished.append(None if raw.finished is None else
+                        raw.finished.reindex(local).set_axis(index))
+        duration.append(None if raw.duration is None else
+                        raw.duration.reindex(local).set_axis(index))
+        position = dict(zip(local, index, strict=True))
+        bad.update({position[r]: v for r, v in raw.bad_rows.items()})
+        for row, col, value, reason, message in table.cell_notes:
+            log.records.append(dataclasses.replace(
+                _record(reason, message, row, _header_name(table, col), value),
+                file=table.file))
+        log.files[table.file] = n
+        for note in raw.notes:
+            shown = note if all(note in r.notes for _, _, _, r in loaded) \
+                else f"{table.file}: {note}"
+            if shown not in log.notes:
+                log.notes.append(shown)
+        start += n
+    merged = RawResponses(
+        frame=pd.concat(frames, axis=0, sort=False),
+        file=label,
+        platform=first_platform,
+        meta_columns=list(dict.fromkeys(c for *_, r in loaded for c in r.meta_columns)),
+        sources=dict(first_raw.sources),
+        finished=None if all(f is None for f in finished) else pd.concat(
+            [f if f is not None else pd.Series(pd.NA, index=o.index, dtype="boolean")
+             for f, o in zip(finished, origins, strict=True)]).astype("boolean"),
+        duration=None if all(d is None for d in duration) else pd.concat(
+            [d if d is not None else pd.Series(float("nan"), index=o.index)
+             for d, o in zip(duration, origins, strict=True)]),
+        notes=[],
+        header_row=first_raw.header_row,
+        bad_rows=bad,
+        origin=pd.concat(origins),
+        personal_columns=list(dict.fromkeys(c for *_, r in loaded
+                                            for c in r.personal_columns)),
+    )
+    withheld = _personal(merged, keep_personal, log)
+    for note in merged.notes:
+        if note not in log.notes:
+            log.notes.append(note)
+    kept = len(log.records)
+    rs = validate(merged, instrument, policy, log=log)
+    origin = merged.origin
+    # records and rejections name the file and its own row numbers
+    for k in range(kept, len(log.records)):
+        rec = log.records[k]
+        if rec.row is not None:
+            log.records[k] = dataclasses.replace(
+                rec, row=int(origin.at[rec.row, "row"]), file=str(origin.at[rec.row, "file"]))
+    log.rejected = {(str(origin.at[r, "file"]), int(origin.at[r, "row"])): reason
+                    for r, reason in log.rejected.items()}
+    rs.meta.insert(0, "source_file", origin["file"].to_numpy()[
+        rs.meta["source_row"].to_numpy()].astype(object))
+    rs.meta["source_row"] = origin["row"].to_numpy()[rs.meta["source_row"].to_numpy()]
+    log.rejected_rows = _rejected_rows_many(loaded, log, withheld)
+    return rs
+
+
+def _record(reason: str, message: str, row: int, column: str, value: str) -> LogRecord:
+    log = ImportLog(file="", platform="")
+    log.add(reason, "blanked", message, row=row, column=column, value=value)
+    return log.records[0]
+
+
+def _rejected_rows_many(loaded: list, log: ImportLog, withheld: set[str] = frozenset()) -> Any:
+    """The rejected rows of every file, each file's as :func:`_rejected_rows` gives them,
+    stacked with a ``file`` column first."""
+    import pandas as pd
+
+    parts = []
+    for table, *_ in loaded:
+        sub = ImportLog(file=table.file, platform=log.platform)
+        sub.rejected = {row: reason for (f, row), reason in log.rejected.items()
+                        if f == table.file}
+        sub.records = [r for r in log.records if r.file == table.file]
+        if not sub.rejected:
+            continue
+        part = _rejected_rows(table, sub, withheld)
+        part.insert(0, "file", table.file)
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame({"file": pd.Series([], dtype=object),
+                             "row": pd.Series([], dtype="int64"),
+                             "reason": pd.Series([], dtype=object),
+                             "message": pd.Series([], dtype=object)})
+    return pd.concat(parts, ignore_index=True, sort=False)
+
+
+def _read_raw(table: Any, instrument: Instrument, platform: str,
+              cmap: Any) -> tuple[str, str, RawResponses]:
+    """Pick the reader, let it find the columns, mark the rows the structure spoils."""
+    file = table.file
     if cmap is not None:
         cmap.check_header(table.header, file)
         table.header = cmap.apply_header(table.header)
@@ -238,30 +514,67 @@ def read_responses(
     _refuse_repeated_columns(table, raw)
     if cmap is not None:
         cmap.apply_values(raw)
-    log = ImportLog(file=file, platform=chosen)
-    log.notes.append(f"platform: {chosen} ({how})")
-    withheld = _personal(raw, keep_personal, log)
-    rs = validate(raw, instrument, policy, log=log)
-    log.rejected_rows = _rejected_rows(table, log, withheld)
-    return rs
+    present = set(raw.frame.index)
+    bad = {r: v for r, v in table.bad_rows.items() if r in present}
+    for found in (raw.bad_rows, _repeated_headers(table, raw)):
+        bad.update({r: v for r, v in found.items() if r in present and r not in bad})
+    raw.bad_rows = bad
+    return chosen, how, raw
 
 
-def _personal(raw: RawResponses, keep: bool, log: ImportLog) -> set[str]:
-    """Keep or drop the personal-data columns a reader named; return those dropped."""
-    cols = [c for c in raw.personal_columns if c in raw.frame.columns]
-    log.personal = list(cols)
-    log.personal_kept = keep and bool(cols)
-    if not cols:
-        return set()
-    shown = ", ".join(cols)
-    if keep:
-        raw.meta_columns = [*raw.meta_columns, *cols]
-        raw.notes.append(f"personal data kept as asked: {shown}")
-        return set()
-    raw.frame = raw.frame.drop(columns=cols)
-    raw.notes.append(f"personal data withheld from every output: {shown} "
-                     "(--keep-personal-data keeps it)")
-    return set(cols)
+def _header_name(table: Any, position: int) -> str:
+    from survey.responses.tables import column_letter
+
+    name = table.header[position] if position < len(table.header) else ""
+    return name or f"column_{column_letter(position)}"
+
+
+def _repeated_headers(table: Any, raw: RawResponses) -> dict[int, tuple[str, str]]:
+    """Data rows that repeat a header row (exports joined with their headers).
+
+    A row is a header repeat when at least two of its cells, and at least half of its
+    non-empty ones, equal the header row's cell in the same column (or, for platforms
+    with several header rows, the cell of one of the rows the reader took as headers).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from survey.responses.tables import as_text
+
+    frame = table.frame
+    rows = raw.frame.index
+    if not len(rows) or not len(frame.columns):
+        return {}
+    dropped = frame.index[frame.index < rows[0]]  # extra header rows the reader took
+    heads = [[(h or "").strip() for h in table.header]]
+    for r in dropped:
+        heads.append([("" if pd.isna(v) else str(v).strip()) for v in frame.loc[r]])
+    sub = frame.loc[frame.index.isin(rows)]
+    best = np.zeros(len(sub), dtype=np.int64)
+    filled = np.zeros(len(sub), dtype=np.int64)
+    equal = [np.zeros(len(sub), dtype=np.int64) for _ in heads]
+    for j in sub.columns:
+        col = sub[j]
+        if pd.api.types.is_numeric_dtype(col.dtype):
+            filled += col.notna().to_numpy()
+            continue
+        # through the distinct values of the column, not cell by cell
+        codes, uniques = pd.factorize(as_text(col), use_na_sentinel=True)
+        where = np.where(codes < 0, len(uniques), codes)
+        filled += codes >= 0
+        stripped = [v.strip() if isinstance(v, str) else "" for v in uniques]
+        for k, head in enumerate(heads):
+            h = head[j] if j < len(head) else ""
+            if h and h in stripped:
+                hit = np.array([v == h for v in stripped] + [False], dtype=bool)
+                equal[k] += hit[where]
+    for eq in equal:
+        best = np.maximum(best, eq)
+    hit = (best >= 2) & (2 * best >= filled)
+    return {int(r): ("repeated_header",
+                     "the row repeats the file's header (exports joined together with their "
+                     "headers?); row rejected")
+            for r in sub.index[hit]}
 
 
 def _refuse_repeated_columns(table: Any, raw: RawResponses) -> None:
@@ -287,7 +600,7 @@ def _rejected_rows(table: Any, log: ImportLog, withheld: set[str] = frozenset())
     (without the personal-data columns ``withheld``)."""
     import pandas as pd
 
-    from survey.responses.tables import unique_names
+    from survey.responses.tables import column_letter, unique_names
 
     rows = sorted(log.rejected)
     reasons = {}
@@ -307,6 +620,12 @@ def _rejected_rows(table: Any, log: ImportLog, withheld: set[str] = frozenset())
         key = name if name not in cols else f"{name} (file)"
         text = table.__class__(header=table.header, frame=sub, file=table.file).text(j)
         cols[key] = text.reset_index(drop=True)
+    # cells beyond the header of rows rejected for their cell count, in their own columns
+    extra = [table.extra_cells.get(r, []) for r in rows]
+    for k in range(max((len(e) for e in extra), default=0)):
+        key = f"column_{column_letter(len(names) + k)}"
+        cols[key] = pd.Series([e[k] if k < len(e) and e[k] != "" else None for e in extra],
+                              dtype=object)
     return pd.DataFrame(cols)
 
 

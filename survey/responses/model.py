@@ -49,6 +49,12 @@ REASONS = (
     "missing_column",
     "recoded",
     "other",
+    "cell_count",
+    "repeated_header",
+    "missing_group_answer",
+    "similar_codes",
+    "formula_no_value",
+    "error_value",
 )
 
 
@@ -57,7 +63,8 @@ class LogRecord:
     """One thing the import noticed.
 
     ``row`` is the row number in the source file as a spreadsheet program shows it
-    (header rows counted), so a user can go straight to it.
+    (header rows counted), so a user can go straight to it. ``file`` names that file when
+    one import read several (``None`` otherwise: it is ``ImportLog.file``).
     """
 
     row: int | None
@@ -66,6 +73,7 @@ class LogRecord:
     reason: str
     action: str
     message: str
+    file: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The record as a plain mapping (for tables and JSON)."""
@@ -76,6 +84,7 @@ class LogRecord:
             "reason": self.reason,
             "action": self.action,
             "message": self.message,
+            "file": self.file,
         }
 
 
@@ -86,20 +95,25 @@ class ImportLog:
     Attributes
     ----------
     file : str
-        The source file as given.
+        The source file as given (for several files: the folder, pattern or list given).
     platform : str
         Which reader read it (``template``, ``kobo``, ...).
     rows_read : int
         Data rows found in the file (header rows not counted).
-    rejected : dict[int, str]
-        Original row number -> reason of each rejected row.
+    rejected : dict
+        Original row number -> reason of each rejected row; when several files were read,
+        ``(file, row)`` -> reason.
     records : list[LogRecord]
         Everything noticed, in file order.
     notes : list[str]
         File-level remarks (encoding detected, platform chosen, header row found, ...).
     rejected_rows : pandas.DataFrame or None
         The rejected rows as they are in the file (original header, original cell text),
-        preceded by ``row`` and ``reason`` columns; filled by ``read_responses``.
+        preceded by ``row`` and ``reason`` columns (and ``file`` when several files were
+        read); filled by ``read_responses``.
+    files : dict[str, int]
+        When several files were read: each file and the data rows read from it, in the
+        order they were read (empty for one file).
     personal : list[str]
         Columns of the file holding personal data (Wenjuanxing ``来自IP``, ...): withheld
         from every output, or kept in ``ResponseSet.meta`` and the rejected rows when the
@@ -111,12 +125,29 @@ class ImportLog:
     file: str
     platform: str
     rows_read: int = 0
-    rejected: dict[int, str] = field(default_factory=dict)
+    rejected: dict[int | tuple[str, int], str] = field(default_factory=dict)
     records: list[LogRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rejected_rows: pd.DataFrame | None = None
+    files: dict[str, int] = field(default_factory=dict)
     personal: list[str] = field(default_factory=list)
     personal_kept: bool = False
+
+    def per_file(self) -> list[tuple[str, int, int, int]]:
+        """``(file, rows read, accepted, rejected)`` per file of a several-file import.
+
+        Examples
+        --------
+        >>> log = ImportLog(file="answers/", platform="template", rows_read=3,
+        ...                 files={"a.csv": 2, "b.csv": 1}, rejected={("a.csv", 3): "empty_row"})
+        >>> log.per_file()
+        [('a.csv', 2, 1, 1), ('b.csv', 1, 1, 0)]
+        """
+        out = []
+        for name, read in self.files.items():
+            rejected = sum(1 for k in self.rejected if isinstance(k, tuple) and k[0] == name)
+            out.append((name, read, read - rejected, rejected))
+        return out
 
     @property
     def rows_rejected(self) -> int:
@@ -270,6 +301,8 @@ class RawResponses:
         File-level remarks for the import log (encoding, delimiter, header row, ...).
     header_row : int or None
         Row number of the (first) header row in the file, for messages about columns.
+    bad_rows : dict of int to (str, str)
+        Rows to reject whatever they hold, with reason and message.
     personal_columns : list[str]
         Columns holding personal data the platform adds (Wenjuanxing ``来自IP``, a
         respondent name). The import withholds them from ``ResponseSet.meta`` and the
@@ -285,4 +318,11 @@ class RawResponses:
     duration: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
     header_row: int | None = None
+    #: Row -> (reason, message) of rows the file's structure makes unusable (a row with
+    #: more or fewer cells than the header, a repeated header row); filled by
+    #: ``read_responses`` and rejected by validation before any other check.
+    bad_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: When several files were merged: per index value, the ``file`` and ``row`` it came
+    #: from (the index itself is then a running number); ``None`` for one file.
+    origin: pd.DataFrame | None = None
     personal_columns: list[str] = field(default_factory=list)

@@ -151,7 +151,7 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
     head = [as_text(top[j]).tolist() for j in range(width)]
     n_head = min(3, table.n_rows)
     import_row = None
-    for k in range(n_head):
+    for k in range(min(2, n_head)):  # row 3 of the file, or row 2 when the text row is gone
         if any(isinstance(col[k], str) and _IMPORT_ID.match(col[k]) for col in head):
             import_row = k
             break
@@ -246,10 +246,46 @@ def read(table: Table, instrument: Instrument) -> RawResponses:
         finished=finished,
         duration=duration,
         notes=notes,
+        bad_rows=_import_id_rows(body),
     )
 
 
 # ---- header rows -------------------------------------------------------------------------
+
+def _import_id_rows(table: Table) -> dict[int, tuple[str, str]]:
+    """Rows below the header rows that are ImportId rows (files joined together, or a row
+    inserted above the header rows): rejected as repeated headers, never read as answers."""
+    import numpy as np
+
+    if not table.n_rows:
+        return {}
+    hits = np.zeros(table.n_rows, dtype=np.int64)
+    filled = np.zeros(table.n_rows, dtype=np.int64)
+    for j in range(len(table.header)):
+        text = as_text(table.frame[j])
+        present = text.notna().to_numpy()
+        filled += present
+        if present.any():
+            hits += text.str.match(_IMPORT_ID.pattern).fillna(False).to_numpy(dtype=bool)
+    import_rows = (hits >= 2) & (2 * hits >= filled)
+    # a question-text row: its StartDate (EndDate, RecordedDate) cell is text, not a date
+    text_rows = np.zeros(table.n_rows, dtype=bool)
+    for j, h in enumerate(table.header):
+        if normalise_name(h) in ("startdate", "enddate", "recordeddate"):
+            cells = as_text(table.frame[j]).str.strip()
+            filled_cell = (cells.notna() & (cells != "")).to_numpy(dtype=bool)
+            dated = cells.str.match(r"\d").fillna(False).to_numpy(dtype=bool)
+            text_rows |= filled_cell & ~dated
+            break
+    out = {}
+    for r in table.frame.index[import_rows]:
+        out[int(r)] = ("repeated_header", "the row is a Qualtrics ImportId header row "
+                       "(exports joined together with their headers?); row rejected")
+    for r in table.frame.index[text_rows & ~import_rows]:
+        out[int(r)] = ("repeated_header", "the row is a Qualtrics question-text header row "
+                       "(its StartDate is not a date); row rejected")
+    return out
+
 
 def _import_id(cell: object) -> str | None:
     """The ImportId of a row-3 cell: JSON (current) or a Python dict literal (2016)."""

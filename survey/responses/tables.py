@@ -16,13 +16,15 @@ The Table
     number in the source file as a spreadsheet program shows it (1-based, header and
     title rows counted), so ``frame.loc[12]`` is the row a user sees as row 12. Every
     cell is the text of the cell (``str``) or missing (``None``/``NaN`` for an empty
-    cell) -- no type guessing -- with two exceptions from workbooks: a workbook column
-    whose every non-empty cell is a number is kept as ``float64`` (``NaN`` for empty)
-    so numbers are not printed and parsed again, and Excel dates and times are written
-    as ISO 8601 text (``2024-03-04`` or ``2024-03-04T09:12:05``). Use
-    :meth:`Table.text` when a column must be text. Rows below the header that are
-    wholly empty are kept (validation rejects them and counts them as read), except
-    trailing empty rows at the end of the file, which are dropped.
+    cell) -- no type guessing -- with these exceptions: a column whose every non-empty
+    cell is a number (a workbook's number column, or a text column of whole numbers
+    written plainly, ``4`` not ``04``) is kept as ``float64`` (``NaN`` for empty), so
+    numbers are not printed and parsed again and its text reads back unchanged through
+    :func:`as_text`; and Excel dates and times are written as ISO 8601 text
+    (``2024-03-04`` or ``2024-03-04T09:12:05``). Use :meth:`Table.text` when a column
+    must be text. Rows below the header that are wholly empty are kept (validation
+    rejects them and counts them as read), except trailing empty rows at the end of the
+    file, which are dropped, and runs of more than 100, which are skipped and noted.
 ``header_row`` : int
     Row number of the header in the file (1 unless title rows sit above it).
 ``file`` : str
@@ -37,8 +39,8 @@ the file.
 Examples
 --------
 >>> t = read_table("respondent_id;sp1\\nR1;4\\n".encode("utf-8-sig"), "r.csv")
->>> t.header, t.frame.loc[2].tolist(), t.notes
-(['respondent_id', 'sp1'], ['R1', '4'], ['encoding: utf-8 with BOM', 'delimiter: ;'])
+>>> t.header, [t.text(j).loc[2] for j in range(2)], t.frame[1].dtype.name, t.notes
+(['respondent_id', 'sp1'], ['R1', '4'], 'float64', ['encoding: utf-8 with BOM', 'delimiter: ;'])
 """
 
 from __future__ import annotations
@@ -104,6 +106,17 @@ class Table:
     file: str
     header_row: int = 1
     notes: list[str] = field(default_factory=list)
+    #: Row -> (reason, message) for rows the file's structure makes unusable (a row of a
+    #: text file with more or fewer cells than the header); validation rejects them.
+    bad_rows: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: Row -> the cells beyond the header's width, kept for the rejected-rows output.
+    extra_cells: dict[int, list[str]] = field(default_factory=dict)
+    #: (row, column position, value, reason, message) for cells read as blank that held
+    #: something (a formula without a saved result, a spreadsheet error).
+    cell_notes: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    #: For a workbook whose sheet was not chosen by its header: which sheet was read and
+    #: which others there are, to add to a refusal about the content.
+    sheet_hint: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -133,6 +146,10 @@ class Table:
             file=self.file,
             header_row=self.header_row,
             notes=list(self.notes),
+            bad_rows=dict(self.bad_rows),
+            extra_cells=dict(self.extra_cells),
+            cell_notes=list(self.cell_notes),
+            sheet_hint=self.sheet_hint,
         )
 
     def named(self) -> pd.DataFrame:
@@ -265,11 +282,40 @@ def column_letter(position: int) -> str:
 
 # ---- text ----------------------------------------------------------------------------
 
-def decode(data: bytes, file: str) -> tuple[str, str]:
+#: Encodings ``--encoding`` accepts besides any name Python's codecs know.
+_ENCODING_NOTES = {"cp1252": "cp1252 (Windows Western European)"}
+#: A valid UTF-8 multi-byte sequence.
+_UTF8_SEQ = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}"
+                       rb"|[\xf0-\xf4][\x80-\xbf]{3}")
+#: A GB18030 character of two or four bytes.
+_GB_SEQ = re.compile(rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe][\x30-\x39]|[\x40-\x7e\x80-\xfe])")
+#: cp1252 leaves these five bytes undefined.
+_CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
+
+
+def _where(data: bytes, offset: int) -> tuple[int, str]:
+    """Row (lines counted as a text editor counts them) and a description of a byte."""
+    row = data[:offset].count(b"\n") + 1
+    return row, f"byte 0x{data[offset]:02x} at offset {offset:,}"
+
+
+def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, str]:
     """Decode the bytes of a text file; return ``(text, description of the encoding)``.
 
-    A byte-order mark decides (UTF-8, UTF-16 LE/BE); otherwise UTF-8, then GB18030 (a
-    superset of GBK, what Chinese-language Excel writes as "CSV"), are tried in turn.
+    The encoding is decided by evidence, never by trying codecs until one does not fail
+    (any byte string is valid Latin-1, and most are valid GB18030):
+
+    1. a byte-order mark decides (UTF-8, UTF-16 LE/BE);
+    2. text that is valid UTF-8 is UTF-8;
+    3. text that is UTF-8 but for a few stray bytes (two in three of its bytes above 127
+       form valid UTF-8 sequences; GBK and Windows-1252 text rarely reach one in three)
+       is refused, naming the first stray byte: reading it in another encoding would
+       garble every other non-ASCII character ("Zürich" as "Z眉rich");
+    4. GB18030/GBK (what Chinese-language Excel writes as "CSV") when it decodes and four
+       in five of its two-byte characters are GB2312 hanzi or punctuation (both bytes from
+       0xA1), which Western text read as GBK never is;
+    5. Windows-1252 (Western European Excel) when it decodes;
+    6. otherwise the file is refused.
 
     Parameters
     ----------
@@ -277,6 +323,8 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         The whole file.
     file : str
         The file's name, for messages.
+    encoding : str, optional
+        Decode with this encoding (``--encoding``), strictly, instead of deciding.
 
     Returns
     -------
@@ -286,8 +334,36 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     Raises
     ------
     ResponseFileError
-        When none of them decodes the file.
+        When the evidence is mixed or no encoding fits; the message names the first byte
+        at fault, its offset and row.
+
+    Examples
+    --------
+    >>> decode("Zürich".encode("cp1252"), "r.csv")
+    ('Zürich', 'cp1252 (Windows Western European)')
+    >>> decode("中国".encode("gbk"), "r.csv")
+    ('中国', 'gb18030')
     """
+    import codecs
+
+    if encoding is not None:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            raise ResponseFileError(
+                f"--encoding: unknown encoding '{encoding}'; give one such as utf-8, "
+                "gb18030, cp1252, utf-16 or latin-1", file=file) from None
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError as exc:
+            row, what = _where(data, exc.start)
+            raise ResponseFileError(
+                f"cannot decode the file as {name} (--encoding): {what} is not valid "
+                f"{name}; give the encoding the file was saved in", file=file, row=row,
+            ) from None
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return text, f"{_ENCODING_NOTES.get(name, name)} (as asked)"
     if data.startswith(b"\xef\xbb\xbf"):
         return _decode_strict(data[3:], "utf-8", file), "utf-8 with BOM"
     if data.startswith(b"\xff\xfe"):
@@ -297,19 +373,40 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
-        utf8_error = exc
+        first_bad = exc.start
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        row, what = _where(data, nul)
+        raise ResponseFileError(
+            f"not a text file: it holds binary data ({what}); export the responses as "
+            "CSV or .xlsx", file=file, row=row)
+    high = sum(1 for b in data if b > 127) if len(data) < 4096 else \
+        len(data) - len(data.translate(None, bytes(range(128, 256))))
+    in_utf8 = sum(len(m) for m in _UTF8_SEQ.findall(data))
+    if in_utf8 >= 2 * (high - in_utf8):
+        row, what = _where(data, first_bad)
+        raise ResponseFileError(
+            f"cannot decode the file: it is UTF-8 except for {what}, which is not; fix or "
+            "delete that byte (reading the file in another encoding would garble every "
+            "accented or Chinese character), or name the encoding with --encoding",
+            file=file, row=row)
     try:
-        return data.decode("gb18030"), "gb18030"
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
-        pass
-    row = data[: utf8_error.start].count(b"\n") + 1
+        text = None
+    if text is not None:
+        chars = _GB_SEQ.findall(data)
+        gb2312 = sum(1 for c in chars if len(c) == 2 and 0xA1 <= c[0] <= 0xF7 and c[1] >= 0xA1)
+        if chars and gb2312 >= 0.8 * len(chars):
+            return text, "gb18030"
+    hole = next((i for i, b in enumerate(data) if b in _CP1252_HOLES), None)
+    if hole is None:
+        return data.decode("cp1252"), _ENCODING_NOTES["cp1252"]
+    row, what = _where(data, first_bad)
     raise ResponseFileError(
-        f"cannot decode the file: byte 0x{data[utf8_error.start]:02x} is not valid UTF-8 "
-        "and the file is not GB18030/GBK either; save it as 'CSV UTF-8' (or UTF-16) and "
-        "try again",
-        file=file,
-        row=row,
-    )
+        f"cannot decode the file: {what} is not valid UTF-8, and the file is not GB18030/GBK "
+        "or Windows-1252 text either; save it as 'CSV UTF-8' (or UTF-16), or name the "
+        "encoding with --encoding", file=file, row=row)
 
 
 def _decode_strict(data: bytes, encoding: str, file: str) -> str:
@@ -361,8 +458,11 @@ def sniff_delimiter(text: str) -> str:
     return best[2]
 
 
-def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
-    text, enc = decode(data, file)
+def _read_text_table(data: bytes, file: str,
+                     encoding: str | None = None) -> tuple[Any, list[str]]:
+    """The records of a text file: an Arrow table when the fast parser reads it cleanly,
+    else lists of cells from the csv module (see :func:`_arrow_parse`)."""
+    text, enc = decode(data, file, encoding)
     notes = [f"encoding: {enc}"]
     if not text.strip():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
@@ -370,63 +470,532 @@ def _read_text_table(data: bytes, file: str) -> tuple[list[list[Any]], list[str]
         text = text.replace("\r\r\n", "\r\n")
         notes.append("line ends \\r\\r\\n read as one")
     delim = sniff_delimiter(text)
-    notes.append("delimiter: " + {"\t": "tab"}.get(delim, delim))
+    shown = {"\t": "tab"}.get(delim, delim)
+    notes.append("delimiter: " + shown)
     # A free-text answer may be longer than the csv module's default limit (128 KiB);
     # no cell can be longer than the file.
     if csv.field_size_limit() < len(text):
         csv.field_size_limit(len(text) + 1)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    rows: list[list[Any]] = []
+    fast = _arrow_parse(text, delim)
+    if fast is not None:
+        _refuse_swallowed_arrow(fast, delim, file)
+        return fast, notes
     try:
-        for rec in reader:
-            rows.append(rec)
-    except csv.Error as exc:
-        raise ResponseFileError(
-            f"cannot read the file as text separated by {notes[-1].split(': ')[1]}: {exc}",
-            file=file, row=len(rows) + 1,
-        ) from None
+        # strict first: it stops at a quote that is never closed; anything else it
+        # dislikes (a quote inside a cell) is read leniently, as spreadsheets do
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error:
+        rows = []
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        try:
+            for rec in reader:
+                rows.append(rec)
+        except csv.Error as exc:
+            raise ResponseFileError(
+                f"cannot read the file as text separated by {shown}: {exc}",
+                file=file, row=len(rows) + 1,
+            ) from None
+        _refuse_open_quote(text, rows, delim, file)
+    _refuse_swallowed_rows(rows, delim, file)
     return rows, notes
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _refuse_open_quote(text: str, rows: list[list[str]], delim: str, file: str) -> None:
+    """A quote still open at the end of the file swallowed everything after it."""
+    if not rows:
+        return
+    check = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    done = 0
+    try:
+        for _ in check:
+            done += 1
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return
+    else:
+        return
+    where = min(done, len(rows) - 1)
+    cells = rows[where]
+    col = next((j for j, c in enumerate(cells) if _LINE_BREAK.search(c)), len(cells) - 1)
+    lines = len(_LINE_BREAK.findall(cells[col])) if cells else 0
+    raise ResponseFileError(
+        f'a quote (") opens in this row and is never closed, so the rest of the file '
+        f"({lines} more line{'s' if lines != 1 else ''}) reads as one cell; add the closing "
+        "quote or remove the opening one",
+        file=file, row=where + 1, column=column_letter(col))
+
+
+def _arrow_parse(text: str, delim: str) -> Any:
+    """Parse delimited text with pyarrow's CSV reader, every cell as text; None when it
+    cannot read the file as a clean table.
+
+    pyarrow reads quoting exactly as the csv module's lenient mode does (doubled quotes,
+    line breaks inside quoted cells, a quote inside an unquoted cell kept as text), but
+    in C and column by column. It refuses what needs the careful reading below: rows
+    with another cell count than the first (title rows above the header, a cell too
+    many or too few), a quote never closed, a cell longer than its block; then the csv
+    module reads the file and every check applies. ``""`` comes back as null, which is
+    how the csv path's empty cells end up too.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), None)
+    except csv.Error:
+        return None
+    if not first:
+        return None
+    names = [f"c{j}" for j in range(len(first))]
+    raw = text.encode("utf-8")
+    try:
+        return pacsv.read_csv(
+            io.BytesIO(raw),
+            read_options=pacsv.ReadOptions(column_names=names,
+                                           block_size=max(1 << 20, min(len(raw) + 1, 1 << 26))),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"',
+                                              double_quote=True, escape_char=False,
+                                              newlines_in_values=True,
+                                              ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in names}, strings_can_be_null=True,
+                null_values=[""], quoted_strings_can_be_null=True),
+        )
+    except pa.ArrowException:
+        return None
+
+
+def _refuse_swallowed_arrow(table: Any, delim: str, file: str) -> None:
+    """:func:`_refuse_swallowed_rows` for an Arrow table: only cells with line breaks."""
+    import pyarrow.compute as pc
+
+    width = table.num_columns
+    if width < 3:
+        return
+    rows: dict[int, list[str]] = {}
+    for j, col in enumerate(table.columns):
+        hit = pc.or_(pc.match_substring(col, "\n"), pc.match_substring(col, "\r"))
+        if not pc.any(hit).as_py():
+            continue
+        for i in pc.indices_nonzero(pc.fill_null(hit, False)).to_pylist():
+            rows.setdefault(i, [""] * width)[j] = col[i].as_py()
+    _refuse_swallowed_rows([rows.get(i, [""] * width) if i in rows else None
+                            for i in range(max(rows) + 1)] if rows else [], delim, file,
+                           width=width)
+
+
+def _refuse_swallowed_rows(rows: list[list[str]], delim: str, file: str,
+                           width: int | None = None) -> None:
+    """A cell holding whole rows of the file: a quote opened where it should not be.
+
+    A quote opened by mistake (``"CN-01,,3,...``) runs on to the next quote in the file,
+    taking the rows between into one cell. A cell with line breaks is ordinary (a long
+    answer); a cell with a line that splits into exactly as many cells as the header has
+    is rows of the file, and reading on would give their answers to the wrong person.
+    """
+    if not rows:
+        return
+    width = len(rows[0]) if width is None else width
+    if width < 3:
+        return
+    for i, rec in enumerate(rows):
+        for j, cell in enumerate(rec or ()):
+            if ("\n" not in cell and "\r" not in cell) or cell.count(delim) < width - 1:
+                continue
+            inner = _LINE_BREAK.split(cell)
+            swallowed = [line for line in inner[1:]
+                         if len(next(csv.reader([line], delimiter=delim), [])) == width]
+            if swallowed:
+                raise ResponseFileError(
+                    f'a quote (") opens in column {column_letter(j)} of this row and runs '
+                    f"over {len(inner) - 1} line break{'s' if len(inner) > 2 else ''}, taking "
+                    f"{len(swallowed)} more row{'s' if len(swallowed) > 1 else ''} of the "
+                    "file into one cell; remove that quote or close it where the cell ends",
+                    file=file, row=i + 1, column=column_letter(j))
 
 
 # ---- workbooks -------------------------------------------------------------------------
 
-def _read_workbook(data: bytes, file: str,
-                   kind: str = ".xlsx") -> tuple[list[list[Any]], list[str]]:
+@dataclass
+class _Sheet:
+    """What :func:`_read_workbook` found: the rows of the chosen sheet and about it."""
+
+    rows: list[list[Any]]
+    notes: list[str]
+    name: str
+    #: (row index, column index, value, reason, message) of cells read as blank
+    cells: list[tuple[int, int, str, str, str]]
+    #: Appended to refusals about the content when the sheet was not chosen by its header.
+    hint: str | None
+
+
+def _calamine_problem(exc: Exception) -> str:
+    """calamine's message, one line, cut short (it may quote a whole XML fragment)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
+                   sheet: str | None = None, kind: str = ".xlsx") -> _Sheet:
     from python_calamine import CalamineWorkbook
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
         raise ResponseFileError(
-            f"cannot open as an {kind} workbook ({str(exc).splitlines()[0]}); save it again "
+            f"cannot open as an {kind} workbook ({_calamine_problem(exc)}); save it again "
             "from the spreadsheet program",
             file=file,
         ) from None
-    names = wb.sheet_names
+    names = list(wb.sheet_names)
     if not names:
         raise ResponseFileError("the workbook has no sheets", file=file)
-    # the first sheet with anything in it (platform exports put the data first)
-    for name in names:
-        sheet = wb.get_sheet_by_name(name)
-        rows = sheet.to_python(skip_empty_area=False)
-        if any(any(c not in ("", None) for c in r) for r in rows[:HEADER_SCAN_ROWS]):
-            notes = [f"sheet: {name}"]
-            filled = _fill_merged(rows, getattr(sheet, "merged_cell_ranges", None) or ())
-            if filled:
-                shown = ", ".join(filled[:5]) + (" ..." if len(filled) > 5 else "")
-                notes.append(f"merged cells {shown} read as their first cell's value")
-            return rows, notes
-    raise ResponseFileError("the workbook has no data in any sheet", file=file)
+    hidden = set()
+    try:
+        for meta in wb.sheets_metadata:
+            if "visible" not in str(meta.visible).lower().rsplit(".", 1)[-1]:
+                hidden.add(meta.name)
+    except Exception:  # noqa: BLE001, S110 - visibility is a nicety; all count as visible
+        pass
+
+    opened: dict[str, Any] = {}  # calamine parses the whole sheet on opening: once each
+
+    def load(name: str, limit: int | None = None) -> list[list[Any]]:
+        try:
+            if name not in opened:
+                opened[name] = wb.get_sheet_by_name(name)
+            got = opened[name]
+            if limit is None:
+                return got.to_python(skip_empty_area=False)
+            out = []
+            for row in got.iter_rows():
+                out.append(list(row))
+                if len(out) >= limit:
+                    break
+            return out
+        except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+            raise ResponseFileError(
+                f"sheet '{name}' is damaged and cannot be read ({_calamine_problem(exc)}); "
+                "open the workbook in Excel or LibreOffice and save it again",
+                file=file,
+            ) from None
+
+    def merged(name: str) -> list[Any]:
+        try:
+            return list(getattr(opened[name], "merged_cell_ranges", None) or ())
+        except Exception:  # noqa: BLE001 - merged ranges are optional
+            return []
+
+    notes: list[str] = []
+    hint = None
+    if sheet is not None:
+        if sheet not in names:
+            shown = ", ".join(f"'{n}'" for n in names)
+            raise ResponseFileError(
+                f"--sheet: no sheet named '{sheet}'; the workbook has {shown}."
+                + _did_you_mean(sheet, names), file=file)
+        chosen = sheet
+        rows = load(chosen)
+        notes.append(f"sheet: {chosen}" + (" (hidden; as asked)" if chosen in hidden else ""))
+    else:
+        visible = [n for n in names if n not in hidden]
+        want = _wanted(expected)
+        scored = []
+        first_filled = None
+        for name in visible:
+            head = load(name, HEADER_SCAN_ROWS)
+            if not any(any(c not in ("", None) for c in r) for r in head):
+                continue
+            if first_filled is None:
+                first_filled = name
+            scored.append((_header_hits(head, want)[1], name))
+        if not scored:
+            if hidden:
+                raise ResponseFileError(
+                    "the workbook has no data in any visible sheet; hidden sheets ("
+                    + ", ".join(f"'{n}'" for n in sorted(hidden))
+                    + ") are read only when named with --sheet", file=file)
+            raise ResponseFileError("the workbook has no data in any sheet", file=file)
+        need = min(2, len(want)) if want else 1
+        best = max(h for h, _ in scored)
+        if want and best >= need:
+            chosen = next(n for h, n in scored if h == best)
+        else:
+            chosen = first_filled
+            if len(names) > 1:
+                hint = (f"read sheet '{chosen}' (no sheet has a header naming the "
+                        "instrument's variables; the workbook has "
+                        + ", ".join(f"'{n}'" + (" (hidden)" if n in hidden else "")
+                                    for n in names)
+                        + "); name the sheet with --sheet")
+        rows = load(chosen)
+        notes.append(f"sheet: {chosen}")
+        if chosen != names[0]:
+            notes.append(f"sheet '{chosen}' read: its header names the instrument's "
+                         "variables" if hint is None else f"sheet '{chosen}' read")
+        if hidden:
+            notes.append("hidden sheet" + ("s " if len(hidden) > 1 else " ")
+                         + ", ".join(f"'{n}'" for n in sorted(hidden))
+                         + " not read (name one with --sheet to read it)")
+    filled = _fill_merged(rows, merged(chosen))
+    if filled:
+        shown = ", ".join(filled[:5]) + (" ..." if len(filled) > 5 else "")
+        notes.append(f"merged cells {shown} read as their first cell's value")
+    return _Sheet(rows=rows, notes=notes, name=chosen, cells=_blank_cells(data, chosen),
+                  hint=hint)
 
 
-def _read_xls(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
+_FASTEXCEL_TYPES = ("double", "int64", "string", "large_string", "null")
+_FIRST_CELL = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]+\d+)\"")
+_DEDUP = re.compile(r"^(.*)_(\d+)$")
+
+
+def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
+                        sheet: str | None) -> Table | None:
+    """A workbook read column by column through fastexcel (Arrow), or None.
+
+    fastexcel parses the sheet with calamine too but hands each column over as one Arrow
+    array, so a column of numbers never becomes a million Python floats. It is used only
+    where it reads exactly what :func:`_read_workbook` would: one visible sheet (or the
+    one ``--sheet`` names) starting at A1 with its header in row 1, no merged cells,
+    every column of numbers or of text only (``strict`` types, all rows sampled), header
+    cells that fastexcel did not have to rename (blank or repeated ones). Anything else
+    (title rows, dates, booleans, mixed columns, several sheets to choose from) goes to
+    :func:`_read_workbook`, which handles every case, so the two agree on every file.
+    """
+    import logging
+
+    import numpy as np
+    import pandas as pd
+
+    try:
+        import fastexcel
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - both are dependencies
+        return None
+    # fastexcel logs (to stderr, through Python's last-resort handler) when a column
+    # is all blank; the import says what it needs to in its own log
+    logging.getLogger("fastexcel").addHandler(logging.NullHandler())
+    try:
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(wb.sheet_names)
+        visible = [m.name for m in wb.sheets_metadata
+                   if "visible" in str(m.visible).lower().rsplit(".", 1)[-1]]
+    except Exception:  # noqa: BLE001 - the careful path says what is wrong
+        return None
+    if sheet is not None:
+        if sheet not in names:
+            return None
+        chosen = sheet
+    elif len(visible) == 1 and len(names) == 1:
+        chosen = visible[0]
+    else:
+        return None
+    # The sheet's XML is read for what fastexcel does not tell (where the range starts,
+    # merged cells, formulas without results, error cells) in a thread, while fastexcel
+    # parses the sheet with the GIL released: on two cores the scan costs no time.
+    scan: dict[str, Any] = {}
+
+    def look() -> None:
+        xml = _sheet_xml(data, chosen)
+        if xml is None:
+            return
+        end = xml.rfind(b"</sheetData>")
+        first = _FIRST_CELL.search(xml[:65536])
+        scan["ok"] = (first is not None and first.group(1) == b"A1"
+                      and b"<mergeCell" not in xml[max(end, 0):])
+        if scan["ok"]:
+            scan["cells"] = _blank_cells(data, chosen, xml)
+
+    import threading
+
+    worker = threading.Thread(target=look, name="sheet-xml-scan", daemon=True)
+    worker.start()
+    try:
+        got = fastexcel.read_excel(data).load_sheet(
+            chosen, header_row=0, dtype_coercion="strict", schema_sample_rows=None,
+            skip_whitespace_tail_rows=False, whitespace_as_null=False).to_arrow()
+    except Exception:  # noqa: BLE001 - mixed columns, odd cells: the careful path
+        got = None
+    worker.join()
+    if got is None or not scan.get("ok"):
+        return None
+    header = [str(c) for c in got.schema.names]
+    if any(h.startswith("__UNNAMED__") for h in header):
+        return None
+    seen = set(header)
+    for h in header:
+        m = _DEDUP.match(h)
+        if m is not None and m.group(1) in seen:
+            return None
+    if any(str(t) not in _FASTEXCEL_TYPES for t in got.schema.types):
+        return None
+    if any(h != h.strip() or not h for h in header):
+        return None
+    want = _wanted(expected)
+    if want and _header_hits([header], want)[1] < min(2, len(want)):
+        return None
+    cols: dict[int, Any] = {}
+    n = got.num_rows
+    for j, col in enumerate(got.columns):
+        kind = str(col.type)
+        if kind in ("double", "int64"):
+            cols[j] = col.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        elif kind == "null":
+            cols[j] = np.full(n, None, dtype=object)
+        else:
+            values = col.to_numpy(zero_copy_only=False)
+            if values.dtype != object:
+                values = values.astype(object)
+            blank = values == ""
+            if blank.any():
+                values[blank] = None
+            cols[j] = values
+    # trailing empty rows, then long runs of empty rows, as the careful path does
+    empty = np.ones(n, dtype=bool)
+    for v in cols.values():
+        if v.dtype == object:
+            empty &= np.array([x is None or (isinstance(x, str) and not x.strip())
+                               for x in v], dtype=bool) if v.size else empty
+        else:
+            empty &= np.isnan(v)
+    end = n
+    while end and empty[end - 1]:
+        end -= 1
+    notes = [f"sheet: {chosen}" + (" (hidden; as asked)" if chosen not in visible else "")]
+    keep = _empty_runs(empty[:end], 2, notes)
+    numbers = np.arange(2, end + 2, dtype=np.int64)[keep]
+    index = pd.Index(numbers, dtype="int64")
+    frame = pd.DataFrame({j: pd.Series(v[:end][keep], index=index, dtype=v.dtype, copy=False)
+                          for j, v in cols.items()})
+    kept = set(numbers.tolist())
+    cells = [(r + 1, c, v, reason, msg) for r, c, v, reason, msg in scan["cells"]
+             if r + 1 in kept and c < len(header)]
+    if sheet is None and names[0] != chosen:  # pragma: no cover - one sheet only
+        notes.append(f"sheet '{chosen}' read")
+    return Table(header=header, frame=frame, file=file, header_row=1, notes=notes,
+                 cell_notes=cells)
+
+
+def _did_you_mean(value: str, known: list[str]) -> str:
+    from survey.errors import did_you_mean
+
+    return did_you_mean(value, known)
+
+
+_XML_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_XML_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_XML_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_XML_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+_XML_VALUE = re.compile(rb"<(?:\w+:)?v\b[^>]*>(.*?)</(?:\w+:)?v>", re.S)
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _sheet_xml(data: bytes, sheet: str) -> bytes | None:
+    """The worksheet XML of ``sheet`` (None when the workbook is laid out otherwise)."""
+    import html
+    import zipfile
+    import zlib
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+        rid = None
+        for m in _XML_SHEET.finditer(workbook):
+            attrs = {k.split(b":")[-1]: v for k, v in _XML_ATTR.findall(m.group(1))}
+            if html.unescape(attrs.get(b"name", b"").decode("utf-8")) == sheet:
+                rid = attrs.get(b"id")
+                break
+        if rid is None:
+            return None
+        target = None
+        for m in re.finditer(rb"<Relationship\b([^>]*)/?>", rels):
+            attrs = dict(_XML_ATTR.findall(m.group(1)))
+            if attrs.get(b"Id") == rid:
+                target = attrs.get(b"Target", b"").decode("utf-8")
+        if not target:
+            return None
+        path = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        return zf.read(path)
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, zlib.error, RuntimeError):
+        return None
+
+
+def _blank_cells(data: bytes, sheet: str,
+                 xml: bytes | None = None) -> list[tuple[int, int, str, str, str]]:
+    """Cells of ``sheet`` that calamine reads as blank but that hold something.
+
+    A formula saved without its result (files written by programs that do not calculate)
+    and a cell holding a spreadsheet error (``#N/A``, ``#DIV/0!``) both read as empty; the
+    import log should say so rather than let an answer vanish. Best effort: a workbook
+    laid out in a way this scan does not follow gives no records.
+    """
+    import html
+
+    if xml is None:
+        xml = _sheet_xml(data, sheet)
+    if xml is None:
+        return []
+    if not _has_formula(xml) and b't="e"' not in xml:
+        return []
+    out = []
+    for m in _XML_CELL.finditer(xml):
+        attrs = dict(_XML_ATTR.findall(m.group(1)))
+        ref = _CELL_REF.fullmatch(attrs.get(b"r", b"").decode("ascii", "replace"))
+        inner = m.group(2) or b""
+        if ref is None:
+            continue
+        row = int(ref.group(2)) - 1
+        col = _column_index(ref.group(1))
+        value = _XML_VALUE.search(inner)
+        if attrs.get(b"t") == b"e":
+            err = html.unescape(value.group(1).decode("utf-8", "replace")) if value else "#N/A"
+            out.append((row, col, err, "error_value",
+                        f"the cell holds the spreadsheet error {err}; cell read as blank"))
+            continue
+        formula = _XML_FORMULA.search(inner)
+        if formula is not None and (value is None or not value.group(1).strip()):
+            text = html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
+            shown = f"={text}" if text else "a shared formula"
+            out.append((row, col, shown, "formula_no_value",
+                        f"{shown!r} is a formula saved without its result (the program that "
+                        "wrote the file does not calculate); open and save the workbook in "
+                        "Excel or LibreOffice to keep the result; cell read as blank"))
+    return out
+
+
+def _has_formula(xml: bytes) -> bool:
+    """True when a cell of the worksheet XML holds a formula element (``<f>``); the
+    ``<formula1>`` of a data validation does not count. Fast: ``bytes.find`` only."""
+    for tag in (b"<f", b"<x:f"):
+        i = xml.find(tag)
+        while i >= 0:
+            if xml[i + len(tag):i + len(tag) + 1] in (b" ", b">", b"/"):
+                return True
+            i = xml.find(tag, i + len(tag))
+    return False
+
+
+def _column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def _read_xls(data: bytes, file: str, expected: Iterable[str] = (),
+              sheet: str | None = None) -> _Sheet:
     """An old Excel (BIFF, ``.xls``) workbook, which calamine reads as it reads .xlsx.
 
     An OLE2 file calamine cannot open and that is named ``.xlsx`` is most often a
     password-protected workbook (Excel encrypts it into an OLE2 container).
     """
     try:
-        rows, notes = _read_workbook(data, file, kind=".xls")
+        book = _read_workbook(data, file, expected, sheet, kind=".xls")
     except ResponseFileError as exc:
         if not str(file).lower().endswith((".xlsx", ".xlsm")) or "cannot open" not in \
                 exc.message:
@@ -437,7 +1006,8 @@ def _read_xls(data: bytes, file: str) -> tuple[list[list[Any]], list[str]]:
             "remove the password and save it as .xlsx",
             file=file,
         ) from None
-    return rows, ["format: .xls (Excel 97-2003 workbook)", *notes]
+    book.notes.insert(0, "format: .xls (Excel 97-2003 workbook)")
+    return book
 
 
 def _fill_merged(rows: list[list[Any]], ranges: Iterable[Any]) -> list[str]:
@@ -467,11 +1037,18 @@ def _looks_like_workbook(data: bytes) -> bool:
 
 # ---- the table ------------------------------------------------------------------------
 
+#: A run of more wholly empty rows than this inside the data is skipped, not counted (a
+#: stray cell far below the data would otherwise make a million empty rows).
+EMPTY_RUN_LIMIT = 100
+
+
 def read_table(
     data: bytes,
     file: str,
     *,
     expected: Iterable[str] = (),
+    encoding: str | None = None,
+    sheet: str | None = None,
 ) -> Table:
     """Decode the bytes of a response file into a :class:`Table`.
 
@@ -487,7 +1064,12 @@ def read_table(
         Header names (variable names, labels, platform column names) that mark the
         header row. The header is the first of the first 30 rows holding at least
         ``min(2, len(expected))`` of them (compared with :func:`normalise_name`, also
-        after the last ``/``); when no row qualifies, row 1 is the header.
+        after the last ``/``); when no row qualifies, row 1 is the header. In a workbook
+        the visible sheet whose header holds most of them is read.
+    encoding : str, optional
+        Decode a text file with this encoding instead of deciding (see :func:`decode`).
+    sheet : str, optional
+        Read this sheet of a workbook (hidden ones included) instead of choosing.
 
     Returns
     -------
@@ -496,16 +1078,19 @@ def read_table(
     Raises
     ------
     ResponseFileError
-        Empty file, undecodable text, unreadable or password-protected workbook, an
-        HTML page named ``.xls``.
+        Empty file, undecodable text, a quote that swallows rows, unreadable or
+        password-protected workbook or sheet, an HTML page named ``.xls``.
     """
     import pandas as pd
 
     if not data or not data.strip():
         raise ResponseFileError("the file is empty; export the responses again", file=file)
     name = str(file).lower()
+    hint = None
+    blank_cells: list[tuple[int, int, str, str, str]] = []
     if data.startswith(_OLE_MAGIC):
-        rows, notes = _read_xls(data, file)
+        book = _read_xls(data, file, expected, sheet)
+        rows, notes, hint, blank_cells = book.rows, book.notes, book.hint, book.cells
         if name.endswith((".xlsx", ".xlsm", ".csv", ".tsv", ".txt")):
             notes.insert(0, f"named .{name.rsplit('.', 1)[-1]} but is an old .xls "
                          "workbook, read as such")
@@ -517,7 +1102,16 @@ def read_table(
             file=file,
         )
     elif _looks_like_workbook(data):
-        rows, notes = _read_workbook(data, file)
+        fast = _read_workbook_fast(data, file, expected, sheet)
+        if fast is not None:
+            if name.endswith((".csv", ".tsv", ".txt")):
+                fast.notes.insert(0, "named like a text file but is an .xlsx workbook, read "
+                                  "as such")
+            elif name.endswith(".xls"):
+                fast.notes.insert(0, "named .xls but is an .xlsx workbook, read as such")
+            return fast
+        book = _read_workbook(data, file, expected, sheet)
+        rows, notes, hint, blank_cells = book.rows, book.notes, book.hint, book.cells
         if name.endswith((".csv", ".tsv", ".txt")):
             notes.insert(0, "named like a text file but is an .xlsx workbook, read as such")
         elif name.endswith(".xls"):
@@ -526,7 +1120,7 @@ def read_table(
     else:
         named_workbook = name.endswith((".xlsx", ".xlsm", ".xls"))
         try:
-            rows, notes = _read_text_table(data, file)
+            rows, notes = _read_text_table(data, file, encoding)
         except ResponseFileError as exc:
             if not named_workbook:
                 raise
@@ -540,6 +1134,8 @@ def read_table(
             notes.insert(0, f"named .{name.rsplit('.', 1)[-1]} but holds delimited text, "
                          "read as such")
         from_workbook = False
+        if not isinstance(rows, list):
+            return _table_from_arrow(rows, notes, file, expected)
 
     # drop trailing empty rows (spreadsheets and CSV writers leave them)
     end = len(rows)
@@ -553,33 +1149,202 @@ def read_table(
     if h > 0:
         notes.append(f"header row: {h + 1} (rows above it skipped)")
     header = [_header_text(c) for c in rows[h]]
-    named = len(header)
     body = rows[h + 1:]
+    numbers = list(range(h + 2, h + 2 + len(body)))
+    body, numbers = _skip_empty_runs(body, numbers, notes)
+    bad_rows: dict[int, tuple[str, str]] = {}
+    extra_cells: dict[int, list[str]] = {}
+    if not from_workbook:
+        body = _check_cell_counts(header, body, numbers, notes, bad_rows, extra_cells)
     width = max([len(header), *(len(r) for r in body)]) if body else len(header)
     header += [""] * (width - len(header))
-    # trim wholly blank trailing header columns with no data under them
     if from_workbook:
-        frame = _workbook_frame(body, width, h + 2)
+        frame = _workbook_frame(body, width, numbers)
     else:
-        short = [h + 2 + i for i, r in enumerate(body)
-                 if len(r) < named and not _row_empty(r)]
-        if short:
-            shown = ", ".join(map(str, short[:5])) + (" ..." if len(short) > 5 else "")
-            notes.append(f"row{'s' if len(short) > 1 else ''} {shown}: fewer cells than the "
-                         "header (a line break inside an unquoted cell?); the missing cells "
-                         "read as blank")
         if any(len(r) != width for r in body):
             body = [r + [""] * (width - len(r)) for r in body]
         frame = pd.DataFrame(body, columns=range(width) if body else None, dtype=object)
         if not body:
             frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
-        frame.index = pd.RangeIndex(h + 2, h + 2 + len(body))
+        frame.index = pd.Index(numbers, dtype="int64")
         frame = frame.mask(frame == "")
+    # trim wholly blank trailing header columns with no data under them
+    while width and header[-1] == "" and frame[width - 1].isna().all():
+        frame = frame.drop(columns=width - 1)
+        header.pop()
+        width -= 1
+    kept = set(numbers)
+    cell_notes = [(r + 1, c, v, reason, msg) for r, c, v, reason, msg in blank_cells
+                  if r + 1 in kept and c < width]
+    return Table(header=header, frame=frame, file=file, header_row=h + 1, notes=notes,
+                 bad_rows=bad_rows, extra_cells=extra_cells, cell_notes=cell_notes,
+                 sheet_hint=hint)
+
+
+def _arrow_column(body: Any) -> Any:
+    """A column of text cells as numpy: float64 when every filled cell is a whole number
+    written plainly (so that it reads back as the same text), else objects (str, None).
+
+    Plainly: ASCII digits only (no sign, space or other script), no leading zero, at most
+    18 digits; ``04``, ``+4``, `` 4`` and ``٤`` keep the column text.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    filled = len(body) - body.null_count
+    if filled and pc.all(pc.utf8_is_digit(body)).as_py() \
+            and pc.max(pc.utf8_length(body)).as_py() <= 18 \
+            and not pc.any(pc.and_(pc.starts_with(body, "0"),
+                                   pc.greater(pc.utf8_length(body), 1))).as_py():
+        try:
+            ints = pc.cast(body, pa.int64())
+        except pa.ArrowInvalid:  # digits of another script
+            return body.to_numpy(zero_copy_only=False)
+        return ints.to_numpy(zero_copy_only=False).astype(np.float64)
+    return body.to_numpy(zero_copy_only=False)
+
+
+def _empty_runs(empty: Any, first: int, notes: list[str]) -> Any:
+    """Rows to keep: all but runs of more than :data:`EMPTY_RUN_LIMIT` empty rows (noted).
+
+    ``empty`` flags each body row; ``first`` is the row number of the first.
+    """
+    import numpy as np
+
+    empty = np.asarray(empty, dtype=bool)
+    keep = np.ones(len(empty), dtype=bool)
+    if len(empty) <= EMPTY_RUN_LIMIT or empty.sum() <= EMPTY_RUN_LIMIT:
+        return keep
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], empty.astype(np.int8), [0]))))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if b - a > EMPTY_RUN_LIMIT:
+            keep[a:b] = False
+            notes.append(f"rows {first + a}-{first + b - 1} are empty ({b - a:,} rows) and "
+                         "were skipped, not counted as responses")
+    return keep
+
+
+
+def _table_from_arrow(parsed: Any, notes: list[str], file: str,
+                      expected: Iterable[str]) -> Table:
+    """:func:`read_table`'s steps on an Arrow table of text cells, column by column.
+
+    The same header search, trailing and long runs of empty rows, and trimming of blank
+    trailing columns as for lists of cells; every row has the header's cell count (the
+    fast parser refuses anything else). A column whose every filled cell is a whole
+    number written plainly (``4``, ``12``, not ``04``, ``+4``, `` 4``) becomes float64, as
+    a workbook's number column does: its text reads back unchanged through
+    :func:`as_text`, and validation checks it in bulk. Other columns are text.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    n = parsed.num_rows
+    empty = np.ones(n, dtype=bool)
+    for col in parsed.columns:
+        blank = pc.fill_null(pc.utf8_is_space(col), True)  # "" is null here
+        empty &= blank.to_numpy(zero_copy_only=False)
+    end = n
+    while end and empty[end - 1]:
+        end -= 1
+    if not end:
+        raise ResponseFileError("the file is empty; export the responses again", file=file)
+    top = parsed.slice(0, min(end, HEADER_SCAN_ROWS)).to_pydict()
+    head_rows = [list(r) for r in zip(*top.values(), strict=True)]
+    h = _find_header(head_rows, expected)
+    if h > 0:
+        notes.append(f"header row: {h + 1} (rows above it skipped)")
+    header = [_header_text(c) for c in head_rows[h]]
+    keep = _empty_runs(empty[h + 1:end], h + 2, notes)
+    numbers = np.arange(h + 2, end + 1, dtype=np.int64)
+    take = None
+    if not keep.all():
+        numbers = numbers[keep]
+        take = np.flatnonzero(keep) + h + 1
+    cols: dict[int, Any] = {}
+    for j, col in enumerate(parsed.columns):
+        body = col.slice(h + 1, end - h - 1) if take is None else col.take(take)
+        cols[j] = _arrow_column(body)
+    width = len(header)
+    if cols:
+        index = pd.Index(numbers, dtype="int64")
+        frame = pd.DataFrame({j: pd.Series(v, index=index, dtype=v.dtype, copy=False)
+                              for j, v in cols.items()})
+    else:
+        frame = pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
     while width and header[-1] == "" and frame[width - 1].isna().all():
         frame = frame.drop(columns=width - 1)
         header.pop()
         width -= 1
     return Table(header=header, frame=frame, file=file, header_row=h + 1, notes=notes)
+
+
+def _skip_empty_runs(body: list[list[Any]], numbers: list[int],
+                     notes: list[str]) -> tuple[list[list[Any]], list[int]]:
+    """Leave out runs of more than :data:`EMPTY_RUN_LIMIT` wholly empty rows (noted)."""
+    if len(body) <= EMPTY_RUN_LIMIT:
+        return body, numbers
+    keep = _empty_runs([_row_empty(r) for r in body], numbers[0], notes)
+    if keep.all():
+        return body, numbers
+    return ([r for r, k in zip(body, keep, strict=True) if k],
+            [n for n, k in zip(numbers, keep, strict=True) if k])
+
+
+def _check_cell_counts(header: list[str], body: list[list[Any]], numbers: list[int],
+                       notes: list[str], bad_rows: dict[int, tuple[str, str]],
+                       extra_cells: dict[int, list[str]]) -> list[list[Any]]:
+    """Rows of a text file whose cell count is not the header's: rejected, not shifted.
+
+    A row with a cell too many (an unquoted comma in a lab name) would hand every later
+    answer to the next column; one with too few (cut short, a line break in an unquoted
+    cell) would leave answers in the wrong place too. Both are marked in ``bad_rows``
+    (and validation rejects them); the cells beyond the header are kept in
+    ``extra_cells`` for the rejected-rows output and cut from the row. Empty cells past
+    the header (a trailing delimiter) are not a problem, and when most rows agree on a
+    width other than the header's, that width is the file's (named columns missing from
+    the header, or never-filled trailing columns) and only a note is made.
+    """
+    named = len(header)
+    last = max((j for j, h in enumerate(header) if h), default=-1) + 1
+    long_rows, short_rows = [], []
+    for i, r in enumerate(body):
+        if _row_empty(r):
+            continue
+        if len(r) > named and any(c.strip() for c in r[named:]):
+            long_rows.append(i)
+        elif len(r) < last:
+            short_rows.append(i)
+    filled = sum(1 for r in body if not _row_empty(r))
+    if short_rows and 2 * len(short_rows) > filled:
+        shown = ", ".join(str(numbers[i]) for i in short_rows[:5]) + (
+            " ..." if len(short_rows) > 5 else "")
+        notes.append(f"row{'s' if len(short_rows) > 1 else ''} {shown}: fewer cells than the "
+                     "header (a line break inside an unquoted cell?); the missing cells "
+                     "read as blank")
+        short_rows = []
+    if long_rows and 2 * len(long_rows) > filled:
+        long_rows = []
+    for i in short_rows:
+        n = len(body[i])
+        bad_rows[numbers[i]] = ("cell_count", (
+            f"the row has {n} cell{'s' if n != 1 else ''}, the header {last} (cut short, or a "
+            "line break inside an unquoted cell?); row rejected so that no answer is read "
+            "from the wrong column"))
+    if not long_rows:
+        return body
+    body = list(body)
+    for i in long_rows:
+        r = body[i]
+        n = len(r)
+        bad_rows[numbers[i]] = ("cell_count", (
+            f"the row has {n} cells, the header {named} (an unquoted comma or delimiter "
+            "inside a cell?); row rejected so that no answer is read from the wrong column"))
+        extra_cells[numbers[i]] = list(r[named:])
+        body[i] = list(r[:named])
+    return body
 
 
 def _row_empty(row: list[Any]) -> bool:
@@ -594,14 +1359,13 @@ def _header_text(cell: Any) -> str:
     return str(cell).strip()
 
 
-def _find_header(rows: list[list[Any]], expected: Iterable[str]) -> int:
-    want: set[str] = set()
-    for e in expected:
-        if e:
-            want.add(normalise_name(e))
-    if not want:
-        return 0
-    need = min(2, len(want))
+def _wanted(expected: Iterable[str]) -> set[str]:
+    return {normalise_name(e) for e in expected if e}
+
+
+def _header_hits(rows: list[list[Any]], want: set[str]) -> tuple[int, int]:
+    """(index of the first row with the most expected names, how many it has)."""
+    best = (0, 0)
     for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         hits = 0
         for c in row:
@@ -610,7 +1374,18 @@ def _find_header(rows: list[list[Any]], expected: Iterable[str]) -> int:
             n = normalise_name(c)
             if n in want or n.rsplit("/", 1)[-1] in want:
                 hits += 1
-        if hits >= need:
+        if hits > best[1]:
+            best = (i, hits)
+    return best
+
+
+def _find_header(rows: list[list[Any]], expected: Iterable[str]) -> int:
+    want = _wanted(expected)
+    if not want:
+        return 0
+    need = min(2, len(want))
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if _header_hits([row], want)[1] >= need:
             return i
     return 0
 
@@ -640,13 +1415,13 @@ def _float_text(v: float) -> str:
     return str(int(v)) if v.is_integer() else repr(v)
 
 
-def _workbook_frame(body: list[list[Any]], width: int, start_row: int) -> pd.DataFrame:
+def _workbook_frame(body: list[list[Any]], width: int, numbers: list[int]) -> pd.DataFrame:
     """Workbook rows to a frame: empty -> missing, all-number columns -> float64,
     dates and other cells -> text (one pass per column, vectorised where it counts)."""
     import numpy as np
     import pandas as pd
 
-    index = pd.RangeIndex(start_row, start_row + len(body))
+    index = pd.Index(numbers, dtype="int64")
     if not body:
         return pd.DataFrame({j: pd.Series([], dtype=object) for j in range(width)})
     if any(len(r) != width for r in body):
@@ -677,7 +1452,9 @@ def _workbook_frame(body: list[list[Any]], width: int, start_row: int) -> pd.Dat
         else:
             col = col.copy()
         out[j] = col
-    return pd.DataFrame(out, index=index)
+    # object columns stay object (pandas 3 would make them its str dtype), as text files'
+    return pd.DataFrame({j: pd.Series(col, index=index, dtype=col.dtype, copy=False)
+                         for j, col in out.items()})
 
 
 def as_text(s: pd.Series) -> pd.Series:

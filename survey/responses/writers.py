@@ -12,9 +12,12 @@ suffix     what is written
 =========  ===========================================================================
 
 Labels are in the instrument's first language unless ``lang`` is given. Text cells that a
-spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``) are written with a
-leading ``'`` in ``.csv`` and ``.xlsx``. Output is the same bytes on every run (the
-timestamps SPSS and Stata files carry are fixed).
+spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, and not a number
+such as ``-12``) are written to ``.csv`` with a leading ``'`` unless ``verbatim`` is asked
+(for analysis software, which never runs formulas). ``.xlsx`` cells hold such text as text
+cells, which no spreadsheet runs, so they need no prefix and keep the text as it was. A
+cell holding a line break (``\r`` included) is quoted in ``.csv``. Output is the same
+bytes on every run (the timestamps SPSS and Stata files carry are fixed).
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from survey.instrument import Instrument
     from survey.responses.model import ImportLog, ResponseSet
 
-__all__ = ["SUFFIXES", "log_table", "write_frame", "write_responses"]
+__all__ = ["SUFFIXES", "formula_cells", "log_table", "write_frame", "write_responses"]
 
 SUFFIXES = (".csv", ".xlsx", ".parquet", ".sav", ".dta")
 
 
-def write_responses(rs: ResponseSet, suffix: str, *, lang: str | None = None) -> bytes:
+def write_responses(rs: ResponseSet, suffix: str, *, lang: str | None = None,
+                    verbatim: bool = False) -> bytes:
     """Bytes of the clean data of ``rs`` in the format named by ``suffix``.
 
     Parameters
@@ -49,6 +53,9 @@ def write_responses(rs: ResponseSet, suffix: str, *, lang: str | None = None) ->
         One of :data:`SUFFIXES` (``".sav"`` or a file name ending in it).
     lang : str, optional
         Language of the labels in ``.sav``/``.dta`` (default: the instrument's first).
+    verbatim : bool
+        Write text starting with ``= + - @`` to ``.csv`` as it is, without the leading
+        ``'`` that stops a spreadsheet from running it.
 
     Raises
     ------
@@ -60,14 +67,15 @@ def write_responses(rs: ResponseSet, suffix: str, *, lang: str | None = None) ->
     data = rs.data
     inst = rs.instrument
     if suffix in (".csv", ".xlsx"):
-        return write_frame(data, name, sheet="responses")
+        return write_frame(data, name, sheet="responses", verbatim=verbatim)
     if suffix == ".parquet":
         return _parquet(data)
     return _stat(data, inst, suffix, lang or inst.languages[0],
                  None if name.startswith(".") else name)
 
 
-def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -> bytes:
+def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses",
+                verbatim: bool = False) -> bytes:
     """A plain table as ``.csv`` or ``.xlsx`` bytes, formula text neutralised.
 
     Categoricals are written as their codes, nullable integers as whole numbers, missing
@@ -81,6 +89,9 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -
         ``.csv`` or ``.xlsx`` (or a file name ending in one).
     sheet : str
         Name of the worksheet in an ``.xlsx``.
+    verbatim : bool
+        In ``.csv``, write formula-like text as it is (no leading ``'``). Workbooks always
+        keep text as it is, in text cells.
 
     Returns
     -------
@@ -95,36 +106,48 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses") -
     Examples
     --------
     >>> import pandas as pd
-    >>> write_frame(pd.DataFrame({"id": ["=1+1", "R2"], "sp1": [4, None]}), ".csv")
-    b"id,sp1\\n'=1+1,4\\nR2,\\n"
+    >>> write_frame(pd.DataFrame({"id": ["=1+1", "-2"], "sp1": [4, None]}), ".csv")
+    b"id,sp1\\n'=1+1,4\\n-2,\\n"
     """
     import csv
 
-    from survey.outputs import neutralise
+    from survey.outputs import csv_text, neutralise
 
     file = None if suffix.startswith(".") else suffix
     suffix = _suffix(suffix)
     columns = [str(c) for c in frame.columns]
-    cells = _cells(frame)
     if suffix == ".csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(columns)
-        for row in zip(*cells, strict=True) if cells else ():
-            w.writerow(["" if v is None else str(neutralise(v)) for v in row])
-        return buf.getvalue().encode("utf-8")
+        if len(columns) > 1:
+            return _csv_fast(frame, columns, verbatim)
+        cells = _cells(frame)
+
+        def write(end: str) -> str:
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator=end)
+            w.writerow(columns if verbatim else [neutralise(c) for c in columns])
+            for row in zip(*cells, strict=True) if cells else ():
+                w.writerow(["" if v is None else str(v if verbatim else neutralise(v))
+                            for v in row])
+            return buf.getvalue()
+
+        return csv_text(write).encode("utf-8")
     if suffix == ".xlsx":
         from openpyxl import Workbook
 
         from survey.outputs import workbook_bytes
 
+        cells = _cells(frame)
         wb = Workbook()
         ws = wb.active
         ws.title = sheet
         ws.append([_xlsx_text(c, file, 1, c) for c in columns])
         for i, row in enumerate(zip(*cells, strict=True) if cells else (), start=2):
-            ws.append([_xlsx_text(neutralise(v), file, i, c)
-                       for v, c in zip(row, columns, strict=True)])
+            ws.append([_xlsx_text(v, file, i, c) for v, c in zip(row, columns, strict=True)])
+        # text is text: a cell openpyxl took for a formula (it starts with =) is a string
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         return workbook_bytes(wb)
     raise ExportError(f"cannot write a plain table as {suffix}; use .csv or .xlsx")
 
@@ -154,6 +177,107 @@ def _xlsx_text(value: object, file: str | None, row: int, column: str) -> object
             column=column,
         )
     return _ILLEGAL_XLSX.sub("\ufffd", value)
+
+
+def _quote_field(text: str) -> str:
+    """A CSV field as Python's csv writer writes it (QUOTE_MINIMAL, CR or LF quoted)."""
+    if "," in text or '"' in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_fast(frame: pd.DataFrame, columns: list[str], verbatim: bool) -> bytes:
+    """CSV bytes column by column: the same bytes as the csv-module writer above.
+
+    Numbers are formatted in bulk and text through its distinct values only, then each
+    row is joined once; 100,000 x 60 cells take a fraction of the time cell by cell did.
+    """
+    from survey.outputs import neutralise
+
+    fields = [_csv_column(frame[c], verbatim) for c in frame.columns]
+    head = ",".join(_quote_field(c if verbatim else str(neutralise(c))) for c in columns)
+    lines = [head, *map(",".join, zip(*fields, strict=True))] if fields else [head]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _csv_column(s: pd.Series, verbatim: bool) -> list[str]:
+    """The fields of one column, formatted as :func:`_cells` and the writer would."""
+    import numpy as np
+    import pandas as pd
+
+    from survey.outputs import neutralise
+
+    n = len(s)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        vals = s.astype(object)
+        return ["" if v is pd.NA or v is None else str(bool(v)) for v in vals]
+    if pd.api.types.is_integer_dtype(s.dtype):
+        mask = s.isna().to_numpy()
+        vals = s.to_numpy(dtype=np.int64, na_value=0)
+        lo, hi = (int(vals.min()), int(vals.max())) if n else (0, 0)
+        if hi - lo <= 4096:  # answer codes: one string per distinct code, not per cell
+            lookup = np.array([str(k) for k in range(lo, hi + 1)], dtype=object)
+            out = lookup[vals - lo]
+        else:
+            out = vals.astype(str).astype(object)
+        out[mask] = ""
+        return out.tolist()
+    if pd.api.types.is_float_dtype(s.dtype):
+        vals = s.to_numpy(dtype="float64", na_value=np.nan)
+        out = np.full(n, "", dtype=object)
+        finite = np.isfinite(vals)
+        whole = finite & (vals == np.floor(np.where(finite, vals, 0))) & (np.abs(
+            np.where(finite, vals, 0)) < 2.0**62)
+        out[whole] = vals[whole].astype(np.int64).astype(str)
+        rest = ~np.isnan(vals) & ~whole
+        out[rest] = [str(int(v)) if float(v).is_integer() else str(float(v))
+                     for v in vals[rest]]
+        return out.tolist()
+    values = s.astype(object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        # mixed Python values (True and 1 are equal keys): one at a time
+        out = []
+        for v in values:
+            if _missing(v):
+                out.append("")
+                continue
+            v = v if isinstance(v, int | float | str) else str(v)
+            out.append(_quote_field(str(v if verbatim else neutralise(v))))
+        return out
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = []
+    for v in uniques:
+        v = v if isinstance(v, int | float | str) else str(v)
+        table.append(_quote_field(str(v if verbatim else neutralise(v))))
+    table.append("")  # missing
+    lookup = np.array(table, dtype=object)
+    return lookup[np.where(codes < 0, len(table) - 1, codes)].tolist()
+
+
+def formula_cells(frame: pd.DataFrame) -> int:
+    """How many text cells of ``frame`` a ``.csv`` writer gives a leading ``'``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> formula_cells(pd.DataFrame({"a": ["=1", "-2", "@x", None], "b": [1, 2, 3, 4]}))
+    2
+    """
+    import numpy as np
+    import pandas as pd
+
+    from survey.outputs import is_formula_text
+
+    n = 0
+    for c in frame.columns:
+        s = frame[c]
+        if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+            continue
+        codes, uniques = pd.factorize(s.astype(object), use_na_sentinel=True)
+        hits = [k for k, v in enumerate(uniques) if is_formula_text(v)]
+        if hits:
+            n += int(np.isin(codes, hits).sum())
+    return n
 
 
 def _cells(frame: pd.DataFrame) -> list[list[object]]:
@@ -285,10 +409,12 @@ def _fix_timestamp(raw: bytes, suffix: str) -> bytes:
 
 def log_table(log: ImportLog) -> pd.DataFrame:
     """Every record of an import log as a table (row, column, value, reason, action,
-    message), for ``survey import --log``."""
+    message; preceded by file when several files were read), for ``survey import --log``."""
     import pandas as pd
 
     cols = ["row", "column", "value", "reason", "action", "message"]
+    if log.files:
+        cols = ["file", *cols]
     recs = [r.as_dict() for r in log.records]
     frame = pd.DataFrame(recs, columns=cols)
     frame["row"] = frame["row"].astype("Int64")
