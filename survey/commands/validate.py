@@ -13,6 +13,7 @@ from survey.commands._common import (
     write_output,
 )
 from survey.errors import SurveyError, did_you_mean
+from survey.wording import count
 
 #: Tables written to the output folder, in order.
 TABLES = (
@@ -151,7 +152,7 @@ def validate(
         top = ht.loc[ht["htmt"].idxmax()]
         flagged = int(ht["above_085"].sum())
         click.echo(f"HTMT: largest {top['htmt']:.2f} ({top['construct_a']}, "
-                   f"{top['construct_b']}); {flagged} pair(s) above .85")
+                   f"{top['construct_b']}); {count(flagged, 'pair')} above .85")
     for r in partial.latent.itertuples(index=False):
         if r.freed_intercepts:
             click.echo(f"partial invariance: {r.construct} ({r.reference} vs {r.group}) with "
