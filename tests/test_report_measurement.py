@@ -263,6 +263,7 @@ def test_validate_writes_the_tables_of_the_library(simulated_file, tmp_path):
     assert re.search(r"parallel analysis \(seed 20240611\): \d+ factors", result.output)
     assert "partial invariance: build_vs_buy (china vs united_states) with bb5 freed" \
         in result.output
+    assert "latent means: build_vs_buy" not in result.output
     assert re.search(r"HTMT: largest 0\.\d\d \(\w+, \w+\); 0 pairs above \.85\n", result.output)
     assert "full CFA (robust ML, n = " in result.output
 

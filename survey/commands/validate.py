@@ -159,7 +159,8 @@ def validate(
                        f"{r.freed_intercepts} freed; latent difference {r.latent_diff:.2f} "
                        f"SD (p = {r.p:.3g})")
         elif r.status not in ("ok",):
-            click.echo(f"latent means: {r.construct}: {r.status}"
+            pair = f" ({r.reference} vs {r.group})" if r.reference and r.group else ""
+            click.echo(f"latent means: {r.construct}{pair}: {r.status}"
                        + (f" ({r.note})" if r.note else ""))
     click.echo(f"wrote {len(TABLES)} tables to {out_dir}")
 
