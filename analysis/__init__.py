@@ -4,15 +4,20 @@ Nothing here reads a file; every function takes an Instrument and a ResponseSet 
 DataFrame) and returns DataFrames with the fixed columns documented in each function.
 """
 
-from analysis.cfa import CFAFit, GroupFit, fit_cfa, fit_groups, modification_indices, score_tests
+from analysis.cfa import (
+    CFAFit,
+    GroupFit,
+    fit_cfa,
+    fit_mgcfa,
+    modification_indices,
+    score_tests,
+)
 from analysis.compare import Comparison, compare_groups, compare_responses
 from analysis.dimensionality import ParallelAnalysis, dimensionality, parallel_analysis
 from analysis.hypotheses import decide_hypotheses, evaluate_hypotheses
 from analysis.invariance import (
-    FitResult,
     Invariance,
     PartialInvariance,
-    fit_mgcfa,
     measurement_invariance,
     partial_invariance,
 )
@@ -63,16 +68,14 @@ __all__: list[str] = [
     "compare_responses",
     "decide_hypotheses",
     "evaluate_hypotheses",
-    "FitResult",
     "Invariance",
     "PartialInvariance",
-    "fit_mgcfa",
     "measurement_invariance",
     "partial_invariance",
     "CFAFit",
     "GroupFit",
     "fit_cfa",
-    "fit_groups",
+    "fit_mgcfa",
     "modification_indices",
     "score_tests",
     "ParallelAnalysis",

@@ -1,22 +1,34 @@
-"""Confirmatory factor analysis of a whole instrument, by ML and robust ML.
+"""Confirmatory factor analysis by ML and robust ML, in one group or several.
 
 :func:`fit_cfa` fits one model with every construct as a correlated factor (each item
 loads on its own construct only), as ``lavaan::cfa(model, data, std.lv = TRUE)`` with
 ``estimator = "ML"`` or ``"MLM"``; :func:`modification_indices` lists the cross-loadings
 and residual covariances whose release would improve the fit most, as
 ``lavaan::modindices``. The same engine fits multi-group models with a mean structure
-(:func:`fit_groups`), which :mod:`analysis.invariance` uses for partial invariance and
-latent means, and gives their score tests (:func:`score_tests`, ``lavTestScore``).
+(:func:`fit_mgcfa`, ``cfa(..., group = ..., group.equal = ...)``), on which
+:mod:`analysis.invariance` tests measurement invariance, and gives their score tests
+(:func:`score_tests`, ``lavTestScore``).
 
 The model
 ---------
-In group *g*: ``Sigma = Lambda Phi Lambda' + Theta`` (``Theta`` diagonal) and, with a mean
-structure, ``mu = nu + Lambda alpha``. Identification as lavaan's ``std.lv = TRUE``:
-every loading is free and the factor variances are fixed at 1 (factor correlations
-free); in a multi-group model with loadings equal across groups the variances of the
-other groups are free, and with intercepts equal their factor means are free too (the
-first group's mean stays 0), so that a latent mean is in units of the first group's
-factor standard deviation.
+In group *g*, ``x = nu + Lambda eta + e`` with ``eta ~ N(alpha, Phi)`` and ``e ~ N(0,
+Theta)``, ``Theta`` diagonal: ``Sigma = Lambda Phi Lambda' + Theta`` and, with a mean
+structure, ``mu = nu + Lambda alpha``. Each factor's scale is set in one of two ways,
+which give the same fit and rescaled estimates:
+
+- ``std.lv`` (lavaan's ``std.lv = TRUE``; :func:`fit_cfa` always): every loading is
+  free and the factor variances are fixed at 1 (correlations free). In a multi-group
+  model with loadings equal across groups the variances of the other groups are free,
+  and with intercepts equal their factor means are free too (the first group's mean
+  stays 0), so that a latent mean is in units of the first group's factor SD.
+- ``marker`` (lavaan's default): the loading of each factor's first item is 1 in every
+  group and the factor variances are free.
+
+The multi-group levels, as lavaan's ``group.equal``: ``configural``, nothing equal
+across groups (factor means 0); ``metric``, loadings equal (``"loadings"``);
+``scalar``, loadings and intercepts equal (``c("loadings", "intercepts")``), factor
+means free after the first group. ``free_loadings`` and ``free_intercepts`` release
+single items from the equality (``group.partial``).
 
 Estimation
 ----------
@@ -25,8 +37,12 @@ matrix of group *g* (divisor ``n_g``), ``m_g`` its means and ``d = m_g - mu``, t
 discrepancy ``F = sum_g (n_g / N) [log|Sigma| + tr(S Sigma^-1) - log|S| - p
 + d' Sigma^-1 d]`` is minimised by Fisher scoring: each step solves the expected
 information against the analytic gradient, with step halving; it converges in a few
-dozen steps to a gradient below 1e-9. Residual variances are not bounded (lavaan does
-not bound them either): a negative one (a Heywood case) is reported in ``notes``.
+dozen steps to a gradient below 1e-9. In :func:`fit_cfa` residual variances are not
+bounded (lavaan does not bound them either): a negative one (a Heywood case) is
+reported in ``notes``. In :func:`fit_mgcfa`, whose fits decide invariance, residual and
+factor variances are bounded below by zero (projected Fisher scoring): where lavaan
+would return a negative variance the estimate stays at zero and ``heywood`` and
+``notes`` say so.
 
 Derivatives come in closed form. Every parameter moves ``Sigma`` by a matrix of rank two
 at most, ``dSigma/dtheta_a = s_a (u_a w_a' + w_a u_a')`` with ``u, w`` among the unit
@@ -40,16 +56,24 @@ fixed ones whose modification indices are wanted alike.
 
 Fit
 ---
-- ``chisq = N F_min``; ``df`` = sample moments (``p (p + 1) / 2`` per group, plus ``p``
-  means with a mean structure) minus free parameters.
+- ``chisq = N F_min`` (lavaan multiplies by ``N``, not ``N - 1``, under the normal
+  likelihood); ``df`` = sample moments (``p (p + 1) / 2`` per group, plus ``p`` means
+  with a mean structure) minus free parameters.
+- ``loglik = -sum_g n_g / 2 [p log(2 pi) + log|Sigma| + tr(S Sigma^-1)
+  + d' Sigma^-1 d]`` (lavaan's ``logl``).
 - ``CFI = 1 - max(chisq - df, 0) / max(chisq - df, chisq_0 - df_0, 0)`` and ``TLI =
   1 - (chisq - df) df_0 / ((chisq_0 - df_0) df)`` against the independence model
-  (``chisq_0 = sum_g n_g (sum_j log s_jj - log|S_g|)``, ``df_0 = G p (p - 1) / 2``).
-- ``RMSEA = sqrt(max(chisq / N / df - 1 / N, 0)) sqrt(G)`` with its 90 % interval from
-  the noncentral chi-square (lavaan's ``lav_fit_rmsea_ci``).
+  (``chisq_0 = sum_g n_g (sum_j log s_jj - log|S_g|)``, ``df_0 = G p (p - 1) / 2``:
+  every item uncorrelated, with free variances and means in each group; the same for
+  every level of a multi-group model, as in lavaan).
+- ``RMSEA = sqrt(max(chisq / N / df - 1 / N, 0)) sqrt(G)`` (lavaan's multi-group form;
+  0 when ``df`` is 0), for :func:`fit_cfa` with its 90 % interval from the noncentral
+  chi-square (lavaan's ``lav_fit_rmsea_ci``).
 - ``SRMR``: lavaan's ``srmr`` (Bentler's): the root mean square of
-  ``(s_ij - sigma_ij) / sqrt(s_ii s_jj)`` over ``i <= j`` (and of the standardised mean
-  residuals with a mean structure), weighted by ``n_g / N`` over groups.
+  ``(s_ij - sigma_ij) / (s_i s_j)`` over ``i <= j``, with ``s_j = sqrt(s_jj)``, and with
+  a mean structure of ``(m_j - mu_j) / s_j`` too: ``SRMR_g = sqrt([sum_j ((m_j - mu_j) /
+  s_j)^2 + sum_{i<=j} ((s_ij - sigma_ij) / (s_i s_j))^2] / (p + p (p + 1) / 2))``, and
+  ``SRMR = sum_g (n_g / N) SRMR_g``.
 - Standard errors from the inverse expected information, ``(N I)^-1``, as lavaan's
   default for complete data. Standardised loadings ``lambda / sqrt(sigma_jj)`` (lavaan's
   ``std.all``) get delta-method SEs.
@@ -71,7 +95,8 @@ Delta`` and ``B = Delta'W Gamma W Delta``. ``cfi_robust``, ``tli_robust`` and
 ``c_0`` the baseline model's scaling factor. ``cfi_scaled`` and ``rmsea_scaled`` are
 the older naive versions, kept for comparison with other software.
 
-Every number is checked against lavaan 0.6-14 in ``tests/reference/validity.R``.
+Every number is checked against lavaan 0.6-14 in ``tests/reference/validity.R`` and,
+for the multi-group models in both identifications, ``tests/reference/invariance.R``.
 
 Missing answers: listwise (``missing = "listwise"``, lavaan's default), on the items of
 the model; robust ML needs complete data. ``missing = "fiml"`` fits the model by
@@ -100,10 +125,12 @@ __all__ = [
     "LOADING_COLUMNS",
     "CORRELATION_COLUMNS",
     "MODINDEX_COLUMNS",
+    "IDENTIFICATIONS",
+    "LEVELS",
     "CFAFit",
     "GroupFit",
     "fit_cfa",
-    "fit_groups",
+    "fit_mgcfa",
     "modification_indices",
     "score_tests",
 ]
@@ -138,16 +165,17 @@ MODINDEX_COLUMNS = ["lhs", "op", "rhs", "kind", "mi", "p", "epc", "sepc_all"]
 class _Layout:
     """Where each parameter of each group lives in the free-parameter vector.
 
-    ``std.lv`` identification (see the module docstring). A slot is one appearance of a
-    parameter in one group; shared (equal) parameters have one index and several slots.
-    Slot kinds: 0 loading (j, f), 1 factor covariance (a, b), 2 factor variance (a, a),
-    3 residual variance (j, j), 4 intercept (j), 5 factor mean (f).
+    Identification ``std.lv`` or ``marker`` (see the module docstring). A slot is one
+    appearance of a parameter in one group; shared (equal) parameters have one index and
+    several slots, fixed ones (index -1) none. Slot kinds: 0 loading (j, f), 1 factor
+    covariance (a, b), 2 factor variance (a, a), 3 residual variance (j, j), 4 intercept
+    (j), 5 factor mean (f).
     """
 
     def __init__(self, p: int, item_factor: np.ndarray, n_groups: int, *, means: bool,
                  equal_loadings: bool = False, equal_intercepts: bool = False,
                  free_loadings: Sequence[int] = (), free_intercepts: Sequence[int] = (),
-                 shared: bool = True) -> None:
+                 marker: bool = False) -> None:
         import numpy as np
 
         self.p, self.m, self.G = p, int(item_factor.max()) + 1, n_groups
@@ -155,6 +183,11 @@ class _Layout:
         self.means = means
         self.equal_loadings = equal_loadings
         self.equal_intercepts = equal_intercepts
+        self.marker = marker
+        #: the first item of each factor: its marker under ``marker`` identification
+        self.markers = np.array([int(np.flatnonzero(self.item_factor == f)[0])
+                                 for f in range(self.m)])
+        fixed = set(self.markers.tolist()) if marker else set()
         m = self.m
         count = 0
 
@@ -164,14 +197,15 @@ class _Layout:
             return count - 1
 
         shared_lam = {j: new() for j in range(p)
-                      if shared and equal_loadings and j not in free_loadings}
+                      if equal_loadings and j not in free_loadings and j not in fixed}
         shared_nu = {j: new() for j in range(p)
-                     if shared and means and equal_intercepts and j not in free_intercepts}
+                     if means and equal_intercepts and j not in free_intercepts}
         self.lam, self.phi, self.theta, self.nu, self.alpha = [], [], [], [], []
         for g in range(n_groups):
-            lam = np.array([shared_lam[j] if j in shared_lam else new() for j in range(p)])
+            lam = np.array([-1 if j in fixed else shared_lam[j] if j in shared_lam
+                            else new() for j in range(p)])
             phi = np.full((m, m), -1)
-            var_free = g > 0 and equal_loadings
+            var_free = marker or (g > 0 and equal_loadings)
             for a in range(m):
                 for b in range(a):
                     phi[a, b] = phi[b, a] = new()
@@ -190,6 +224,10 @@ class _Layout:
             self.nu.append(nu)
             self.alpha.append(alpha)
         self.npar = count
+        #: the variances (residual and factor) among the free parameters
+        self.variances = np.unique(np.concatenate(
+            [np.concatenate([self.theta[g], np.diag(self.phi[g])]) for g in range(n_groups)]))
+        self.variances = self.variances[self.variances >= 0]
         self._slots = [self._make_slots(g) for g in range(n_groups)]
 
     def _make_slots(self, g: int) -> dict[str, np.ndarray]:
@@ -198,10 +236,11 @@ class _Layout:
         p, m = self.p, self.m
         kind, idx, a_, b_ = [], [], [], []
         for j in range(p):
-            kind.append(0)
-            idx.append(self.lam[g][j])
-            a_.append(j)
-            b_.append(self.item_factor[j])
+            if self.lam[g][j] >= 0:
+                kind.append(0)
+                idx.append(self.lam[g][j])
+                a_.append(j)
+                b_.append(self.item_factor[j])
         for a in range(m):
             for b in range(a + 1):
                 k = self.phi[g][a, b]
@@ -253,7 +292,8 @@ class _Layout:
 
         p, m = self.p, self.m
         Lam = np.zeros((p, m))
-        Lam[np.arange(p), self.item_factor] = x[self.lam[g]]
+        lam = self.lam[g]
+        Lam[np.arange(p), self.item_factor] = np.where(lam >= 0, x[np.maximum(lam, 0)], 1.0)
         ph = self.phi[g]
         Phi = np.where(ph >= 0, x[np.maximum(ph, 0)], 0.0)
         Phi[np.diag_indices(m)] = np.where(np.diag(ph) >= 0, x[np.maximum(np.diag(ph), 0)],
@@ -605,43 +645,68 @@ def _inv_pd(A: np.ndarray) -> np.ndarray:
     return (out + out.T) / 2
 
 
-def _optimise(model: _Model, x0: np.ndarray, *, max_iter: int = 200):
-    """Fisher scoring with step halving; returns ``(x, converged, message)``."""
+def _optimise(model: _Model, x0: np.ndarray, *, lower: np.ndarray | None = None,
+              max_iter: int = 200):
+    """Fisher scoring with step halving; returns ``(x, converged, message)``.
+
+    ``lower``: parameters bounded below by zero (indices), or None. A bounded parameter
+    at its bound whose gradient points below it is held there for the step (the
+    projected Newton method of Bertsekas 1982): the step solves the information of the
+    others, and every trial point is projected back onto the bounds.
+    """
     import numpy as np
 
     x = x0.copy()
+    if lower is not None:
+        x[lower] = np.maximum(x[lower], 0.0)
     f, grad = model.objective(x)
     if not np.isfinite(f):
         return x, False, "the starting values give a covariance matrix that is not PD"
     message = "maximum number of iterations reached"
     converged = False
+
+    def held(x: np.ndarray, grad: np.ndarray) -> np.ndarray:
+        out = np.zeros(x.size, dtype=bool)
+        if lower is not None:
+            out[lower] = (x[lower] <= 1e-12) & (grad[lower] > 0)
+        return out
+
+    pgrad = np.where(held(x, grad), 0.0, grad)
     for _ in range(max_iter):
+        fixed = held(x, grad)
+        free = ~fixed
+        step = np.zeros_like(x)
         try:
-            step = _solve_pd(model.information(x), -0.5 * grad)
+            info = model.information(x)
+            step[free] = _solve_pd(info[np.ix_(free, free)], -0.5 * grad[free])
         except SurveyError:
-            step = -grad
+            step = -pgrad
         slope = float(grad @ step)
         if slope > 0:                    # not a descent direction: fall back to the gradient
-            step = -grad
-            slope = float(grad @ step)
+            step = -pgrad
         t = 1.0
         while t > 1e-12:
             xn = x + t * step
+            if lower is not None:
+                xn[lower] = np.maximum(xn[lower], 0.0)
             fn, gn = model.objective(xn)
             # (the last term lets a step through whose gain is below rounding of F)
-            if np.isfinite(fn) and fn <= f + 1e-4 * t * slope + 1e-13 * max(1.0, abs(f)):
+            if np.isfinite(fn) and fn <= f + 1e-4 * float(grad @ (xn - x)) \
+                    + 1e-13 * max(1.0, abs(f)):
                 break
             t /= 2
         else:
             message = "no step decreased the discrepancy"
-            converged = bool(np.max(np.abs(grad)) < 1e-6)
+            converged = bool(np.max(np.abs(pgrad)) < 1e-6)
             break
+        moved = np.max(np.abs(xn - x))
         x, f_old, f, grad = xn, f, fn, gn
-        if np.max(np.abs(t * step)) < 1e-10 or (abs(f_old - f) < 1e-15 * max(1.0, abs(f))
-                                                 and np.max(np.abs(grad)) < 1e-7):
+        pgrad = np.where(held(x, grad), 0.0, grad)
+        if moved < 1e-10 or (abs(f_old - f) < 1e-15 * max(1.0, abs(f))
+                             and np.max(np.abs(pgrad)) < 1e-7):
             message, converged = "converged", True
             break
-    if not converged and np.max(np.abs(grad)) < 1e-8:
+    if not converged and np.max(np.abs(pgrad)) < 1e-8:
         message, converged = "converged", True
     return x, converged, message
 
@@ -687,15 +752,19 @@ def _prepare(data: pd.DataFrame, factors: Mapping[str, Sequence[str]]):
     return items, np.asarray(item_factor), X
 
 
-def _check_moments(S: np.ndarray, n: int, p: int, what: str) -> None:
+def _check_moments(S: np.ndarray, n: int, p: int, group: str | None = None) -> None:
+    """Raise SurveyError unless ``S`` (of the full CFA, or of one group) can be fitted."""
     import numpy as np
 
+    where = "full CFA" if group is None else f"group '{group}'"
     if n <= p:
-        raise SurveyError(f"{what}: {n} complete respondents for {p} items; a factor model "
+        raise SurveyError(f"{where}: {n} complete respondents for {p} items; a factor model "
                           "needs more respondents than items")
     if np.linalg.eigvalsh(S)[0] <= 1e-10 * max(np.trace(S), 1e-300):
-        raise SurveyError(f"{what}: the covariance matrix of the items is singular (an item "
-                          "without variance, or items that are exact combinations of others)")
+        matrix = ("full CFA: the covariance matrix of the items" if group is None
+                  else f"the covariance matrix of group '{group}'")
+        raise SurveyError(f"{matrix} is singular (an item without variance, or items that "
+                          "are exact combinations of others)")
 
 
 def _start_single(S: np.ndarray, item_factor: np.ndarray, m: int):
@@ -1060,7 +1129,7 @@ def fit_cfa(
         mean = X.mean(axis=0)
         Z = X - mean
         S = Z.T @ Z / max(n, 1)
-        _check_moments(S, n, p, "full CFA")
+        _check_moments(S, n, p)
         m = int(item_factor.max()) + 1
         layout = _Layout(p, item_factor, 1, means=False)
         moments = p * (p + 1) // 2
@@ -1175,7 +1244,7 @@ def _fit_cfa_fiml(data: pd.DataFrame, factors: Mapping[str, Sequence[str]]) -> C
                           "more respondents than items")
     patterns = _missing_patterns(X)
     mu_h1, S_h1, em_converged = _em_saturated(patterns, p)
-    _check_moments(S_h1, n, p, "full CFA")
+    _check_moments(S_h1, n, p)
     m = int(item_factor.max()) + 1
     layout = _Layout(p, item_factor, 1, means=True)
     moments = p * (p + 3) // 2
@@ -1342,47 +1411,108 @@ def modification_indices(fit: CFAFit, *, top: int | None = 10,
 
 @dataclass(frozen=True)
 class GroupFit:
-    """A multi-group CFA with a mean structure, std.lv identification.
+    """A multi-group CFA with a mean structure (:func:`fit_mgcfa`).
 
     Attributes
     ----------
     level : str
         ``configural``, ``metric`` or ``scalar``.
+    identification : str
+        ``marker`` or ``std.lv`` (module docstring).
+    factors, items : tuple of str
+        Factor names and item names in model order.
     groups : tuple of str
         Group labels in model order (the first is the reference).
     n : tuple of int
-        Respondents per group.
-    chisq, df, pvalue, cfi, rmsea, srmr : float
-        Fit, as lavaan (RMSEA with the multi-group factor ``sqrt(G)``).
-    free_intercepts : tuple of str
-        Intercepts released from equality (lavaan ``group.partial``).
+        Respondents per group after listwise deletion.
+    npar, df : int
+        Free parameters and degrees of freedom.
+    chisq, pvalue : float
+        Likelihood-ratio chi-square against the saturated model (``N F_min``) and its
+        p-value (``nan`` when ``df`` is 0).
+    cfi, rmsea, srmr : float
+        Fit indices as lavaan computes them (module docstring; RMSEA with the
+        multi-group factor ``sqrt(G)``).
+    loglik : float
+        Log-likelihood of the model (lavaan's ``logl``).
+    baseline_chisq, baseline_df : float, int
+        Chi-square and df of the independence (baseline) model.
+    free_intercepts, free_loadings : tuple of str
+        Items whose intercept or loading was released from equality (``group.partial``).
     latent_means, latent_mean_se : numpy.ndarray
-        Factor means of the groups after the first (``G - 1`` x factors) and their SEs;
-        ``nan`` when the intercepts are not equal.
+        Factor means of the groups after the first (``G - 1`` x factors) and their SEs
+        from the expected information; ``nan`` unless the level is scalar. Under
+        ``std.lv`` a mean is in units of the first group's factor SD.
     latent_vars : numpy.ndarray
-        Factor variances of every group (1 in the first).
+        Factor variances of every group (``G`` x factors).
     converged : bool
-    items : tuple of str
-        Items in model order.
+        Whether Fisher scoring reached a vanishing (projected) gradient.
+    heywood : bool
+        Whether a variance estimate is held at its lower bound of zero.
+    notes : tuple of str
+        Convergence problems and Heywood cases, worded for the reader.
     """
 
     level: str
+    identification: str
+    factors: tuple[str, ...]
+    items: tuple[str, ...]
     groups: tuple[str, ...]
     n: tuple[int, ...]
-    chisq: float
+    npar: int
     df: int
+    chisq: float
     pvalue: float
     cfi: float
     rmsea: float
     srmr: float
+    loglik: float
+    baseline_chisq: float
+    baseline_df: int
     free_intercepts: tuple[str, ...]
+    free_loadings: tuple[str, ...]
     latent_means: np.ndarray = field(repr=False)
     latent_mean_se: np.ndarray = field(repr=False)
     latent_vars: np.ndarray = field(repr=False)
     converged: bool
-    items: tuple[str, ...] = ()
+    heywood: bool
+    notes: tuple[str, ...] = ()
     _model: Any = field(default=None, repr=False)
     _x: Any = field(default=None, repr=False)
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """The estimates in lavaan's notation, fixed parameters included.
+
+        Columns ``lhs, op, rhs, group, est``; ``op`` is ``=~`` (loading), ``~~``
+        (variance or covariance) or ``~1`` (intercept or factor mean, ``rhs`` empty).
+        Per group: loadings, residual variances, factor (co)variances, intercepts,
+        factor means, as ``parameterEstimates`` lists them.
+        """
+        import pandas as pd
+
+        layout = self._model.layout
+        factors, items = self.factors, self.items
+        rows: list[tuple] = []
+        for g, group in enumerate(self.groups):
+            Lam, Phi, theta, nu, alpha = layout.matrices(self._x, g)
+            rows += [(factors[f], "=~", it, group, Lam[j, f])
+                     for j, (it, f) in enumerate(zip(items, layout.item_factor, strict=True))]
+            rows += [(it, "~~", it, group, theta[j]) for j, it in enumerate(items)]
+            rows += [(factors[a], "~~", factors[b], group, Phi[a, b])
+                     for a in range(layout.m) for b in range(a, layout.m)]
+            rows += [(it, "~1", "", group, nu[j]) for j, it in enumerate(items)]
+            rows += [(name, "~1", "", group, alpha[a]) for a, name in enumerate(factors)]
+        return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "est"])
+
+
+#: The levels of :func:`fit_mgcfa`, from the fewest equality constraints to the most.
+LEVELS: tuple[str, ...] = ("configural", "metric", "scalar")
+#: How :func:`fit_mgcfa` sets the scale of the factors (lavaan's default first).
+IDENTIFICATIONS: tuple[str, ...] = ("marker", "std.lv")
+#: The note of a multi-group fit with a variance held at zero.
+_HEYWOOD_NOTE = ("a variance estimate is held at its lower bound of zero (Heywood case; "
+                "lavaan would report a negative estimate)")
 
 
 def _group_moments(X: np.ndarray, labels: np.ndarray, order: Sequence[str]):
@@ -1398,7 +1528,8 @@ def _group_moments(X: np.ndarray, labels: np.ndarray, order: Sequence[str]):
     X, labels = X[keep], labels[keep]
     order = [g for g in order if (labels == g).any()]
     if len(order) < 2:
-        raise SurveyError("a multi-group model needs at least 2 groups with complete data")
+        raise SurveyError(f"a multi-group model needs at least 2 groups with complete data, "
+                          f"got {len(order)} ({', '.join(order) or 'none'})")
     S, M, n = [], [], []
     for g in order:
         Xg = X[labels == g]
@@ -1406,38 +1537,56 @@ def _group_moments(X: np.ndarray, labels: np.ndarray, order: Sequence[str]):
         Z = Xg - M[-1]
         S.append(Z.T @ Z / len(Xg))
         n.append(len(Xg))
-        _check_moments(S[-1], n[-1], X.shape[1], f"group '{g}'")
+        _check_moments(S[-1], n[-1], X.shape[1], group=g)
     return S, M, n, order
 
 
-def fit_groups(
-    data: pd.DataFrame,
-    groups: pd.Series,
+def fit_mgcfa(
+    data: pd.DataFrame | None,
+    groups: pd.Series | str | None,
     factors: Mapping[str, Sequence[str]],
-    level: str = "scalar",
+    level: str = "configural",
     *,
     free_intercepts: Sequence[str] = (),
+    free_loadings: Sequence[str] = (),
+    identification: str = "marker",
     start: GroupFit | None = None,
 ) -> GroupFit:
-    """Fit a multi-group CFA with means, identified by ``std.lv`` (lavaan's ``group.equal``).
+    """Fit a multi-group confirmatory factor model with a mean structure by ML.
+
+    lavaan's ``cfa(model, data, group = ..., group.equal = ...)`` with its defaults
+    (``std.lv = TRUE`` with ``identification="std.lv"``). The model, the estimation,
+    the bounds on the variances and the fit statistics are described in the module
+    docstring.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        Numeric item columns; rows with a missing item or group are left out.
-    groups : pandas.Series
-        Group of each row; the order of a categorical's categories (else of first
-        appearance) is the model's, the first being the reference group.
+        One row per respondent with a numeric column per item. Rows with a missing item
+        or a missing group are left out (listwise). Not read when ``start`` is given.
+    groups : pandas.Series or str
+        Group of each row (aligned with ``data`` by position), or the name of a column
+        of ``data``. Groups are taken in the order of a categorical's categories, else
+        in order of first appearance (as lavaan); the first is the reference group.
     factors : mapping of str to sequence of str
-        Factor name -> items.
+        Factor name -> its items (at least 2); every item loads on one factor, and the
+        first item of each factor is its marker under ``marker`` identification.
     level : {"configural", "metric", "scalar"}
-        Equality constraints across groups.
-    free_intercepts : sequence of str
-        Items whose intercepts stay free at the scalar level (``group.partial``).
+        Equality constraints across groups: none, loadings (``group.equal =
+        "loadings"``), loadings and intercepts (``c("loadings", "intercepts")``).
+    free_intercepts, free_loadings : sequence of str
+        Items whose intercept (scalar level) or loading (metric and scalar levels) is
+        left free in every group: a partial-invariance model (lavaan ``group.partial``).
+        At least one item of each factor must stay equal; a marker's loading is fixed.
+    identification : {"marker", "std.lv"}
+        ``marker`` (lavaan's default): the first item's loading is 1 in every group.
+        ``std.lv``: the first group's factor variances are 1 (and every group's, at the
+        configural level), so that latent means are in its SD units. The fit is the
+        same; the estimates are rescaled.
     start : GroupFit, optional
-        A fit of the same data and model at another level or with other intercepts
-        freed: its sample moments are reused (``data`` and ``groups`` are then not read)
-        and its estimates are the starting values.
+        A fit of the same data and model (another level, other items released): its
+        sample moments are reused (``data`` and ``groups`` are then not read) and, with
+        the same identification, its estimates are the starting values.
 
     Returns
     -------
@@ -1446,86 +1595,140 @@ def fit_groups(
     Raises
     ------
     SurveyError
-        As :func:`fit_cfa`, per group; or fewer than two groups.
+        When an item or the group column is missing or not numeric, an item is listed
+        twice, fewer than two groups have data, a group's covariance matrix is singular
+        (fewer respondents than items, or an item that does not vary), a freed item is
+        not in the model or is a marker or the last equal item of its factor, or the
+        model has more parameters than sample moments.
+
+    Examples
+    --------
+    Six simulated items of one construct, two regions, equal loadings (R:
+    ``cfa("f =~ bb1 + ... + bb6", data, group = "lab_region", group.equal =
+    "loadings")``):
+
+    >>> from survey.instrument import load
+    >>> from survey.simulate import simulate
+    >>> frame = simulate(load("lab-culture"), seed=5, labs={"china": 6,
+    ...                  "united_states": 6}, respondents_per_lab=(40, 40))
+    >>> items = [f"bb{j}" for j in range(1, 7)]
+    >>> fit = fit_mgcfa(frame, "lab_region", {"build_vs_buy": items}, "metric")
+    >>> fit.groups, fit.df, fit.converged
+    (('china', 'united_states'), 23, True)
     """
     import numpy as np
     import pandas as pd
+    from scipy.special import chdtrc
 
-    if level not in ("configural", "metric", "scalar"):
-        raise SurveyError(f"level must be configural, metric or scalar, got {level!r}")
+    if level not in LEVELS:
+        raise SurveyError(f"level must be one of {', '.join(LEVELS)}, got {level!r}."
+                          + did_you_mean(str(level), LEVELS))
+    if identification not in IDENTIFICATIONS:
+        raise SurveyError(f"identification must be one of {', '.join(IDENTIFICATIONS)}, "
+                          f"got {identification!r}."
+                          + did_you_mean(str(identification), IDENTIFICATIONS))
     if start is not None:
-        items, order = list(start.items), list(start.groups)
+        items, names = list(start.items), start.factors
         item_factor = start._model.layout.item_factor
-        S, M, n = start._model.S, start._model.M, start._model.n
+        S, M, n, order = start._model.S, start._model.M, start._model.n, list(start.groups)
     else:
+        if data is None or groups is None:
+            raise SurveyError("give data and groups, or start (a fit of the same data)")
         items, item_factor, X = _prepare(data, factors)
+        names = tuple(factors)
+        if isinstance(groups, str):
+            if groups not in data.columns:
+                raise SurveyError(f"no grouping column '{groups}' in the data."
+                                  + did_you_mean(groups, [str(c) for c in data.columns]),
+                                  column=groups)
+            groups = data[groups]
         g_series = pd.Series(groups).reset_index(drop=True)
+        if len(g_series) != len(data):
+            raise SurveyError(f"groups has {len(g_series)} values but the data has "
+                              f"{len(data)} rows; give one group per row")
         if isinstance(g_series.dtype, pd.CategoricalDtype):
             order = [str(c) for c in g_series.cat.categories]
         else:
             order = [str(v) for v in dict.fromkeys(g_series.dropna())]
         labels = np.array([None if pd.isna(v) else str(v) for v in g_series], dtype=object)
         S, M, n, order = _group_moments(X, labels, order)
-    return _fit_moments(S, M, n, order, items, item_factor, level, free_intercepts, start)
-
-
-def _fit_moments(S, M, n, order, items, item_factor, level, free_intercepts=(),
-                 start: GroupFit | None = None) -> GroupFit:
-    """:func:`fit_groups` from the groups' sample moments (or those of ``start``)."""
-    import numpy as np
-    from scipy.special import chdtrc
-
-    if start is not None:
-        S, M, n, order = start._model.S, start._model.M, start._model.n, list(start.groups)
-    items = list(items)
-    for it in free_intercepts:
-        if it not in items:
-            raise SurveyError(f"free_intercepts: '{it}' is not an item of the model."
-                              + did_you_mean(str(it), items))
-    p = len(items)
-    G = len(order)
-    layout = _Layout(p, item_factor, G, means=True,
-                     equal_loadings=level in ("metric", "scalar"),
-                     equal_intercepts=level == "scalar",
-                     free_intercepts=[items.index(i) for i in free_intercepts])
+    p, G = len(items), len(order)
+    equal_load, equal_int = level in ("metric", "scalar"), level == "scalar"
+    layout = _Layout(p, item_factor, G, means=True, equal_loadings=equal_load,
+                     equal_intercepts=equal_int,
+                     free_loadings=_freed(items, item_factor, names, free_loadings,
+                                          "loading", identification, equal_load),
+                     free_intercepts=_freed(items, item_factor, names, free_intercepts,
+                                            "intercept", identification, equal_int),
+                     marker=identification == "marker")
     moments = G * p * (p + 3) // 2
     df = moments - layout.npar
     if df < 0:
         raise SurveyError(f"the model has {layout.npar} free parameters but only {moments} "
-                          "sample moments; it is not identified")
+                          "sample moments; it is not identified (add items or constraints)")
     model = _Model(layout, S, M, n)
-    x0 = (_start_groups(layout, S, M, n, item_factor) if start is None
-          else _carry_over(start, layout))
-    x, converged, _message = _optimise(model, x0)
+    x0 = (_carry_over(start, layout) if start is not None
+          and start.identification == identification else _start_groups(layout, S, M, n))
+    x, converged, message = _optimise(model, x0, lower=layout.variances)
     fmin, _ = model.objective(x, gradient=False)
     N = float(sum(n))
     chisq = max(N * fmin, 0.0)
     base = float(sum(ng * (np.log(np.diag(Sg)).sum() - ld)
                      for ng, Sg, ld in zip(n, S, model.logdetS, strict=True)))
     base_df = G * p * (p - 1) // 2
+    # the log-likelihood from F: log|Sigma| + tr(S V) + d'V d = F_g + log|S_g| + p
+    loglik = -0.5 * (N * (fmin + p * (1.0 + np.log(2 * np.pi)))
+                     + float(np.dot(n, model.logdetS)))
     m = layout.m
     means = np.full((G - 1, m), np.nan)
     mean_se = np.full((G - 1, m), np.nan)
-    variances = np.ones((G, m))
     if level == "scalar":
         vcov = _inv_pd(model.information(x)) / N
         for g in range(1, G):
-            for f in range(m):
-                k = layout.alpha[g][f]
-                means[g - 1, f] = x[k]
-                mean_se[g - 1, f] = np.sqrt(max(vcov[k, k], 0.0))
-    for g in range(G):
-        variances[g] = np.diag(layout.matrices(x, g)[1])
+            k = layout.alpha[g]
+            means[g - 1] = x[k]
+            mean_se[g - 1] = np.sqrt(np.maximum(vcov[k, k], 0.0))
+    heywood = bool((x[layout.variances] <= 1e-8).any())
+    notes = ([f"the optimiser did not converge: {message}"] if not converged else []) + (
+        [_HEYWOOD_NOTE] if heywood else [])
     return GroupFit(
-        level=level, groups=tuple(order), n=tuple(int(v) for v in n), chisq=chisq, df=df,
+        level=level, identification=identification, factors=tuple(names),
+        items=tuple(items), groups=tuple(order), n=tuple(int(v) for v in n),
+        npar=layout.npar, df=df, chisq=chisq,
         pvalue=float(chdtrc(df, chisq)) if df > 0 else float("nan"),
         cfi=_cfi(chisq, df, base, base_df),
         rmsea=float(np.sqrt(max(chisq / N / df - 1.0 / N, 0.0)) * np.sqrt(G)) if df > 0
         else 0.0,
-        srmr=_srmr(model, x), free_intercepts=tuple(free_intercepts), latent_means=means,
-        latent_mean_se=mean_se, latent_vars=variances, converged=converged,
-        items=tuple(items), _model=model, _x=x,
+        srmr=_srmr(model, x), loglik=float(loglik), baseline_chisq=base,
+        baseline_df=base_df, free_intercepts=tuple(free_intercepts),
+        free_loadings=tuple(free_loadings), latent_means=means, latent_mean_se=mean_se,
+        latent_vars=np.array([np.diag(layout.matrices(x, g)[1]) for g in range(G)]),
+        converged=converged, heywood=heywood, notes=tuple(notes), _model=model, _x=x,
     )
+
+
+def _freed(items: list[str], item_factor: np.ndarray, factors: Sequence[str],
+           freed: Sequence[str], what: str, identification: str,
+           constrained: bool) -> list[int]:
+    """Indices of the items in ``freed``, checked: known, not a marker, not all of a factor."""
+    import numpy as np
+
+    name = f"free_{what}s"
+    for it in freed:
+        if it not in items:
+            raise SurveyError(f"{name}: '{it}' is not an item of the model."
+                              + did_you_mean(str(it), [str(i) for i in items]))
+    index = [items.index(it) for it in freed]
+    for f in range(int(item_factor.max()) + 1):
+        own = np.flatnonzero(item_factor == f)
+        if what == "loading" and identification == "marker" and own[0] in index:
+            raise SurveyError(f"{name}: '{items[own[0]]}' is the marker of its factor "
+                              "(loading fixed to 1); free another item's loading, or use "
+                              "identification='std.lv'")
+        if constrained and set(own.tolist()) <= set(index):
+            raise SurveyError(f"{name}: every {what} of factor '{factors[f]}' is freed; at "
+                              "least one must stay equal across groups")
+    return index
 
 
 def _carry_over(fit: GroupFit, layout: _Layout) -> np.ndarray:
@@ -1536,7 +1739,8 @@ def _carry_over(fit: GroupFit, layout: _Layout) -> np.ndarray:
     x = np.zeros(layout.npar)
     for g in range(layout.G):
         Lam, Phi, theta, nu, alpha = old.matrices(fit._x, g)
-        x[layout.lam[g]] = Lam[np.arange(layout.p), layout.item_factor]
+        lam = layout.lam[g]
+        x[lam[lam >= 0]] = Lam[np.arange(layout.p), layout.item_factor][lam >= 0]
         x[layout.theta[g]] = theta
         x[layout.nu[g]] = nu + (Lam @ alpha if not layout.equal_intercepts else 0.0)
         free = layout.phi[g] >= 0
@@ -1546,23 +1750,25 @@ def _carry_over(fit: GroupFit, layout: _Layout) -> np.ndarray:
     return x
 
 
-def _start_groups(layout: _Layout, S, M, n, item_factor) -> np.ndarray:
+def _start_groups(layout: _Layout, S, M, n) -> np.ndarray:
     """Starting values: the pooled one-group solution in every group."""
     import numpy as np
 
+    item_factor = layout.item_factor
     w = np.array(n, dtype=float) / sum(n)
     pooled = sum(wg * Sg for wg, Sg in zip(w, S, strict=True))
-    lam, theta, Phi = _start_single(pooled, item_factor, layout.m)
+    lam, _, Phi = _start_single(pooled, item_factor, layout.m)
+    scale = lam[layout.markers] if layout.marker else np.ones(layout.m)
+    lam = lam / scale[item_factor]                  # a marker's loading becomes 1
+    Phi = Phi * np.outer(scale, scale)
+    common = lam**2 * np.diag(Phi)[item_factor]
     x = np.zeros(layout.npar)
     for g in range(layout.G):
-        x[layout.lam[g]] = lam
-        x[layout.theta[g]] = np.maximum(np.diag(S[g]) - lam**2, 0.05 * np.diag(S[g]))
+        free = layout.lam[g] >= 0
+        x[layout.lam[g][free]] = lam[free]
+        x[layout.theta[g]] = np.maximum(np.diag(S[g]) - common, 0.05 * np.diag(S[g]))
         ph = layout.phi[g]
-        for a in range(layout.m):
-            for b in range(a):
-                x[ph[a, b]] = Phi[a, b]
-            if ph[a, a] >= 0:
-                x[ph[a, a]] = 1.0
+        x[ph[ph >= 0]] = Phi[ph >= 0]
         x[layout.nu[g]] = M[g]
     for g in range(layout.G):           # shared intercepts: the reference group's means
         for j in range(layout.p):
@@ -1592,7 +1798,8 @@ def score_tests(fit: GroupFit, release: Sequence[str] | None = None) -> pd.DataF
     Parameters
     ----------
     fit : GroupFit
-        A scalar-level fit of :func:`fit_groups` (with or without freed intercepts).
+        A scalar-level fit of :func:`fit_mgcfa` (with or without freed intercepts; either
+        identification).
     release : sequence of str, optional
         Items to test (default: every item whose intercept is still constrained).
 
@@ -1611,14 +1818,21 @@ def score_tests(fit: GroupFit, release: Sequence[str] | None = None) -> pd.DataF
     L = model.layout
     items = list(fit.items)
     constrained = [j for j in range(L.p) if items[j] not in fit.free_intercepts]
+    for it in release or ():
+        if it not in items:
+            raise SurveyError(f"release: '{it}' is not an item of the model."
+                              + did_you_mean(str(it), items))
     wanted = constrained if release is None else [items.index(i) for i in release]
-    free_load = [j for j in range(L.p) if L.lam[0][j] != L.lam[min(1, L.G - 1)][j]]
+    # loadings constrained equal (a marker's is fixed, not constrained)
+    equal_load = [j for j in range(L.p)
+                  if L.lam[0][j] >= 0 and L.lam[0][j] == L.lam[min(1, L.G - 1)][j]]
     full = _Layout(L.p, L.item_factor, L.G, means=True, equal_loadings=True,
                    equal_intercepts=True, free_loadings=range(L.p),
-                   free_intercepts=range(L.p))
+                   free_intercepts=range(L.p), marker=L.marker)
     xu = np.zeros(full.npar)
     for g in range(L.G):
-        xu[full.lam[g]] = x[L.lam[g]]
+        free = L.lam[g] >= 0
+        xu[full.lam[g][free]] = x[L.lam[g][free]]
         xu[full.theta[g]] = x[L.theta[g]]
         xu[full.nu[g]] = x[L.nu[g]]
         ph_f, ph = full.phi[g], L.phi[g]
@@ -1632,19 +1846,14 @@ def score_tests(fit: GroupFit, release: Sequence[str] | None = None) -> pd.DataF
     info = umodel.information(xu)
     rows: list[np.ndarray] = []
     owner: list[tuple[str, int]] = []
-    for j in range(L.p):
-        if j not in free_load:
-            for g in range(1, L.G):
+    for kind, where, equal in (("loading", full.lam, equal_load),
+                               ("intercept", full.nu, constrained)):
+        for j in equal:
+            for g in range(1, L.G):         # the first group's value = group g's
                 r = np.zeros(full.npar)
-                r[full.lam[0][j]], r[full.lam[g][j]] = 1.0, -1.0
+                r[where[0][j]], r[where[g][j]] = 1.0, -1.0
                 rows.append(r)
-                owner.append(("loading", j))
-    for j in constrained:
-        for g in range(1, L.G):
-            r = np.zeros(full.npar)
-            r[full.nu[0][j]], r[full.nu[g][j]] = 1.0, -1.0
-            rows.append(r)
-            owner.append(("intercept", j))
+                owner.append((kind, j))
     R = np.array(rows)
     q = full.npar
     out = []

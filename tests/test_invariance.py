@@ -21,11 +21,11 @@ import pandas as pd
 import pytest
 
 import analysis.invariance as invariance_module
+from analysis.cfa import fit_mgcfa
 from analysis.invariance import (
     FITS_COLUMNS,
     ITEMS_COLUMNS,
     SUMMARY_COLUMNS,
-    fit_mgcfa,
     measurement_invariance,
 )
 from survey.errors import SurveyError

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.cfa import fit_cfa, fit_groups, modification_indices, score_tests
+from analysis.cfa import fit_cfa, fit_mgcfa, modification_indices, score_tests
 from analysis.dimensionality import DEFAULT_SEED, parallel_analysis
 from analysis.polychoric import ordinal_reliability, polychoric
 from analysis.validity import average_variance_extracted, composite_reliability, htmt
@@ -391,7 +391,7 @@ def test_multigroup_fits_latent_means_and_score_tests_match_lavaan(two_regions):
     scores = _ref("validity_scoretests.csv")
     for construct, items in SAMPLE_FACTORS.items():
         for level in ("metric", "scalar"):
-            fit = fit_groups(two, groups, {construct: items}, level)
+            fit = fit_mgcfa(two, groups, {construct: items}, level, identification="std.lv")
             r = latent[(latent["construct"] == construct) & (latent["model"] == level)].iloc[0]
             assert fit.df == r["df"] and sum(fit.n) == r["n"]
             for ours, theirs in ((fit.chisq, "chisq"), (fit.cfi, "cfi"), (fit.rmsea, "rmsea"),
@@ -406,8 +406,8 @@ def test_multigroup_fits_latent_means_and_score_tests_match_lavaan(two_regions):
         assert tests.loc[theirs.index, "chisq"].to_numpy() == pytest.approx(
             theirs.to_numpy(), abs=1e-3)
     # the partial model: bb5's intercept free in both groups
-    fit = fit_groups(two, groups, {"build_vs_buy": SAMPLE_FACTORS["build_vs_buy"]}, "scalar",
-                     free_intercepts=["bb5"])
+    fit = fit_mgcfa(two, groups, {"build_vs_buy": SAMPLE_FACTORS["build_vs_buy"]}, "scalar",
+                    free_intercepts=["bb5"], identification="std.lv")
     r = latent[latent["model"] == "partial"].iloc[0]
     assert fit.df == r["df"] == 27
     for ours, theirs in ((fit.chisq, "chisq"), (fit.cfi, "cfi"), (fit.rmsea, "rmsea"),
