@@ -37,12 +37,18 @@ matrix of group *g* (divisor ``n_g``), ``m_g`` its means and ``d = m_g - mu``, t
 discrepancy ``F = sum_g (n_g / N) [log|Sigma| + tr(S Sigma^-1) - log|S| - p
 + d' Sigma^-1 d]`` is minimised by Fisher scoring: each step solves the expected
 information against the analytic gradient, with step halving; it converges in a few
-dozen steps to a gradient below 1e-9. In :func:`fit_cfa` residual variances are not
-bounded (lavaan does not bound them either): a negative one (a Heywood case) is
-reported in ``notes``. In :func:`fit_mgcfa`, whose fits decide invariance, residual and
-factor variances are bounded below by zero (projected Fisher scoring): where lavaan
-would return a negative variance the estimate stays at zero and ``heywood`` and
-``notes`` say so.
+dozen steps to a gradient below 1e-9. :func:`fit_mgcfa` steps with the exact Hessian
+instead wherever it is positive definite (:meth:`_Model.hessian`, the same gather with
+the terms of misfit added): where a model does not fit, Fisher scoring converges only
+linearly, Newton's method in a handful of steps.
+
+In :func:`fit_cfa` residual variances are not bounded (lavaan does not bound them
+either): a negative one (a Heywood case) is reported in ``notes``. In
+:func:`fit_mgcfa`, whose fits decide invariance, residual and factor variances are
+bounded below by zero (a variance at zero whose gradient points below it is held there
+for the step, and trial points are projected onto the bounds): where lavaan would
+return a negative variance the estimate stays at zero, and ``heywood`` and ``notes`` say
+so, as lavaan's fit with every variance constrained to be positive.
 
 Derivatives come in closed form. Every parameter moves ``Sigma`` by a matrix of rank two
 at most, ``dSigma/dtheta_a = s_a (u_a w_a' + w_a u_a')`` with ``u, w`` among the unit
@@ -286,6 +292,34 @@ class _Layout:
         t[sl["load"]] = alpha[sl["b"][sl["load"]]]
         return u, w, s, k, t
 
+    def hessian_index(self, g: int) -> dict[str, Any]:
+        """Index sets of group g's slots that :meth:`_Model.hessian` gathers with (cached)."""
+        import numpy as np
+
+        sl = self._slots[g]
+        if "hess" in sl:
+            return sl["hess"]
+        u, w, s, k = sl["desc"]
+        kind, a, b, idx = sl["kind"], sl["a"], sl["b"], sl["idx"]
+        load = np.flatnonzero(kind == 0)
+        phi = np.flatnonzero((kind == 1) | (kind == 2))
+        mean = np.flatnonzero(kind == 5)
+        j, f = a[load], b[load]
+        p_, q_ = a[phi], b[phi]
+        scatter = np.zeros((self.npar, idx.size))
+        scatter[idx, np.arange(idx.size)] = 1.0
+        sl["hess"] = {
+            "uu": np.ix_(u, u), "uw": np.ix_(u, w), "ww": np.ix_(w, w), "ku": np.ix_(k, u),
+            "kw": np.ix_(k, w), "kk": np.ix_(k, k), "ss": s[:, None] * s[None, :],
+            "load": load, "j": j, "load_load": np.ix_(load, load), "ff": np.ix_(f, f),
+            "jj": np.ix_(j, j), "phi": phi, "p": p_, "q": q_,
+            # a factor covariance enters (Lambda Phi) twice, a variance once
+            "c": 2.0 * np.where(kind[phi] == 2, 0.5, 1.0)[None, :],
+            "f_is_q": f[:, None] == q_[None, :], "f_is_p": f[:, None] == p_[None, :],
+            "mean": mean, "f_is_mean": f[:, None] == a[mean][None, :], "scatter": scatter,
+        }
+        return sl["hess"]
+
     def matrices(self, x: np.ndarray, g: int):
         """``Lambda (p x m), Phi (m x m), theta (p,), nu (p,), alpha (m,)`` of group g."""
         import numpy as np
@@ -447,6 +481,58 @@ class _Model:
             np.add.at(info, (idx[:, None], idx[None, :]), self.w[g] * block)
         return info
 
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """The Hessian of ``F`` (observed, not expected): ``2 I`` plus the terms of misfit.
+
+        With ``T = S + d d'``, ``K = V T V``, ``W = V - K``, ``dSigma_a`` and ``dmu_a`` as
+        in the module docstring, ``d2F/dtheta_a dtheta_b = tr(W Sigma_ab) - 2 mu_ab'V d
+        - tr(V Sigma_a V Sigma_b) + 2 tr(V Sigma_a V Sigma_b K) + 2 mu_b'V Sigma_a V d
+        + 2 mu_a'V Sigma_b V d + 2 mu_a'V mu_b``, again a gather from Gram matrices of
+        the basis; second derivatives ``Sigma_ab``, ``mu_ab`` exist only between a
+        loading and a loading, a factor (co)variance or a factor mean of its factor.
+        At a perfect fit (``S = Sigma``, ``d = 0``) it is twice the expected information.
+        """
+        import numpy as np
+
+        L = self.layout
+        hess = np.zeros((L.npar, L.npar))
+        for g in range(L.G):
+            st = self.group_state(x, g)
+            if st is None:
+                raise SurveyError("the model's implied covariance matrix is not positive "
+                                  "definite")
+            V, d, B = st["V"], st["d"], st["B"]
+            Vd = V @ d
+            K = V @ (self.S[g] + np.outer(d, d)) @ V
+            u, w_, s, k, t = L.descriptors(g, st["alpha"])
+            h = L.hessian_index(g)
+            G = B.T @ V @ B
+            GK = B.T @ K @ B
+            Guu, Guw, Gww = G[h["uu"]], G[h["uw"]], G[h["ww"]]
+            Kuu, Kuw, Kww = GK[h["uu"]], GK[h["uw"]], GK[h["ww"]]
+            block = (2.0 * h["ss"]) * (Guw.T * Kuw + Gww * Kuu + Guu * Kww + Guw * Kuw.T
+                                       - Guu * Gww - Guw * Guw.T)
+            if L.means:
+                e = B.T @ Vd
+                cross = (s[:, None] * t[None, :]) * (G[h["ku"]].T * e[w_][:, None]
+                                                     + G[h["kw"]].T * e[u][:, None])
+                block += 2.0 * (cross + cross.T + (t[:, None] * t[None, :]) * G[h["kk"]])
+            # second derivatives: a loading with a loading, a factor (co)variance, a mean
+            W = V - K
+            load, j = h["load"], h["j"]
+            block[h["load_load"]] += 2.0 * st["Phi"][h["ff"]] * W[h["jj"]]
+            if h["phi"].size:
+                WL = (W @ st["Lam"])[j]
+                lp = h["c"] * (WL[:, h["p"]] * h["f_is_q"] + WL[:, h["q"]] * h["f_is_p"])
+                block[np.ix_(load, h["phi"])] += lp
+                block[np.ix_(h["phi"], load)] += lp.T
+            if h["mean"].size:
+                lm = -2.0 * Vd[j][:, None] * h["f_is_mean"]
+                block[np.ix_(load, h["mean"])] += lm
+                block[np.ix_(h["mean"], load)] += lm.T
+            hess += self.w[g] * (h["scatter"] @ block @ h["scatter"].T)
+        return hess
 
 class _FIMLModel(_Model):
     """One group, a mean structure, and the observed-data likelihood of incomplete rows.
@@ -646,13 +732,18 @@ def _inv_pd(A: np.ndarray) -> np.ndarray:
 
 
 def _optimise(model: _Model, x0: np.ndarray, *, lower: np.ndarray | None = None,
-              max_iter: int = 200):
-    """Fisher scoring with step halving; returns ``(x, converged, message)``.
+              newton: bool = False, max_iter: int = 200):
+    """Fisher scoring (or Newton) with step halving; returns ``(x, converged, message)``.
 
     ``lower``: parameters bounded below by zero (indices), or None. A bounded parameter
     at its bound whose gradient points below it is held there for the step (the
     projected Newton method of Bertsekas 1982): the step solves the information of the
     others, and every trial point is projected back onto the bounds.
+
+    ``newton``: step with the exact Hessian (:meth:`_Model.hessian`) where it is
+    positive definite, and with the expected information elsewhere. Fisher scoring
+    converges only linearly when the model does not fit (the information is not the
+    Hessian then); Newton's steps converge quadratically near the optimum.
     """
     import numpy as np
 
@@ -673,12 +764,8 @@ def _optimise(model: _Model, x0: np.ndarray, *, lower: np.ndarray | None = None,
 
     pgrad = np.where(held(x, grad), 0.0, grad)
     for _ in range(max_iter):
-        fixed = held(x, grad)
-        free = ~fixed
-        step = np.zeros_like(x)
         try:
-            info = model.information(x)
-            step[free] = _solve_pd(info[np.ix_(free, free)], -0.5 * grad[free])
+            step = _direction(model, x, grad, ~held(x, grad), newton)
         except SurveyError:
             step = -pgrad
         slope = float(grad @ step)
@@ -709,6 +796,25 @@ def _optimise(model: _Model, x0: np.ndarray, *, lower: np.ndarray | None = None,
     if not converged and np.max(np.abs(pgrad)) < 1e-8:
         message, converged = "converged", True
     return x, converged, message
+
+
+def _direction(model: _Model, x: np.ndarray, grad: np.ndarray, free: np.ndarray,
+               newton: bool) -> np.ndarray:
+    """The step of the free parameters: Newton's where asked and the Hessian is positive
+    definite, else Fisher scoring's (the others stay)."""
+    import numpy as np
+    from scipy.linalg import cho_factor, cho_solve
+
+    step = np.zeros_like(x)
+    block = np.ix_(free, free)
+    if newton:
+        try:
+            step[free] = cho_solve(cho_factor(model.hessian(x)[block]), -grad[free])
+            return step
+        except np.linalg.LinAlgError:
+            pass
+    step[free] = _solve_pd(model.information(x)[block], -0.5 * grad[free])
+    return step
 
 
 # ---- data preparation -------------------------------------------------------------------
@@ -1669,7 +1775,7 @@ def fit_mgcfa(
     model = _Model(layout, S, M, n)
     x0 = (_carry_over(start, layout) if start is not None
           and start.identification == identification else _start_groups(layout, S, M, n))
-    x, converged, message = _optimise(model, x0, lower=layout.variances)
+    x, converged, message = _optimise(model, x0, lower=layout.variances, newton=True)
     fmin, _ = model.objective(x, gradient=False)
     N = float(sum(n))
     chisq = max(N * fmin, 0.0)
@@ -1732,21 +1838,38 @@ def _freed(items: list[str], item_factor: np.ndarray, factors: Sequence[str],
 
 
 def _carry_over(fit: GroupFit, layout: _Layout) -> np.ndarray:
-    """Starting values in ``layout`` from the estimates of another fit of the same data."""
+    """Starting values in ``layout`` from the estimates of another fit of the same data.
+
+    Each group keeps its implied means ``mu``: a factor mean the other fit did not have
+    starts at the mean shift of the items over their loadings, and the intercepts at
+    ``mu - Lambda alpha`` (a shared intercept at the first group's value).
+    """
     import numpy as np
 
     old = fit._model.layout
     x = np.zeros(layout.npar)
-    for g in range(layout.G):
+    first_mu = None
+    for g in reversed(range(layout.G)):      # the first group's shared values written last
         Lam, Phi, theta, nu, alpha = old.matrices(fit._x, g)
         lam = layout.lam[g]
         x[lam[lam >= 0]] = Lam[np.arange(layout.p), layout.item_factor][lam >= 0]
         x[layout.theta[g]] = theta
-        x[layout.nu[g]] = nu + (Lam @ alpha if not layout.equal_intercepts else 0.0)
         free = layout.phi[g] >= 0
         x[layout.phi[g][free]] = Phi[free]
+        mu = nu + Lam @ alpha
         afree = layout.alpha[g] >= 0
+        if afree.any() and not old.equal_intercepts:
+            if first_mu is None:
+                first_mu = old.matrices(fit._x, 0)
+                first_mu = first_mu[3] + first_mu[0] @ first_mu[4]
+            loads = Lam[np.arange(layout.p), layout.item_factor]
+            alpha = np.array([np.mean((mu - first_mu)[layout.item_factor == f]
+                                      / loads[layout.item_factor == f])
+                              for f in range(layout.m)])
+        elif not afree.any():
+            alpha = np.zeros(layout.m)
         x[layout.alpha[g][afree]] = alpha[afree]
+        x[layout.nu[g]] = mu - Lam @ alpha
     return x
 
 
