@@ -689,6 +689,8 @@ def partial_invariance(
             status, note, final = "not converged", exc.message, None
         if final is not None and not final.converged:
             status, note, final = "not converged", "the model did not converge", None
+        elif final is not None and final.heywood:
+            note = "; ".join(n for n in (note, *final.notes) if n)
         ref_scores = X[lab == kept[0]].mean(axis=1)
         for gi, g in enumerate(kept[1:], start=1):
             scores = X[lab == g].mean(axis=1)

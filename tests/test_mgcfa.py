@@ -204,3 +204,37 @@ def test_hessian_is_the_derivative_of_the_gradient(sim, level, identification):
         e[i] = 1e-6
         numeric[:, i] = (model.objective(x + e)[1] - model.objective(x - e)[1]) / 2e-6
     np.testing.assert_allclose(model.hessian(x), numeric, atol=1e-7)
+
+
+HEYWOOD_INSTRUMENT = """\
+id: heywood_ref
+version: "1"
+languages: [en]
+title: {en: Heywood reference}
+scales: {agree5: {points: [1, 2, 3, 4, 5], labels: {en: [a, b, c, d, e]}}}
+groups:
+  - id: group
+    text: {en: Group}
+    choices: [{code: A, label: {en: A}}, {code: B, label: {en: B}}]
+constructs:
+  - {id: f, name: {en: F}, definition: {en: D}, scale: agree5,
+     items: [{id: z1, text: {en: T}, reverse: false}, {id: z2, text: {en: T}, reverse: false},
+             {id: z3, text: {en: T}, reverse: false}, {id: z4, text: {en: T}, reverse: false}]}
+"""
+
+
+def test_invariance_tables_carry_the_heywood_note(heywood):
+    """The bounded variance reaches the reader: in every level's note of the fits table
+    and in the note of the latent comparison, whose status stays ok."""
+    from analysis.cfa import _HEYWOOD_NOTE
+    from analysis.invariance import measurement_invariance, partial_invariance
+    from survey.instrument import loads
+
+    inst = loads(HEYWOOD_INSTRUMENT)
+    result = measurement_invariance(heywood, "group", instrument=inst)
+    assert (result.fits["status"] == "ok").all()
+    assert result.fits["note"].str.startswith(_HEYWOOD_NOTE).all()
+    assert result.summary.iloc[0]["highest_level"] == "scalar"
+    latent = partial_invariance(heywood, "group", instrument=inst,
+                                summary=result.summary).latent.iloc[0]
+    assert latent["status"] == "ok" and latent["note"] == _HEYWOOD_NOTE
