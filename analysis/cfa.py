@@ -433,6 +433,14 @@ class _Model:
         self._states[key] = state
         return state
 
+    def pd_state(self, x: np.ndarray, g: int):
+        """:meth:`group_state`, raising SurveyError where ``Sigma`` is not PD."""
+        st = self.group_state(x, g)
+        if st is None:
+            raise SurveyError("the model's implied covariance matrix is not positive "
+                              "definite")
+        return st
+
     def objective(self, x: np.ndarray, gradient: bool = True):
         """``F`` (module docstring) and its gradient; ``inf`` outside the PD region."""
         import numpy as np
@@ -468,10 +476,7 @@ class _Model:
         L = self.layout
         info = np.zeros((L.npar, L.npar))
         for g in range(L.G):
-            st = self.group_state(x, g)
-            if st is None:
-                raise SurveyError("the model's implied covariance matrix is not positive "
-                                  "definite")
+            st = self.pd_state(x, g)
             B = st["B"]
             G = B.T @ st["V"] @ B
             sl = L.slots(g)
@@ -498,10 +503,7 @@ class _Model:
         L = self.layout
         hess = np.zeros((L.npar, L.npar))
         for g in range(L.G):
-            st = self.group_state(x, g)
-            if st is None:
-                raise SurveyError("the model's implied covariance matrix is not positive "
-                                  "definite")
+            st = self.pd_state(x, g)
             V, d, B = st["V"], st["d"], st["B"]
             Vd = V @ d
             K = V @ (self.S[g] + np.outer(d, d)) @ V
