@@ -4,9 +4,23 @@ Nothing here reads a file; every function takes an Instrument and a ResponseSet 
 DataFrame) and returns DataFrames with the fixed columns documented in each function.
 """
 
+from analysis.cfa import (
+    CFAFit,
+    GroupFit,
+    fit_cfa,
+    fit_mgcfa,
+    modification_indices,
+    score_tests,
+)
 from analysis.compare import Comparison, compare_groups, compare_responses
+from analysis.dimensionality import ParallelAnalysis, dimensionality, parallel_analysis
 from analysis.hypotheses import decide_hypotheses, evaluate_hypotheses
-from analysis.invariance import FitResult, Invariance, fit_mgcfa, measurement_invariance
+from analysis.invariance import (
+    Invariance,
+    PartialInvariance,
+    measurement_invariance,
+    partial_invariance,
+)
 from analysis.multilevel import (
     agreement_summary,
     compare_nested,
@@ -23,6 +37,7 @@ from analysis.planning import (
     plan_study,
     plan_table,
 )
+from analysis.polychoric import Polychoric, ordinal_reliability, polychoric
 from analysis.reliability import (
     AlphaStats,
     OneFactor,
@@ -39,6 +54,13 @@ from analysis.styles import (
     compare_styles,
     style_indices,
 )
+from analysis.validity import (
+    MeasurementModel,
+    average_variance_extracted,
+    composite_reliability,
+    htmt,
+    measurement_model,
+)
 
 __all__: list[str] = [
     "Comparison",
@@ -46,10 +68,27 @@ __all__: list[str] = [
     "compare_responses",
     "decide_hypotheses",
     "evaluate_hypotheses",
-    "FitResult",
     "Invariance",
-    "fit_mgcfa",
+    "PartialInvariance",
     "measurement_invariance",
+    "partial_invariance",
+    "CFAFit",
+    "GroupFit",
+    "fit_cfa",
+    "fit_mgcfa",
+    "modification_indices",
+    "score_tests",
+    "ParallelAnalysis",
+    "dimensionality",
+    "parallel_analysis",
+    "Polychoric",
+    "ordinal_reliability",
+    "polychoric",
+    "MeasurementModel",
+    "average_variance_extracted",
+    "composite_reliability",
+    "htmt",
+    "measurement_model",
     "agreement_summary",
     "compare_nested",
     "evaluate_hypotheses_nested",

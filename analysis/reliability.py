@@ -25,6 +25,15 @@ each covariance uses the respondents who answered both items (``cov(x, use =
 information). ``missing="listwise"``: only respondents who answered every item of the
 construct; ``n`` counts them. The ``missing`` column of the output says which was used.
 
+Ordinal reliability (``ordinal_alpha``, ``ordinal_omega``; Zumbo, Gadermann & Zeisser
+2007): the same two coefficients computed on the matrix of polychoric correlations of
+the items (:mod:`analysis.polychoric`, as ``psych::polychoric``: thresholds from each
+item's answers, each correlation on the respondents who answered both items) instead of
+the Pearson covariances. They treat the answers as ordered categories cut from a
+continuous response, which Likert items are; they are not computed for scales with more
+than 8 answer categories (psych refuses those too), and the ``note`` says when the
+polychoric matrix had to be smoothed to be positive definite.
+
 Problems do not raise: the statistic that cannot be computed is NaN and the ``note``
 column says why (one item, no variance, too few respondents, all answers missing in a
 group, ...).
@@ -48,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CI_METHOD",
     "ITEM_COLUMNS",
+    "MAX_ORDINAL_CATEGORIES",
     "MISSING_METHODS",
     "RELIABILITY_COLUMNS",
     "AlphaStats",
@@ -62,8 +72,10 @@ __all__ = [
 #: Columns of :func:`assess_reliability` (``reliability.csv``), in order.
 RELIABILITY_COLUMNS = (
     "construct", "group", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high", "omega",
-    "std_alpha", "mean_r", "ci_method", "missing", "note",
+    "std_alpha", "mean_r", "ci_method", "missing", "note", "ordinal_alpha", "ordinal_omega",
 )
+#: Most answer categories for which polychoric correlations are computed (psych's max.cat).
+MAX_ORDINAL_CATEGORIES = 8
 #: Leading columns of :func:`analyse_items` (``items.csv``); one ``p_<point>`` column per
 #: response point follows.
 ITEM_COLUMNS = (
@@ -436,6 +448,7 @@ def assess_reliability(
     ci: float = 0.95,
     min_group_n: int = 5,
     constructs: Sequence[str] | None = None,
+    ordinal: bool = True,
 ) -> pd.DataFrame:
     """Reliability of every construct, pooled and per group of ``by``.
 
@@ -458,13 +471,17 @@ def assess_reliability(
         its ``n`` and a note, so that no handful of people is described.
     constructs : sequence of str, optional
         Only these constructs (default: all, in instrument order).
+    ordinal : bool, default True
+        Also compute ordinal alpha and omega from polychoric correlations (always on the
+        pairwise-complete answers, as psych).
 
     Returns
     -------
     pandas.DataFrame
         One row per construct and group, columns :data:`RELIABILITY_COLUMNS`:
         ``construct, group, n, k, alpha, alpha_ci_low, alpha_ci_high, omega,
-        std_alpha, mean_r, ci_method, missing, note`` (``note`` empty when all is well).
+        std_alpha, mean_r, ci_method, missing, note, ordinal_alpha, ordinal_omega``
+        (``note`` empty when all is well).
 
     Examples
     --------
@@ -501,6 +518,7 @@ def assess_reliability(
     2  west   5  3  0.972727     feldt  pairwise
     >>> # R: psych::alpha(cbind(i1, 6 - i2, i3))$total$raw_alpha, per region subset
     """
+    import numpy as np
     import pandas as pd
 
     from analysis.scoring import _unpack, keyed_matrix
@@ -520,12 +538,27 @@ def assess_reliability(
         groups.extend(_group_masks(data, inst, by))
 
     rows = []
+    blocks: list[tuple[int, np.ndarray, int]] = []
     for construct in chosen:
         x = keyed_matrix(data, inst, construct)
+        scale = inst.scales[construct.scale]
         for name, rows_of in groups:
             block = x[rows_of]
-            rows.append(_reliability_row(construct.id, name, block, missing, ci,
-                                         min_group_n))
+            row = _reliability_row(construct.id, name, block, missing, ci, min_group_n)
+            row["ordinal_alpha"] = row["ordinal_omega"] = np.nan
+            rows.append(row)
+            if ordinal and row["n"] >= min_group_n and block.shape[1] >= 2:
+                if len(scale.points) > MAX_ORDINAL_CATEGORIES:
+                    _add_note(row, f"no ordinal alpha: more than {MAX_ORDINAL_CATEGORIES} "
+                              "answer categories")
+                    continue
+                codes = np.full(block.shape, np.nan)
+                for index, point in enumerate(scale.points):
+                    codes[block == point] = index
+                if _varies(codes):              # else alpha's note already says why
+                    blocks.append((len(rows) - 1, codes, len(scale.points)))
+    if blocks:
+        _ordinal(rows, blocks)
     return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
 
 
@@ -651,6 +684,41 @@ def analyse_items(
 
 
 # ---- helpers ------------------------------------------------------------------------------
+
+def _add_note(row: dict, note: str) -> None:
+    row["note"] = "; ".join(n for n in (row["note"], note) if n)
+
+
+def _varies(codes: np.ndarray) -> bool:
+    """Whether every item has two different answers and every pair was answered together."""
+    import numpy as np
+
+    answered = ~np.isnan(codes)
+    if ((answered.T.astype(float) @ answered.astype(float)) == 0).any():
+        return False
+    for j in range(codes.shape[1]):
+        if np.unique(codes[answered[:, j], j]).size < 2:
+            return False
+    return True
+
+
+def _ordinal(rows: list[dict], blocks: list[tuple[int, np.ndarray, int]]) -> None:
+    """Fill ``ordinal_alpha`` and ``ordinal_omega`` of ``rows`` (polychorics in batches)."""
+    from analysis.polychoric import ordinal_reliability, polychoric_many
+
+    by_size: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for index, codes, categories in blocks:
+        by_size.setdefault(categories, []).append((index, codes))
+    for categories, members in by_size.items():
+        results = polychoric_many([codes for _, codes in members], categories)
+        for (index, _codes), poly in zip(members, results, strict=True):
+            alpha, omega, note = ordinal_reliability(poly.rho)
+            rows[index]["ordinal_alpha"] = alpha
+            rows[index]["ordinal_omega"] = omega
+            for text in (*poly.notes, note):
+                if text:
+                    _add_note(rows[index], text)
+
 
 def _reliability_row(construct: str, group: str, x: np.ndarray, missing: str, ci: float,
                      min_group_n: int) -> dict[str, object]:

@@ -455,7 +455,9 @@ def test_compare_on_the_sample_gives_the_reports_verdicts(tmp_path):
     assert hyp.index[hyp["verdict"] == "equivalent"].tolist() == ["H3", "H6", "H7"]
     assert hyp.index[hyp["verdict_welch"] == "supported"].tolist() == [
         "H1", "H2", "H4", "H5", "H8"]
-    assert hyp.loc["H3", "comparison_support"] == "scalar invariance not supported: bb5"
+    # bb5's intercept freed, the latent comparison of H3 is warranted (partial invariance)
+    assert hyp.loc["H3", "comparison_support"] == "partial invariance (bb5 freed)"
+    assert hyp.loc["H3", "freed_intercepts"] == "bb5"
     assert hyp["mde"].between(0.45, 0.70).all()
     assert "verdicts: lab-aware test" in res.output
     sd = hyp["estimate"] / hyp["std_diff"]

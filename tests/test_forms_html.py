@@ -333,6 +333,15 @@ def browser_run(tmp_path_factory):
             page.click("#survey-download")
         result["blank_csv"] = dl3.value.path().read_bytes()
         result["generated_id"] = page.input_value("#respondent_id")
+        result["blank_status"] = page.inner_text("#survey-status")
+        # 5b. every statement but one answered: the count is singular
+        page.reload()
+        for var in [*LAB_CULTURE.item_ids, *LAB_CULTURE.check_ids][1:]:
+            page.check(f'input[name="{var}"][value="{answers[var]}"]')
+        page.once("dialog", lambda d: d.accept())
+        with page.expect_download():
+            page.click("#survey-download")
+        result["one_blank_status"] = page.inner_text("#survey-status")
         # 6. hostile texts and negative codes: codes are never prefixed, free text is
         hostile = folder / "hostile.html"
         hostile.write_bytes(html.write(loads(HOSTILE), None))
@@ -399,6 +408,9 @@ def test_browser_download_is_the_template_layout_with_the_answers(browser_run):
     assert list(frame.columns) == list(LAB_CULTURE.columns)
     assert frame.iloc[0].to_dict() == browser_run["answers"]
     assert browser_run["status"] == "Saved as lab-culture-R-0042.csv. Send this file to the researcher."
+    n = len(LAB_CULTURE.item_ids) + len(LAB_CULTURE.check_ids)
+    assert browser_run["blank_status"].endswith(f" {n} statements left blank.")
+    assert browser_run["one_blank_status"].endswith(". 1 statement left blank.")
 
 
 @pytest.mark.browser

@@ -182,7 +182,7 @@ def test_tag_n_by_item_order_and_choice_recodes(tmp_path, tiny_instrument):
     assert rs.meta["duration_seconds"].tolist() == [300.0, 60.0]
     assert rs.meta["flags"].tolist() == ["", "unfinished"]
     assert rs.log.flatten(["row", "reason", "action"]) == [[5, "unfinished", "flagged"]]
-    assert "qualtrics: 1 answers of -99 (seen but unanswered) read as unanswered" in rs.log.notes
+    assert "qualtrics: 1 answer of -99 (seen but unanswered) read as unanswered" in rs.log.notes
 
     rs = read_responses(p, tiny_instrument, policy=Policy(reject_unfinished=True))
     assert rs.log.rejected == {5: "unfinished"}

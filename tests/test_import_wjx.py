@@ -91,7 +91,7 @@ def test_every_variant_imports_to_the_same_answers(inst, name):
         assert rs.meta["role_other"].tolist()[4:] == [None, "博士后" if "zh" in name
                                                      else "postdoc"]
     else:
-        assert "wjx: 1 cells of -2 (skipped by logic), 11 cells of -3 (not shown) read as " \
+        assert "wjx: 1 cell of -2 (skipped by logic), 11 cells of -3 (not shown) read as " \
                "unanswered" in rs.log.notes
     # 来自IP is personal data: named in the log, in no output
     assert rs.log.personal == ["来自IP"]

@@ -4,7 +4,8 @@ Reference values come from ``tests/reference/invariance.R`` (R 4.2, lavaan 0.6-1
 lavaan's defaults), which fits the Holzinger-Swineford three-factor model grouped by school
 and a one-factor six-item model on simulated data (``invariance_data.csv``, made by
 :func:`make_reference_data` below) at the configural, metric and scalar levels and at
-partial scalar levels (one intercept freed).
+partial scalar levels (one intercept freed); the per-item tests of loadings are checked
+against the partial metric models of ``tests/reference/mgcfa.R``.
 
 Tolerances: chi-square and CFI to 1e-3 absolute, as the issue asks (the agreement seen is
 about 1e-8 and 1e-10); RMSEA and SRMR to 1e-5 absolute (seen: 1e-11 and 2e-7; lavaan's own
@@ -21,11 +22,11 @@ import pandas as pd
 import pytest
 
 import analysis.invariance as invariance_module
+from analysis.cfa import fit_mgcfa
 from analysis.invariance import (
     FITS_COLUMNS,
     ITEMS_COLUMNS,
     SUMMARY_COLUMNS,
-    fit_mgcfa,
     measurement_invariance,
 )
 from survey.errors import SurveyError
@@ -347,6 +348,29 @@ def test_free_loading_lowers_df_by_groups_minus_one(sim):
     partial = fit_mgcfa(sim, "group", {"f": SIM_ITEMS}, "metric", free_loadings=["y3"])
     assert metric.df - partial.df == 2
     assert partial.chisq <= metric.chisq + 1e-6
+
+
+def test_failed_metric_step_tests_every_loading_against_lavaan(ref_inst, sim):
+    """Cut-offs that fail any metric step: each item's loading, the first one's too, is
+    released in turn; the likelihood-ratio tests are the differences of lavaan's
+    chi-squares of the metric model and its partial models (``std.lv = TRUE``,
+    ``group.partial = "f=~yj"``, from ``tests/reference/mgcfa.R``)."""
+    from scipy.stats import chi2
+
+    result = measurement_invariance(sim, "group", instrument=ref_inst, constructs=["f"],
+                                    delta_cfi_cutoff=1.0, delta_rmsea_cutoff=-1.0)
+    summary = result.summary.iloc[0]
+    assert summary["highest_level"] == "configural"
+    assert summary["note"].startswith("metric invariance fails: loadings differ most for")
+    ref = pd.read_csv(REF / "mgcfa_fits.csv", keep_default_na=False)
+    ref = ref[(ref["dataset"] == "sim") & (ref["level"] == "metric")].set_index("partial")
+    items = result.items.set_index("item")
+    assert sorted(items.index) == SIM_ITEMS and (items["parameter"] == "loading").all()
+    for item in SIM_ITEMS:
+        lr = float(ref.loc["", "chisq"]) - float(ref.loc[f"f=~{item}", "chisq"])
+        assert items.loc[item, "chisq"] == pytest.approx(lr, abs=1e-3), item
+        assert items.loc[item, "df"] == 2
+        assert items.loc[item, "p_unc"] == pytest.approx(chi2.sf(lr, 2), rel=1e-4)
 
 
 # ---- simulation: planted non-invariance is found, clean data stays quiet ---------------

@@ -367,6 +367,9 @@ def test_workbook_layout(small_report):
                              "pairwise", "items", "icc", "nested", "rwg", "rwg_labs",
                              "invariance_fits", "invariance_summary", "invariance_items",
                              "styles", "style_differences", "acquiescence_sensitivity",
+                             "dimensionality", "cfa_fit", "cfa_loadings",
+                             "factor_correlations", "modification_indices", "validity", "htmt",
+                             "partial_invariance", "latent_means",
                              "suppressed", "scores", "import_log"]
     ws = wb["hypotheses"]
     assert ws.freeze_panes == "A2"
@@ -460,10 +463,10 @@ def test_cli_writes_the_same_bytes_twice(tmp_path, cli_inputs):
     assert "survey report:" not in res.output  # no progress when not on a terminal
     # three figures, each as PNG and SVG, are three figures, not six
     assert res.output.splitlines()[-1].endswith(
-        ", 3 figures (PNG and SVG) and 19 tables")
+        ", 3 figures (PNG and SVG) and 28 tables")
     files_a = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
-    assert files_a == files_b and len(files_a) == 2 + 2 * 3 + 9 + 10
+    assert files_a == files_b and len(files_a) == 2 + 2 * 3 + 9 + 10 + 9
     for rel in files_a:
         assert (outs[0] / rel).read_bytes() == (outs[1] / rel).read_bytes(), rel
     assert not list(outs[0].rglob(".*.part"))
@@ -570,7 +573,8 @@ def test_progress_names_each_long_step(small_rs):
     steps: list[str] = []
     build_report(small_rs, progress=steps.append)
     assert steps == ["scoring", "comparing groups", "reliability", "nesting in labs",
-                     "measurement invariance", "response styles", "drawing figures",
+                     "measurement invariance", "response styles", "measurement model",
+                     "partial invariance and latent means", "drawing figures",
                      "writing report.html", "writing report.xlsx"]
 
 

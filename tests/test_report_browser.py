@@ -79,6 +79,29 @@ def test_report_prints_to_pdf(tmp_path):
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
 
 
+def test_hypotheses_and_icc_tables_fit_a_laptop_screen(tmp_path):
+    """At 1280 px no table of the first sections needs a horizontal scroll bar, which would
+    also hide the end of its caption (the family of its adjusted p): the flagship's group
+    names and the widest variant of the hypotheses table (lab-aware, with --equivalence),
+    in English and Chinese."""
+    from test_report import _responses
+
+    from survey.instrument import load
+
+    rs = _responses(load("lab-culture"))
+    overflow = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / lang
+        _write(build_report(rs, lang=lang, equivalence=0.5), out)
+        with browser_page(viewport=(1280, 900)) as run:
+            run.page.goto((out / "report.html").as_uri())
+            overflow[lang] = run.page.evaluate(
+                """() => [...document.querySelectorAll('#hypotheses .wide, #comparability .wide')]
+                       .filter(d => d.scrollWidth > d.clientWidth)
+                       .map(d => d.querySelector('table').id)""")
+    assert overflow == {"en": [], "zh": []}
+
+
 def write_screenshot(target=None) -> None:
     """Regenerate ``docs/report-screenshot.png``: the top of the sample's report (summary
     and hypotheses), as headless chromium shows it at 1200 px wide.
@@ -114,3 +137,4 @@ def write_screenshot(target=None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     write_screenshot()
+

@@ -248,7 +248,9 @@ def test_planted_checks_are_flagged(planted):
     section = html.split('id="construct-speaking_up"', 1)[1].split("</section>", 1)[0]
     assert "Mean comparison not warranted: scalar invariance fails (su3)." in section
     hyp = _table(planted, "hypotheses").set_index("hypothesis")
-    assert hyp.loc["H1", "comparison_support"] == "scalar invariance not supported: su3"
+    # freeing su3's intercept restores (partial) scalar invariance: the latent
+    # comparison is the warranted one (the Measurement model section)
+    assert hyp.loc["H1", "comparison_support"] == "partial invariance (su3 freed)"
     # the midpoint style planted in China
     diffs = _table(planted, "style_differences").set_index("style")
     assert diffs.loc["mrs", ["group_a", "group_b"]].tolist() == ["china", "united_states"]
@@ -409,7 +411,7 @@ def test_chinese_headings(planted_rs):
     html = unescape(files["report.html"].decode())
     for text in ("<h2>可比性检验</h2>", "受访者嵌套于实验室", "测量等值性", "作答风格",
                  "校正默许后的敏感性分析", "敢于发声在中国与美国之间的均值比较不宜进行",
-                 "标量等值不成立：su3", "考虑实验室的检验", "MRS（中间反应）：中国高于美国",
+                 "部分等值（释放 su3）", "考虑实验室的检验", "MRS（中间反应）：中国高于美国",
                  "线性混合模型", "Chen, 2007", "Baumgartner & Steenkamp, 2001"):
         assert text in html, text
     body = html.split('id="references"', 1)[0].split("<ol class=\"refs\">", 1)[0]
@@ -501,13 +503,14 @@ def test_sample_hypotheses_from_the_mixed_model(sample):
     assert hyp.loc["H7", "verdict_welch"] == "not supported"
     # what the lab-aware test could detect with 8 + 5 labs (sample_data/README.md)
     assert hyp["mde"].between(0.45, 0.70).all()
-    # comparability: only H3 (build_vs_buy, the non-invariant bb5) is flagged
-    assert hyp.loc["H3", "comparison_support"] == "scalar invariance not supported: bb5"
+    # comparability: only H3 (build_vs_buy, the non-invariant bb5) is flagged; freeing
+    # bb5's intercept restores partial scalar invariance, so its latent comparison holds
+    assert hyp.loc["H3", "comparison_support"] == "partial invariance (bb5 freed)"
     assert (hyp.drop(index="H3")["comparison_support"] == "ok").all()
     html = sample["report.html"].decode()
     row = html.split('id="hyp-H3"', 1)[1].split("</tr>", 1)[0]
-    assert re.search(r'data-col="comparison_support" data-value="scalar invariance not '
-                     r'supported: bb5">scalar invariance not supported: bb5<', row)
+    assert re.search(r'data-col="comparison_support" data-value="partial invariance \(bb5 '
+                     r'freed\)">partial invariance \(bb5 freed\)<', row)
 
 
 # ---- which tests each adjusted p was adjusted with ------------------------------------------

@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 import pytest
 
 from analysis.report import build_report
+from analysis.report.measurement import REFERENCES as MEASUREMENT_REFERENCES
 from analysis.report.notes import note_text, platform_text, reason_text
 from analysis.report.text import REFERENCES, SOFTWARE
 from survey.instrument import loads
@@ -34,6 +35,10 @@ STATISTICS = {
     "Holm", "Benjamini", "Hochberg", "Chen", "nlme", "lme", "lavaan", "Heywood", "SIM",
     "R",  # (R) marks a reverse-keyed item
     "d", "TOST",  # the detectable standardised difference; two one-sided tests
+    # the measurement model: fit indices, coefficients, estimators and the R functions
+    # the methods text names
+    "TLI", "AVE", "HTMT", "HTMT2", "MLM", "Pearson", "minres", "c", "psych", "fa",
+    "parallel", "polychoric", "cor", "smooth", "semTools", "compRelSEM", "lavTestScore",
 }
 #: Names of platforms (proper names, as their Chinese users write them).
 PLATFORMS = {"KoboToolbox", "ODK", "Qualtrics", "LimeSurvey", "REDCap"}
@@ -84,6 +89,9 @@ def _english_words(html: str, allowed: set[str]) -> dict[str, str]:
 def _allowed(inst, frame) -> set[str]:
     words = set(STATISTICS) | PLATFORMS | {"Python", "lab-culture-survey", *SOFTWARE}
     words |= set(re.findall(r"[A-Z][A-Za-z'-]+", " ".join(REFERENCES.values())))
+    # the authors the measurement model's methods cite (tokenised as the scan: Sörbom)
+    words |= set(re.findall(r"[A-Za-z][A-Za-z0-9_']*", " ".join(
+        MEASUREMENT_REFERENCES.values())))
     words |= {inst.id, *inst.item_ids, *inst.check_ids, *inst.group_ids,
               *(c.id for c in inst.constructs), *(h.id for h in inst.hypotheses)}
     for g in inst.groups:

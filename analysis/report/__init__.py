@@ -12,7 +12,10 @@ a mapping of relative paths to bytes, and never touches the filesystem:
                            hypotheses, items, suppressed, import_log, and the
                            comparability checks: icc, nested, rwg, rwg_labs,
                            invariance_fits, invariance_summary, invariance_items,
-                           styles, style_differences, acquiescence_sensitivity
+                           styles, style_differences, acquiescence_sensitivity,
+                           the measurement model: dimensionality, cfa_fit,
+                           cfa_loadings, factor_correlations, modification_indices,
+                           validity, htmt, partial_invariance, latent_means
                            (unrounded); deviations when checked against a
                            preregistration
 =========================  ==============================================================
@@ -40,7 +43,9 @@ __all__ = ["LANGUAGES", "TABLE_NAMES", "ReportData", "build_report", "csv_bytes"
 CSV_TABLES = ("scores", "reliability", "descriptives", "omnibus", "pairwise", "hypotheses",
               "items", "suppressed", "import_log", "icc", "nested", "rwg", "rwg_labs",
               "invariance_fits", "invariance_summary", "invariance_items", "styles",
-              "style_differences", "acquiescence_sensitivity")
+              "style_differences", "acquiescence_sensitivity", "dimensionality", "cfa_fit",
+              "cfa_loadings", "factor_correlations", "modification_indices", "validity",
+              "htmt", "partial_invariance", "latent_means")
 
 
 def render_report(

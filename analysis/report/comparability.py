@@ -257,6 +257,7 @@ def hypotheses_table(
     cluster: str | None = None,
     equivalence: float | None = None,
     groups: dict[str, Sequence[str]] | None = None,
+    latent: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The hypotheses as ``survey report`` and ``survey compare`` show them.
 
@@ -280,12 +281,17 @@ def hypotheses_table(
         Equivalence bound in standard deviations (adds the TOST).
     groups : dict, optional
         Groups each grouping question may compare (``survey compare --groups``).
+    latent : pandas.DataFrame, optional
+        Latent mean differences already computed for the report's groups
+        (:attr:`analysis.invariance.PartialInvariance.latent`); the other pairs are
+        computed here.
 
     Returns
     -------
     pandas.DataFrame
         :data:`HYPOTHESES_REPORT_COLUMNS`, one row per hypothesis (see the module
-        docstring for which test gives which column).
+        docstring for which test gives which column), then the latent comparison of
+        :func:`analysis.report.measurement.with_latent_means`.
     """
     from analysis.hypotheses import decide_hypotheses
 
@@ -296,21 +302,28 @@ def hypotheses_table(
         from analysis.invariance import SUMMARY_COLUMNS
 
         invariance_summary = _empty(SUMMARY_COLUMNS)
-    support = _invariance_lookup(responses, invariance_summary, table)
+    summaries: dict = {}
+    support = _invariance_lookup(responses, invariance_summary, table, summaries)
     for i, row in enumerate(table.itertuples(index=False)):
         inv = support.get(i, "")
         if inv and row.verdict != "not testable":
             current = row.comparison_support
             table.iat[i, table.columns.get_loc("comparison_support")] = (
                 inv if current == "ok" else f"{current}; {inv}")
-    return table[HYPOTHESES_REPORT_COLUMNS]
+    from analysis.report.measurement import with_latent_means
+
+    return with_latent_means(table[HYPOTHESES_REPORT_COLUMNS], responses, latent, summaries)
 
 
 def _invariance_lookup(responses: ResponseSet, summary: pd.DataFrame,
-                       decided: pd.DataFrame) -> dict[int, str]:
-    """Hypothesis row -> the invariance part of its ``comparison_support``."""
+                       decided: pd.DataFrame, found: dict | None = None) -> dict[int, str]:
+    """Hypothesis row -> the invariance part of its ``comparison_support``.
+
+    ``found`` (filled here) receives the invariance summary row of each (grouping
+    question, pair of groups, construct) used.
+    """
     inst = responses.instrument
-    found: dict[tuple[str, frozenset[str], str], object] = {}
+    found = {} if found is None else found
     for r in summary.to_dict("records"):
         groups = frozenset(str(r["groups"]).split("|")) if r["groups"] else frozenset()
         found[(r["by"], groups, r["construct"])] = r

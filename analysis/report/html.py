@@ -16,6 +16,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
+from analysis.report.measurement import measurement_context
 from analysis.report.notes import note_text, platform_text, reason_text
 from analysis.report.text import (
     LABELS,
@@ -176,7 +177,9 @@ def _construct(data: ReportData, construct, figures: Figures) -> dict[str, Any]:
         {"group": L["all"] if r.group == "all" else data.group_label(by, r.group),
          "n": fmt_int(r.n), "k": fmt_int(r.k), "alpha": fmt_coef(r.alpha),
          "alpha_ci": fmt_ci(r.alpha_ci_low, r.alpha_ci_high, coef=True),
-         "omega": fmt_coef(r.omega), "note": _note(data, r.note)}
+         "omega": fmt_coef(r.omega), "note": _note(data, r.note),
+         "ordinal_alpha": fmt_coef(getattr(r, "ordinal_alpha", None)),
+         "ordinal_omega": fmt_coef(getattr(r, "ordinal_omega", None))}
         for r in _rows(t["reliability"], construct.id)
     ]
     descriptives = [
@@ -510,6 +513,7 @@ def render_html(data: ReportData, figures: Figures) -> bytes:
         nesting=_nesting(data),
         invariance=_invariance(data),
         styles=_styles(data),
+        measurement=measurement_context(data),
         methods=methods_paragraphs(data),
         references=references(data),
         software=software_versions(),

@@ -2,7 +2,9 @@
 
 :func:`prepare_report` runs scoring, reliability, item statistics, the group comparison,
 the comparability checks (nesting in labs, measurement invariance, response styles; see
-:mod:`analysis.report.comparability`) and the hypotheses, and gathers the results in a
+:mod:`analysis.report.comparability`), the measurement model (dimensionality, the full
+factor model, validity, partial invariance and latent means; see
+:mod:`analysis.report.measurement`) and the hypotheses, and gathers the results in a
 :class:`ReportData` that the HTML, workbook, figure and CSV writers only read. The tables
 keep the columns of ARCHITECTURE.md, unrounded.
 """
@@ -20,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.compare import Comparison
     from analysis.report.comparability import Checks
+    from analysis.report.measurement import Measurement
     from survey.instrument import Instrument
     from survey.prereg import PreregCheck
     from survey.responses.model import ResponseSet
@@ -36,6 +39,8 @@ TABLE_NAMES = (
     "hypotheses", "reliability", "descriptives", "omnibus", "pairwise", "items",
     "icc", "nested", "rwg", "rwg_labs", "invariance_fits", "invariance_summary",
     "invariance_items", "styles", "style_differences", "acquiescence_sensitivity",
+    "dimensionality", "cfa_fit", "cfa_loadings", "factor_correlations",
+    "modification_indices", "validity", "htmt", "partial_invariance", "latent_means",
     "suppressed", "scores", "import_log",
 )
 
@@ -81,6 +86,9 @@ class ReportData:
     prereg : PreregCheck or None
         The run checked against a preregistration (``--prereg``): its deviations, none
         when the analysis follows it.
+    measurement : Measurement or None
+        What the Measurement model section found besides its tables
+        (:mod:`analysis.report.measurement`).
     """
 
     responses: ResponseSet
@@ -101,6 +109,7 @@ class ReportData:
     policy: Policy | None = None
     mapping: str | None = None
     prereg: PreregCheck | None = None
+    measurement: Measurement | None = None
 
     @property
     def instrument(self) -> Instrument:
@@ -172,6 +181,7 @@ def prepare_report(
     from analysis.multilevel import resolve_cluster
     from analysis.reliability import analyse_items, assess_reliability
     from analysis.report.comparability import hypotheses_table, run_checks
+    from analysis.report.measurement import run_measurement
     from analysis.scoring import score_scales
 
     inst = responses.instrument
@@ -197,9 +207,12 @@ def prepare_report(
     checks_tables, checks = run_checks(
         responses, scores, by, comparison.groups, min_group_n=min_group_n, adjust=adjust,
         alpha=alpha, min_answered=min_answered, cluster=cluster, progress=step)
+    measurement_tables, measurement = run_measurement(
+        responses, by, comparison.groups, checks_tables["invariance_summary"], progress=step)
     hypotheses = hypotheses_table(responses, scores, checks_tables["invariance_summary"],
                                   min_group_n=min_group_n, adjust=adjust, alpha=alpha,
-                                  cluster=cluster, equivalence=equivalence)
+                                  cluster=cluster, equivalence=equivalence,
+                                  latent=measurement_tables["latent_means"])
 
     tables = {
         "hypotheses": hypotheses,
@@ -209,6 +222,7 @@ def prepare_report(
         "pairwise": comparison.pairwise,
         "items": items,
         **checks_tables,
+        **measurement_tables,
         "suppressed": comparison.suppressed,
         "scores": shared_scores(scores, inst, by, include_group_answers),
         "import_log": _log_table(responses),
@@ -221,7 +235,7 @@ def prepare_report(
         if cluster is not None and cluster in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),
         checks=checks, stamp=stamp, cluster=cluster, equivalence=equivalence,
-        policy=policy, mapping=mapping, prereg=prereg,
+        policy=policy, mapping=mapping, prereg=prereg, measurement=measurement,
     )
 
 

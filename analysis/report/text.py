@@ -807,7 +807,11 @@ def references(data: ReportData) -> list[str]:
         keys.append("holm1979")
     elif data.adjust == "fdr_bh":
         keys.append("benjamini1995")
-    return [REFERENCES[k] for k in sorted(keys)]
+    from analysis.report import measurement
+
+    refs = {**REFERENCES, **measurement.REFERENCES}
+    keys += measurement.reference_keys(data)
+    return [refs[k] for k in sorted(keys)]
 
 
 def _name(path: str) -> str:
@@ -1009,9 +1013,11 @@ def methods_paragraphs(data: ReportData) -> list[str]:
     missing-data rule, the reliability coefficients, the tests, effect sizes,
     multiplicity correction, small-cell rule, the verdict rule and the software versions.
     """
-    if data.lang == "zh":
-        return _methods_zh(data)
-    return _methods_en(data)
+    from analysis.report.measurement import methods_paragraph
+
+    paragraphs = _methods_zh(data) if data.lang == "zh" else _methods_en(data)
+    paragraphs.insert(len(paragraphs) - 1, methods_paragraph(data))
+    return paragraphs
 
 
 def _adjust_en(adjust: str) -> tuple[str, str]:

@@ -27,10 +27,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["P_FORMAT", "number_format", "workbook"]
 
 _INT_COLUMNS = {"n", "k", "n_a", "n_b", "n_higher", "n_lower", "row", "df1", "labs", "labs_a",
-                "labs_b", "labs_higher", "labs_lower", "n_groups", "items", "n_items"}
+                "labs_b", "labs_higher", "labs_lower", "n_groups", "items", "n_items",
+                "number", "expected", "seed", "n_iter", "components_suggested",
+                "factors_suggested", "n_factors", "npar", "baseline_df", "step", "score_df",
+                "n_reference", "n_group"}
 #: Columns holding p-values.
 _P_COLUMNS = {"p", "p_unc", "p_adj", "p_f", "p_z", "welch_p", "delta_p", "p_adj_welch",
-              "p_unc_welch", "plain_p_adj", "corrected_p_adj", "p_tost", "p_tost_adj"}
+              "p_unc_welch", "plain_p_adj", "corrected_p_adj", "p_tost", "p_tost_adj",
+              "p_scaled", "score_p", "latent_p"}
 #: Four decimals, and ``< .0001`` below that (the cell keeps the full value): a p of
 #: 1.3e-15 must not read as 0.0000.
 P_FORMAT = '[<0.0001]"< .0001";0.0000'
@@ -52,7 +56,8 @@ def number_format(table: str, column: str) -> str | None:
         return "0"
     if table == "items" and _SHARE.match(column):
         return "0.0%"
-    if table.startswith("invariance") and column in ("df", "delta_df"):
+    if (table.startswith("invariance") or table in ("cfa_fit", "partial_invariance")) \
+            and column in ("df", "delta_df"):
         return "0"
     if column in _P_COLUMNS:
         return P_FORMAT

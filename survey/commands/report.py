@@ -98,7 +98,10 @@ def report(
                       hypotheses, items, suppressed, import_log, and the
                       comparability checks: icc, nested, rwg, rwg_labs,
                       invariance_fits, invariance_summary, invariance_items,
-                      styles, style_differences, acquiescence_sensitivity
+                      styles, style_differences, acquiescence_sensitivity,
+                      and the measurement model: dimensionality, cfa_fit,
+                      cfa_loadings, factor_correlations, modification_indices,
+                      validity, htmt, partial_invariance, latent_means
                       (CSV, unrounded); deviations with --prereg
 
     The report checks whether the groups are comparable: clustering in labs
@@ -107,7 +110,9 @@ def report(
     the smallest difference each test could detect; measurement
     invariance across the groups of --by (multi-group CFA, Chen 2007 cut-offs);
     and response styles (ARS, DARS, ERS, MRS) with an acquiescence-corrected
-    sensitivity analysis.
+    sensitivity analysis. The measurement model section checks the instrument:
+    parallel analysis, the full CFA (ML and robust ML), composite reliability,
+    AVE, HTMT, and partial invariance with latent mean differences.
 
     Two runs on the same input give the same bytes (unless --stamp).
 

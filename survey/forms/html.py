@@ -92,7 +92,8 @@ UI: dict[str, dict[str, str]] = {
         "confirm": "Required answers are missing:",
         "confirm_tail": "Download the answers anyway?",
         "done": "Saved as {file}. Send this file to the researcher.",
-        "blank": "{n} statement(s) left blank.",
+        "blank": "{n} statements left blank.",
+        "blank_one": "1 statement left blank.",
         "noscript": "This page needs JavaScript to save answers. Without it, print the "
                     "page and fill it in on paper.",
     },
@@ -114,6 +115,7 @@ UI: dict[str, dict[str, str]] = {
         "confirm_tail": "仍要下载答案吗？",
         "done": "已保存为 {file}。请把此文件发送给研究人员。",
         "blank": "有 {n} 个陈述未作答。",
+        "blank_one": "有 1 个陈述未作答。",
         "noscript": "本页面需要 JavaScript 才能保存答案。如无法使用，请打印本页并在纸上填写。",
     },
 }
@@ -187,7 +189,7 @@ def _context(instrument: Instrument, langs: tuple[str, ...]) -> dict[str, Any]:
         "answers": [*instrument.item_ids, *instrument.check_ids],
         "langs": list(langs),
         "title": {lang: instrument.title[lang] for lang in langs},
-        "ui": {k: ui[k] for k in ("confirm", "confirm_tail", "done", "blank")},
+        "ui": {k: ui[k] for k in ("confirm", "confirm_tail", "done", "blank", "blank_one")},
     }
     return {
         "instrument": instrument,

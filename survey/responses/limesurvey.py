@@ -54,6 +54,7 @@ from survey.responses.tables import (
     normalise_name,
     shared_letters,
 )
+from survey.wording import count as counted
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -280,7 +281,8 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
             count += int(mask.sum())
             frame[var] = s.mask(mask)
     if count:
-        notes.append(f"limesurvey: {count} answers of N/A or 'No answer' read as unanswered")
+        notes.append(f"limesurvey: {counted(count, 'answer')} of N/A or 'No answer' read as "
+                     "unanswered")
     for gid, table in answer_codes(instrument).items():
         if gid not in frame.columns or all(k == v for k, v in table.items()):
             continue

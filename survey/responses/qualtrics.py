@@ -68,6 +68,7 @@ from survey.responses.tables import (
     normalise_name,
     shared_letters,
 )
+from survey.wording import count as counted
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -401,7 +402,7 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument,
             seen += int(mask.sum())
             frame[var] = s.mask(mask)
     if seen:
-        notes.append(f"qualtrics: {seen} answers of -99 (seen but unanswered) read as "
+        notes.append(f"qualtrics: {counted(seen, 'answer')} of -99 (seen but unanswered) read as "
                      "unanswered")
     recodes = choice_codes(instrument)
     for g in instrument.groups:

@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING
 from survey.errors import ResponseFileError
 from survey.responses.model import RawResponses
 from survey.responses.tables import as_text, final_names, find_column, normalise_name
+from survey.wording import count as counted
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -422,7 +423,7 @@ def _clean_answers(frame: pd.DataFrame, instrument: Instrument, notes: list[str]
                                 if isinstance(v, str) else v, na_action="ignore")
         frame[var] = text.astype(object)
     meta.extend(other_columns)
-    done = [f"{n} cells of {SKIPPED[k]}" for k, n in counts.items() if n]
+    done = [f"{counted(n, 'cell')} of {SKIPPED[k]}" for k, n in counts.items() if n]
     if done:
         notes.append("wjx: " + ", ".join(done) + " read as unanswered")
     if other_text:

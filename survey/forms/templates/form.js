@@ -91,7 +91,10 @@
     window.setTimeout(function () { URL.revokeObjectURL(url); }, 10000);
     var blank = cfg.answers.filter(function (c) { return value(c) === ""; }).length;
     var msg = cfg.ui.done[lang].replace("{file}", file);
-    if (blank) { msg += " " + cfg.ui.blank[lang].replace("{n}", String(blank)); }
+    if (blank) {
+      var note = blank === 1 ? cfg.ui.blank_one[lang] : cfg.ui.blank[lang];
+      msg += " " + note.replace("{n}", String(blank));
+    }
     document.getElementById("survey-status").textContent = msg;
   }
 
