@@ -43,7 +43,7 @@ Two one-sided tests (TOST) of equivalence, as ``pingouin.tost``
     the equivalence bounds ``±b``: :math:`p = \\max(P(T > (est + b)/se), P(T < (est -
     b)/se))`; a small p says the difference lies inside ``±b`` (Schuirmann 1987).
 p-value adjustment, R ``p.adjust(method = "holm" | "BH")``
-    via :func:`pingouin.multicomp`, which leaves ``nan`` entries out of the family.
+    as :func:`pingouin.multicomp` does, which leaves ``nan`` entries out of the family.
 """
 
 from __future__ import annotations
@@ -400,10 +400,29 @@ def adjust_p(p: ArrayLike, method: str = "holm") -> np.ndarray:
     arr = np.asarray(p, dtype=float).copy()
     if method == "none" or arr.size == 0 or np.all(np.isnan(arr)):
         return arr
-    from pingouin import multicomp
-
-    _, adjusted = multicomp(arr, method=method)
-    return np.asarray(adjusted, dtype=float)
+    # the finite p-values are the family; each step as pingouin.multicomp (0.7) takes
+    # it, so the numbers are the same to the last bit (and pingouin is not imported)
+    finite = ~np.isnan(arr)
+    family = arr[finite]
+    adjusted = np.full(arr.shape, np.nan)
+    if method == "holm":
+        # the running maximum of the sorted p-values times m, m - 1, ..., 1
+        order = np.argsort(family)
+        out = np.empty(family.size)
+        out[order] = np.maximum.accumulate(family[order] * np.arange(family.size, 0, -1))
+        adjusted[finite] = np.clip(out, None, 1)
+    else:  # fdr_bh, as scipy.stats.false_discovery_control(method="bh")
+        m = family.size
+        if m <= 1:
+            adjusted[finite] = family
+        else:
+            order = np.argsort(family)
+            sorted_ps = family[order] * (m / np.arange(1, m + 1, dtype=float))
+            np.minimum.accumulate(sorted_ps[::-1], out=sorted_ps[::-1])
+            out = np.empty(m)
+            out[order] = sorted_ps
+            adjusted[finite] = np.clip(out, 0.0, 1.0)
+    return adjusted
 
 
 def tost_p(estimate: ArrayLike, se: ArrayLike, df: ArrayLike, bound: ArrayLike) -> np.ndarray:
