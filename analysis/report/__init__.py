@@ -49,31 +49,56 @@ CSV_TABLES = ("scores", "reliability", "descriptives", "omnibus", "pairwise", "h
 
 
 def render_report(
-    data: ReportData, progress: Callable[[str], None] | None = None
+    data: ReportData, progress: Callable[[str], None] | None = None, *,
+    figures: bool = True,
 ) -> dict[str, bytes]:
-    """Write the files of a computed report (see :func:`build_report`)."""
-    from analysis.report.figures import make_figures
+    """Write the files of a computed report (see :func:`build_report`); without
+    ``figures``, no figures are drawn (none in the page, no ``figures/``)."""
     from analysis.report.html import render_html
     from analysis.report.workbook import workbook
 
     step = progress or (lambda _message: None)
     out: dict[str, bytes] = {}
-    step("drawing figures")
-    figures = make_figures(data)
+    wait: Callable[[], dict[str, tuple[bytes, bytes]]] = dict
+    stand_ins: dict[str, tuple[bytes, bytes]] = {}
+    if figures:
+        from analysis.report.figures import figure_jobs, start_figures
+
+        step("drawing figures")
+        # drawn by worker processes (when there are cores to spare) while the page, the
+        # workbook and the tables are written here; the page is written with a stand-in
+        # for each figure, replaced once the figures are there
+        wait = start_figures(data)
+        stand_ins = {name: (b"", f'<svg id="{name}"/>'.encode()) for name, _
+                     in figure_jobs(data)}
     step("writing report.html")
-    out["report.html"] = render_html(data, figures)
+    page = render_html(data, stand_ins)
     step("writing report.xlsx")
-    out["report.xlsx"] = workbook(data)
-    for name, (png, svg) in figures.items():
-        out[f"figures/{name}.png"] = png
-        out[f"figures/{name}.svg"] = svg
-    for name in CSV_TABLES:
-        out[f"tables/{name}.csv"] = csv_bytes(data.tables[name])
+    book = workbook(data)
+    tables = {f"tables/{name}.csv": csv_bytes(data.tables[name]) for name in CSV_TABLES}
     if data.prereg is not None:
         from analysis.report.tables import deviations_table
 
-        out["tables/deviations.csv"] = csv_bytes(deviations_table(data.prereg))
+        tables["tables/deviations.csv"] = csv_bytes(deviations_table(data.prereg))
+    drawn = wait()
+    out["report.html"] = _with_figures(page, stand_ins, drawn)
+    out["report.xlsx"] = book
+    for name, (png, svg) in drawn.items():
+        out[f"figures/{name}.png"] = png
+        out[f"figures/{name}.svg"] = svg
+    out.update(tables)
     return out
+
+
+def _with_figures(page: bytes, stand_ins: dict[str, tuple[bytes, bytes]],
+                  drawn: dict[str, tuple[bytes, bytes]]) -> bytes:
+    """The page written with stand-in figures, each replaced by the figure drawn (the
+    page embeds a figure as its SVG in base64, which HTML escaping leaves as it is)."""
+    import base64
+
+    for name, (_, svg) in stand_ins.items():
+        page = page.replace(base64.b64encode(svg), base64.b64encode(drawn[name][1]))
+    return page
 
 
 def build_report(
@@ -93,6 +118,7 @@ def build_report(
     mapping: str | None = None,
     include_group_answers: bool = False,
     prereg: PreregCheck | None = None,
+    figures: bool = True,
 ) -> dict[str, bytes]:
     """Build the comparison report of ``responses``.
 
@@ -138,6 +164,9 @@ def build_report(
         The run checked against a preregistration (:func:`survey.prereg.check_run`): the
         report says "analysed as preregistered" or lists every deviation, in its own
         section, in the methods text and in ``tables/deviations.csv``.
+    figures : bool
+        Draw the figures (default). Without them the report is written in a fraction
+        of the time: the page shows no charts and there is no ``figures/``.
 
     Returns
     -------
@@ -193,4 +222,4 @@ def build_report(
         equivalence=equivalence, policy=policy, mapping=mapping,
         include_group_answers=include_group_answers, prereg=prereg,
     )
-    return render_report(data, progress)
+    return render_report(data, progress, figures=figures)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import io
 import textwrap
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from analysis.report.text import label
 
@@ -28,7 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.report.tables import ReportData
 
-__all__ = ["OKABE_ITO", "Figures", "figure_bytes", "forest_plot", "likert_chart", "make_figures"]
+__all__ = ["OKABE_ITO", "Figures", "draw_figure", "figure_bytes", "figure_jobs", "forest_plot",
+           "likert_chart", "make_figures", "start_figures"]
 
 #: The Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -372,18 +374,136 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
     return fig
 
 
-def make_figures(data: ReportData) -> Figures:
+def make_figures(data: ReportData, *, processes: int | None = None) -> Figures:
     """Every figure of the report: name -> (PNG bytes, SVG bytes).
 
     Names: ``hypotheses_forest`` and ``items_<construct id>`` per construct.
+
+    Each figure is drawn on its own, so several are drawn side by side in worker
+    processes when there are several and more than one core (``processes``: how many;
+    default one per core, at most one per figure); the bytes are those drawn one after
+    the other in this process. See :func:`start_figures`.
     """
+    return start_figures(data, processes=processes)()
+
+
+def figure_jobs(data: ReportData) -> list[tuple[str, str | None]]:
+    """The report's figures as ``(name, construct id)``; the forest plot has no construct."""
+    jobs: list[tuple[str, str | None]] = []
+    if len(data.tables["hypotheses"]):
+        jobs.append(("hypotheses_forest", None))
+    if data.comparison.groups:
+        jobs += [(f"items_{c.id}", c.id) for c in data.instrument.constructs]
+    return jobs
+
+
+def draw_figure(data: ReportData, construct: str | None) -> tuple[bytes, bytes]:
+    """One figure as (PNG, SVG) bytes: the forest plot (``construct`` None) or the answer
+    chart of ``construct``."""
     import matplotlib as mpl
 
-    out: Figures = {}
     with mpl.rc_context(_rc(data.lang)):
-        if len(data.tables["hypotheses"]):
-            out["hypotheses_forest"] = figure_bytes(forest_plot(data))
-        if data.comparison.groups:
-            for construct in data.instrument.constructs:
-                out[f"items_{construct.id}"] = figure_bytes(likert_chart(data, construct.id))
-    return out
+        fig = forest_plot(data) if construct is None else likert_chart(data, construct)
+        return figure_bytes(fig)
+
+
+def start_figures(data: ReportData, *,
+                  processes: int | None = None) -> Callable[[], Figures]:
+    """Start drawing the report's figures; the returned function waits for them.
+
+    With several figures and more than one core (on a platform that can fork), the
+    figures are drawn in that many forked worker processes while the caller goes on
+    (writing the workbook and tables, say); the workers inherit the report data and the
+    loaded matplotlib, so nothing is pickled on the way there or imported again. Else
+    the figures are drawn in this process when the function is called. Either way the
+    bytes are the same.
+
+    Parameters
+    ----------
+    data : ReportData
+        The computed report.
+    processes : int, optional
+        Worker processes (default: the cores this process may use, at most one per
+        figure); 1 draws in this process.
+
+    Returns
+    -------
+    callable
+        Returns name -> (PNG, SVG) in the order of :func:`figure_jobs`.
+    """
+    jobs = figure_jobs(data)
+    workers = min(len(jobs), processes if processes is not None else _cores())
+    pool = _fork_pool(data, workers) if workers > 1 else None
+    if pool is None:
+        return lambda: {name: draw_figure(data, construct) for name, construct in jobs}
+    # the longest first (the answer charts of the constructs with most items), so that no
+    # worker is left with a long one at the end
+    order = sorted(jobs, key=lambda job: -_cost(data, job[1]))
+    pending = pool.map_async(_draw_in_worker, order, chunksize=1)
+    pool.close()
+
+    def wait() -> Figures:
+        try:
+            drawn = dict(pending.get())
+        finally:
+            pool.join()
+        return {name: drawn[name] for name, _ in jobs}
+
+    return wait
+
+
+#: The report data the forked workers draw from (set just before they are forked).
+_WORKER_DATA: ReportData | None = None
+
+
+def _draw_in_worker(job: tuple[str, str | None]) -> tuple[str, tuple[bytes, bytes]]:
+    name, construct = job
+    assert _WORKER_DATA is not None  # noqa: S101 - set before the fork
+    return name, draw_figure(_WORKER_DATA, construct)
+
+
+def _cost(data: ReportData, construct: str | None) -> int:
+    """Rows of a figure (items x groups), a measure of how long it takes to draw."""
+    if construct is None:
+        return len(data.tables["hypotheses"])
+    return len(data.instrument.construct(construct).items) * (len(data.comparison.groups) + 1)
+
+
+def _cores() -> int:
+    """Cores this process may run on."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _fork_pool(data: ReportData, workers: int) -> Any:
+    """A pool of forked workers that draw from ``data``, or None where processes are not
+    forked (Windows, macOS: spawning would import everything again)."""
+    import multiprocessing
+    import sys
+    import warnings
+
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover
+        return None
+    # loaded here once, so that the workers inherit it instead of each loading it
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.backends.backend_svg  # noqa: F401
+    import matplotlib.figure  # noqa: F401
+
+    global _WORKER_DATA
+    _WORKER_DATA = data
+    try:
+        with warnings.catch_warnings():
+            # Python 3.12+ warns about forking a process that has threads (the BLAS's,
+            # pyarrow's); the workers only draw, holding none of their locks
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return context.Pool(workers)
+    finally:
+        _WORKER_DATA = None

@@ -62,6 +62,9 @@ LANG_CHOICES = ("en", "zh")
 @click.option("--prereg", "prereg_path", default=None, metavar="PREREG.yaml",
               help="Check the analysis against this record of survey prereg: the report "
                    "says it was analysed as preregistered or lists every deviation.")
+@click.option("--no-figures", "no_figures", is_flag=True,
+              help="Leave out the figures (no charts in the page, no figures/): the "
+                   "report in a fraction of the time, e.g. while checking a file.")
 @click.option("--stamp", is_flag=True,
               help="Show the date and time of the run in the report (the output then "
                    "differs from run to run).")
@@ -82,6 +85,7 @@ def report(
     equivalence: float | None,
     include_group_answers: bool,
     prereg_path: str | None,
+    no_figures: bool,
     stamp: bool,
     quiet: bool,
     output: str,
@@ -93,7 +97,7 @@ def report(
                       hypotheses at a glance with a forest plot, per construct
                       reliability, scores by group, item charts and tests, methods
     DIR/report.xlsx   the same tables, one sheet each, with the import log and scores
-    DIR/figures/      each figure as PNG and SVG
+    DIR/figures/      each figure as PNG and SVG (none with --no-figures)
     DIR/tables/       scores, reliability, descriptives, omnibus, pairwise,
                       hypotheses, items, suppressed, import_log, and the
                       comparability checks: icc, nested, rwg, rwg_labs,
@@ -167,7 +171,7 @@ def report(
                           cluster=cluster, equivalence=equivalence,
                           policy=reading.policy, mapping=reading.mapping,
                           include_group_answers=include_group_answers, prereg=prereg)
-    files = render_report(data, progress=show)
+    files = render_report(data, progress=show, figures=not no_figures)
     if show:
         show(f"writing {count(len(files), 'file')}")
     for rel, content in files.items():
@@ -194,8 +198,10 @@ def report(
     # a figure is written twice, as PNG and SVG: count figures, not files
     figures = len({Path(rel).stem for rel in files if rel.startswith("figures/")})
     tables = sum(1 for rel in files if rel.startswith("tables/"))
+    drawn = "no figures (--no-figures)" if no_figures else \
+        f"{count(figures, 'figure')} (PNG and SVG)"
     click.echo(f"wrote {out_dir / 'report.html'}, {out_dir / 'report.xlsx'}, "
-               f"{count(figures, 'figure')} (PNG and SVG) and {count(tables, 'table')}")
+               f"{drawn} and {count(tables, 'table')}")
 
 
 def _check_prereg(record, path, inst, rs, *, by, adjust, alpha, min_group_n, min_answered,
