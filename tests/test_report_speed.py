@@ -1,0 +1,138 @@
+"""What the faster report is made of gives what the slower one gave.
+
+- Figures drawn by forked worker processes are the bytes drawn one after the other in
+  this process, and the page built around stand-ins for them is the page built with them.
+- ``--no-figures`` leaves out the figures and nothing else: the same tables and workbook,
+  a page without charts.
+- The p-value adjustment (Holm, Benjamini-Hochberg), done without importing pingouin,
+  gives pingouin 0.7's numbers to the last bit, on seeded random families with ties and
+  missing values.
+- The console script asks for one BLAS thread unless the user set a thread count.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from analysis.report import figures as figures_module
+from analysis.report import render_report
+from analysis.report.tables import prepare_report
+from analysis.stats import adjust_p
+from survey.cli import cli
+from tests.test_report import SMALL_YAML, _responses, _write_sample
+
+
+@pytest.fixture(scope="module")
+def report_data():
+    from survey.instrument import loads
+
+    return prepare_report(_responses(loads(SMALL_YAML, file="small.yaml")))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
+def test_figures_from_workers_are_the_figures_drawn_here(report_data):
+    here = figures_module.make_figures(report_data, processes=1)
+    there = figures_module.make_figures(report_data, processes=2)
+    assert list(there) == list(here) == [name for name, _ in
+                                         figures_module.figure_jobs(report_data)]
+    assert there == here
+
+
+def test_the_page_with_stand_ins_is_the_page_with_the_figures(report_data, monkeypatch):
+    from analysis.report.html import render_html
+
+    drawn = figures_module.make_figures(report_data, processes=1)
+    files = render_report(report_data)
+    assert files["report.html"] == render_html(report_data, drawn)
+    for name, (png, svg) in drawn.items():
+        assert files[f"figures/{name}.png"] == png and files[f"figures/{name}.svg"] == svg
+
+
+def test_no_figures_leaves_out_the_figures_only(report_data):
+    full = render_report(report_data)
+    bare = render_report(report_data, figures=False)
+    assert not any(p.startswith("figures/") for p in bare)
+    assert {p for p in full if not p.startswith("figures/")} == set(bare)
+    for path, content in bare.items():
+        if path != "report.html":
+            assert content == full[path], path
+    assert b'<figure id="figure-' in full["report.html"]
+    assert b'<figure id="figure-' not in bare["report.html"]
+
+
+def test_cli_no_figures(tmp_path):
+    from survey.instrument import loads
+
+    inst = tmp_path / "small.yaml"
+    inst.write_text(SMALL_YAML, encoding="utf-8")
+    data = tmp_path / "responses.csv"
+    _write_sample(inst, _responses(loads(SMALL_YAML, file="small.yaml")), data)
+    res = CliRunner().invoke(cli, ["report", str(data), "-i", str(inst), "--no-figures",
+                                   "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip().splitlines()[-1].endswith(
+        "report.xlsx, no figures (--no-figures) and 28 tables")
+    assert not (tmp_path / "out" / "figures").exists()
+    assert (tmp_path / "out" / "report.html").exists()
+
+
+@pytest.mark.parametrize("method", ["holm", "fdr_bh"])
+def test_adjusted_p_values_are_pingouins(method):
+    from pingouin import multicomp
+
+    rng = np.random.default_rng(11)
+    for _ in range(500):
+        p = rng.random(int(rng.integers(1, 14))) ** int(rng.integers(1, 5))
+        if rng.random() < 0.3:
+            p = np.round(p, 2)  # ties
+        if rng.random() < 0.3:
+            p[rng.random(p.size) < 0.3] = np.nan
+        if np.isnan(p).all():
+            continue
+        want = np.asarray(multicomp(p.copy(), method=method)[1], dtype=float)
+        got = adjust_p(p, method)
+        np.testing.assert_array_equal(got, want)
+
+
+def test_report_imports_no_pingouin(tmp_path):
+    (tmp_path / "small.yaml").write_text(SMALL_YAML, encoding="utf-8")
+    code = ("import sys\n"
+            "from analysis.report import build_report\n"
+            "from survey.instrument import load\n"
+            "from survey.responses.model import ImportLog, ResponseSet\n"
+            "from survey.simulate import simulate\n"
+            "inst = load(sys.argv[1])\n"
+            "frame = simulate(inst, seed=1, labs=4, respondents_per_lab=(10, 10))\n"
+            "build_report(ResponseSet(frame, inst, ImportLog('x.csv', 'template', "
+            "rows_read=len(frame))), figures=False)\n"
+            "print('pingouin' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "small.yaml")],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ({}, "1"),
+    ({"OMP_NUM_THREADS": "3"}, None),
+    ({"OPENBLAS_NUM_THREADS": "2"}, "2"),
+])
+def test_one_blas_thread_unless_the_user_says(given, expected):
+    code = ("import os\n"
+            "from survey.cli import _one_blas_thread\n"
+            "_one_blas_thread()\n"
+            "print(os.environ.get('OPENBLAS_NUM_THREADS'), os.environ.get('OMP_NUM_THREADS'))\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                        "VECLIB_MAXIMUM_THREADS", "OMP_NUM_THREADS")}
+    env.update(given)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, check=True)
+    blas, omp = done.stdout.split()
+    assert blas == str(expected)
+    assert omp == given.get("OMP_NUM_THREADS", "None")
