@@ -17,6 +17,7 @@ the bytes depend only on the data and the matplotlib version.
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
 from collections.abc import Callable
@@ -80,14 +81,18 @@ Figures = dict[str, tuple[bytes, bytes]]
 
 
 def _cjk_font() -> str | None:
-    """A font with Chinese glyphs that matplotlib knows, if there is one."""
+    """A font with Chinese glyphs that matplotlib knows, if there is one (looked up once
+    per process: every figure and text of a Chinese report asks)."""
+    return _font_lookup(_CJK_FONTS)
+
+
+@functools.lru_cache(maxsize=8)
+def _font_lookup(wanted: tuple[str, ...]) -> str | None:
+    """The first of ``wanted`` among the fonts matplotlib knows."""
     from matplotlib import font_manager
 
     names = {f.name for f in font_manager.fontManager.ttflist}
-    for name in _CJK_FONTS:
-        if name in names:
-            return name
-    return None
+    return next((name for name in wanted if name in names), None)
 
 
 def _rc(lang: str) -> dict[str, object]:
