@@ -25,6 +25,7 @@ The same inputs give the same bytes: nothing reads the clock unless a ``stamp`` 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -71,15 +72,20 @@ def render_report(
         wait = start_figures(data)
         stand_ins = {name: (b"", f'<svg id="{name}"/>'.encode()) for name, _
                      in figure_jobs(data)}
-    step("writing report.html")
-    page = render_html(data, stand_ins)
-    step("writing report.xlsx")
-    book = workbook(data)
-    tables = {f"tables/{name}.csv": csv_bytes(data.tables[name]) for name in CSV_TABLES}
-    if data.prereg is not None:
-        from analysis.report.tables import deviations_table
+    try:
+        step("writing report.html")
+        page = render_html(data, stand_ins)
+        step("writing report.xlsx")
+        book = workbook(data)
+        tables = {f"tables/{name}.csv": csv_bytes(data.tables[name]) for name in CSV_TABLES}
+        if data.prereg is not None:
+            from analysis.report.tables import deviations_table
 
-        tables["tables/deviations.csv"] = csv_bytes(deviations_table(data.prereg))
+            tables["tables/deviations.csv"] = csv_bytes(deviations_table(data.prereg))
+    except BaseException:
+        with contextlib.suppress(Exception):
+            wait()  # let the workers finish rather than leave them behind
+        raise
     drawn = wait()
     out["report.html"] = _with_figures(page, stand_ins, drawn)
     out["report.xlsx"] = book
