@@ -327,6 +327,12 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
     ax = fig.add_subplot()
     y = n_rows
     ticks, tick_labels = [], []
+    # every bar of the chart, drawn by one barh call in the order they are listed (one
+    # call per bar took most of the time the chart took to build)
+    bar_y: list[int] = []
+    bar_width: list[float] = []
+    bar_left: list[float] = []
+    bar_colour: list[str] = []
     wrap = 95 if lang == "en" else 50
     for item in construct.items:
         y -= 1
@@ -352,14 +358,19 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
             left = -(below + neutral / 2)
             for value, colour in zip(s, colours, strict=True):
                 if value > 0:
-                    ax.barh(y, value, left=left, height=0.78, color=colour,
-                            edgecolor="white", linewidth=0.5)
+                    bar_y.append(y)
+                    bar_width.append(value)
+                    bar_left.append(left)
+                    bar_colour.append(colour)
                 left += value
             above = 1 - below - neutral
             ax.text(-(below + neutral / 2) - 0.01, y, f"{below:.0%}", ha="right",
                     va="center", fontsize=9)
             ax.text(above + neutral / 2 + 0.01, y, f"{above:.0%}", ha="left", va="center",
                     fontsize=9)
+    if bar_y:
+        ax.barh(bar_y, bar_width, left=bar_left, height=0.78, color=bar_colour,
+                edgecolor="white", linewidth=0.5)
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=0.8)
     ax.set_xlim(-1.0, 1.0)
     ax.set_ylim(-0.6, n_rows - 0.4)
