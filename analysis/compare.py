@@ -63,6 +63,7 @@ __all__ = [
     "check_by",
     "compare_groups",
     "compare_responses",
+    "reported_groups",
 ]
 
 #: Columns of :attr:`Comparison.descriptives`, in order.
@@ -199,21 +200,7 @@ def compare_groups(
         notes.append(f"{count(n_missing, 'respondent')} without a value for '{by}' "
                      f"{'was' if n_missing == 1 else 'were'} left out")
 
-    suppressed: list[dict] = []
-    sizes = column.value_counts()
-    kept: list[str] = []
-    for g in order:
-        n_g = int(sizes.get(g, 0))
-        if n_g < min_group_n:
-            reason = (
-                "no respondents" if n_g == 0
-                else f"fewer than {count(min_group_n, 'respondent')}"
-            )
-            suppressed.append(
-                {"by": by, "group": g, "construct": None, "n": n_g, "reason": reason}
-            )
-        else:
-            kept.append(g)
+    kept, suppressed = _kept_groups(column, order, by, min_group_n)
     if len(kept) < 2:
         notes.append(
             f"fewer than 2 groups of '{by}' with at least {min_group_n} respondents"
@@ -437,6 +424,53 @@ def check_by(instrument: Instrument, by: str) -> str:
             + did_you_mean(by, instrument.group_ids)
         )
     return by
+
+
+def reported_groups(scores: pd.DataFrame, instrument: Instrument, by: str, *,
+                    min_group_n: int = 5) -> tuple[str, ...]:
+    """The groups of ``by`` that :func:`compare_groups` reports (those with at least
+    ``min_group_n`` respondents, in the instrument's order), without comparing them.
+
+    Raises
+    ------
+    SurveyError
+        As :func:`compare_groups` does for ``by`` and ``min_group_n``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from survey.instrument import load
+    >>> inst = load()
+    >>> scores = pd.DataFrame({"lab_region": ["china"] * 5 + ["united_states"] * 2})
+    >>> reported_groups(scores, inst, "lab_region")
+    ('china',)
+    """
+    _check_options(min_group_n, "none")
+    column = _group_column(scores, instrument, by)
+    kept, _ = _kept_groups(column, _group_order(instrument, by, column, None), by, min_group_n)
+    return tuple(kept)
+
+
+def _kept_groups(column: pd.Series, order: list[str], by: str,
+                 min_group_n: int) -> tuple[list[str], list[dict]]:
+    """The groups of ``order`` with at least ``min_group_n`` respondents, and a
+    suppression row for each of the others."""
+    suppressed: list[dict] = []
+    sizes = column.value_counts()
+    kept: list[str] = []
+    for g in order:
+        n_g = int(sizes.get(g, 0))
+        if n_g < min_group_n:
+            reason = (
+                "no respondents" if n_g == 0
+                else f"fewer than {count(min_group_n, 'respondent')}"
+            )
+            suppressed.append(
+                {"by": by, "group": g, "construct": None, "n": n_g, "reason": reason}
+            )
+        else:
+            kept.append(g)
+    return kept, suppressed
 
 
 def _check_options(min_group_n: int, adjust: str) -> None:

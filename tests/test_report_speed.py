@@ -2,6 +2,8 @@
 
 - Figures drawn by forked worker processes are the bytes drawn one after the other in
   this process, and the page built around stand-ins for them is the page built with them.
+- Answer charts started as soon as the groups are known (``prepare_report(figures=True)``)
+  give the report drawn at the end, and the groups they use are those compared.
 - ``--no-figures`` leaves out the figures and nothing else: the same tables and workbook,
   a page without charts.
 - The p-value adjustment (Holm, Benjamini-Hochberg), done without importing pingouin,
@@ -80,6 +82,51 @@ def test_cli_no_figures(tmp_path):
         "report.xlsx, no figures (--no-figures) and 28 tables")
     assert not (tmp_path / "out" / "figures").exists()
     assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_charts_started_with_the_groups_are_the_report_drawn_after(report_data):
+    """prepare_report(figures=True) starts the answer charts before the comparisons are
+    computed: the same tables, group shares and files as drawing them at the end."""
+    from survey.instrument import loads
+
+    early = prepare_report(_responses(loads(SMALL_YAML, file="small.yaml")), figures=True)
+    assert early.drawing is not None and report_data.drawing is None
+    assert early.comparison.groups == report_data.comparison.groups
+    assert early.group_shares.equals(report_data.group_shares)
+    for name, table in report_data.tables.items():
+        assert early.tables[name].equals(table), name
+    assert set(early.drawing()) == {name for name, _ in
+                                    figures_module.answer_chart_jobs(report_data)}
+    assert render_report(early) == render_report(report_data)
+    assert render_report(early, figures=False) == render_report(report_data, figures=False)
+
+
+def test_charts_not_started_when_the_groups_cannot_be_told():
+    """A grouping question that cannot be compared starts nothing: the comparison gives
+    its error as before."""
+    from survey.errors import SurveyError
+    from survey.instrument import loads
+
+    rs = _responses(loads(SMALL_YAML, file="small.yaml"))
+    with pytest.raises(SurveyError, match="min_group_n"):
+        prepare_report(rs, min_group_n=1, figures=True)
+
+
+def test_reported_groups_are_the_groups_compared():
+    from analysis.compare import compare_groups, reported_groups
+    from analysis.scoring import score_scales
+    from survey.instrument import loads
+
+    inst = loads(SMALL_YAML, file="small.yaml")
+    for other, min_n in [(12, 5), (3, 5), (3, 3), (12, 13)]:
+        scores = score_scales(_responses(inst, other=other))
+        want = compare_groups(scores, inst, "lab_region", min_group_n=min_n).groups
+        assert reported_groups(scores, inst, "lab_region", min_group_n=min_n) == want
+    assert reported_groups(scores, inst, "lab_region", min_group_n=5) == (
+        "china", "united_states", "other")
+    assert reported_groups(scores, inst, "lab_region", min_group_n=13) == (
+        "china", "united_states")
+    assert reported_groups(scores, inst, "lab_region", min_group_n=37) == ()
 
 
 @pytest.mark.parametrize("method", ["holm", "fdr_bh"])

@@ -62,16 +62,30 @@ def render_report(
     out: dict[str, bytes] = {}
     wait: Callable[[], dict[str, tuple[bytes, bytes]]] = dict
     stand_ins: dict[str, tuple[bytes, bytes]] = {}
+    if not figures and data.drawing is not None:
+        data.drawing()  # started by prepare_report: let the workers finish
     if figures:
         from analysis.report.figures import figure_jobs, start_figures
 
-        step("drawing figures")
         # drawn by worker processes (when there are cores to spare) while the page, the
         # workbook and the tables are written here; the page is written with a stand-in
         # for each figure, replaced once the figures are there
-        wait = start_figures(data)
-        stand_ins = {name: (b"", f'<svg id="{name}"/>'.encode()) for name, _
-                     in figure_jobs(data)}
+        step("drawing figures")
+        jobs = figure_jobs(data)
+        charts = data.drawing
+        if charts is None:
+            wait = start_figures(data)
+        else:
+            # the answer charts have been drawing since the groups were known; the rest
+            # (the forest plot) is drawn here once the page, workbook and tables are done
+            rest = start_figures(data, processes=1,
+                                 jobs=[job for job in jobs if job[0] not in _names(data)])
+            charts_now = charts
+
+            def wait() -> dict[str, tuple[bytes, bytes]]:
+                drawn = {**rest(), **charts_now()}
+                return {name: drawn[name] for name, _ in jobs}
+        stand_ins = {name: (b"", f'<svg id="{name}"/>'.encode()) for name, _ in jobs}
     try:
         step("writing report.html")
         page = render_html(data, stand_ins)
@@ -94,6 +108,13 @@ def render_report(
         out[f"figures/{name}.svg"] = svg
     out.update(tables)
     return out
+
+
+def _names(data: ReportData) -> set[str]:
+    """Names of the figures :func:`prepare_report` started early (the answer charts)."""
+    from analysis.report.figures import answer_chart_jobs
+
+    return {name for name, _ in answer_chart_jobs(data)}
 
 
 def _with_figures(page: bytes, stand_ins: dict[str, tuple[bytes, bytes]],
@@ -226,6 +247,6 @@ def build_report(
         responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust, alpha=alpha,
         min_answered=min_answered, stamp=stamp, progress=progress, cluster=cluster,
         equivalence=equivalence, policy=policy, mapping=mapping,
-        include_group_answers=include_group_answers, prereg=prereg,
+        include_group_answers=include_group_answers, prereg=prereg, figures=figures,
     )
     return render_report(data, progress, figures=figures)

@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from analysis.report.tables import ReportData
 
-__all__ = ["OKABE_ITO", "Figures", "draw_figure", "figure_bytes", "figure_jobs", "forest_plot",
-           "likert_chart", "make_figures", "start_figures"]
+__all__ = ["OKABE_ITO", "Figures", "answer_chart_jobs", "draw_figure", "figure_bytes",
+           "figure_jobs", "forest_plot", "likert_chart", "make_figures", "start_figures"]
 
 #: The Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -408,9 +408,16 @@ def figure_jobs(data: ReportData) -> list[tuple[str, str | None]]:
     jobs: list[tuple[str, str | None]] = []
     if len(data.tables["hypotheses"]):
         jobs.append(("hypotheses_forest", None))
-    if data.comparison.groups:
-        jobs += [(f"items_{c.id}", c.id) for c in data.instrument.constructs]
-    return jobs
+    return jobs + answer_chart_jobs(data)
+
+
+def answer_chart_jobs(data: ReportData) -> list[tuple[str, str | None]]:
+    """The answer charts of the report as ``(name, construct id)``, one per construct
+    when there are groups to show; they need only the groups and their answers, not the
+    comparisons and hypotheses (see :func:`analysis.report.prepare_report`)."""
+    if not data.comparison.groups:
+        return []
+    return [(f"items_{c.id}", c.id) for c in data.instrument.constructs]
 
 
 def draw_figure(data: ReportData, construct: str | None) -> tuple[bytes, bytes]:
@@ -423,9 +430,10 @@ def draw_figure(data: ReportData, construct: str | None) -> tuple[bytes, bytes]:
         return figure_bytes(fig)
 
 
-def start_figures(data: ReportData, *,
-                  processes: int | None = None) -> Callable[[], Figures]:
-    """Start drawing the report's figures; the returned function waits for them.
+def start_figures(data: ReportData, *, processes: int | None = None,
+                  jobs: list[tuple[str, str | None]] | None = None) -> Callable[[], Figures]:
+    """Start drawing the report's figures; the returned function waits for them (and
+    gives the same figures when called again).
 
     With several figures and more than one core (on a platform that can fork), the
     figures are drawn in that many forked worker processes while the caller goes on
@@ -441,17 +449,20 @@ def start_figures(data: ReportData, *,
     processes : int, optional
         Worker processes (default: the cores this process may use, at most one per
         figure); 1 draws in this process.
+    jobs : list of (str, str or None), optional
+        The figures to draw (default: every figure, :func:`figure_jobs`).
 
     Returns
     -------
     callable
-        Returns name -> (PNG, SVG) in the order of :func:`figure_jobs`.
+        Returns name -> (PNG, SVG) in the order of ``jobs``.
     """
-    jobs = figure_jobs(data)
+    if jobs is None:
+        jobs = figure_jobs(data)
     workers = min(len(jobs), processes if processes is not None else _cores())
     pool = _fork_pool(data, workers) if workers > 1 else None
     if pool is None:
-        return lambda: {name: draw_figure(data, construct) for name, construct in jobs}
+        return _once(lambda: {name: draw_figure(data, construct) for name, construct in jobs})
     # the longest first (the answer charts of the constructs with most items), so that no
     # worker is left with a long one at the end
     order = sorted(jobs, key=lambda job: -_cost(data, job[1]))
@@ -464,6 +475,18 @@ def start_figures(data: ReportData, *,
         finally:
             pool.join()
         return {name: drawn[name] for name, _ in jobs}
+
+    return _once(wait)
+
+
+def _once(make: Callable[[], Figures]) -> Callable[[], Figures]:
+    """``make`` called on the first call only; later calls give the same figures."""
+    done: list[Figures] = []
+
+    def wait() -> Figures:
+        if not done:
+            done.append(make())
+        return done[0]
 
     return wait
 

@@ -11,8 +11,10 @@ keep the columns of ARCHITECTURE.md, unrounded.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from survey.errors import SurveyError, did_you_mean
@@ -89,6 +91,9 @@ class ReportData:
     measurement : Measurement or None
         What the Measurement model section found besides its tables
         (:mod:`analysis.report.measurement`).
+    drawing : callable or None
+        Waits for the answer charts started by :func:`prepare_report` (``figures``) and
+        returns them as name -> (PNG, SVG); None when none were started.
     """
 
     responses: ResponseSet
@@ -110,6 +115,10 @@ class ReportData:
     mapping: str | None = None
     prereg: PreregCheck | None = None
     measurement: Measurement | None = None
+    #: The answer charts being drawn since the groups were known (``prepare_report``
+    #: with ``figures``): a function that waits for them; None when not started.
+    drawing: Callable[[], dict[str, tuple[bytes, bytes]]] | None = field(
+        default=None, repr=False, compare=False)
 
     @property
     def instrument(self) -> Instrument:
@@ -161,10 +170,15 @@ def prepare_report(
     mapping: str | None = None,
     include_group_answers: bool = False,
     prereg: PreregCheck | None = None,
+    figures: bool = False,
 ) -> ReportData:
     """Compute every table of the report.
 
-    Parameters are those of :func:`analysis.report.build_report`.
+    Parameters are those of :func:`analysis.report.build_report`; with ``figures``, the
+    answer charts, which need only the groups and their answers, start being drawn (in
+    worker processes when there are cores to spare) as soon as the groups are known,
+    while the comparisons, checks and models are computed; ``ReportData.drawing`` waits
+    for them and :func:`analysis.report.render_report` takes them from there.
 
     Returns
     -------
@@ -175,13 +189,8 @@ def prepare_report(
     SurveyError
         Unknown language or grouping column, or an option out of range.
     """
-    import pandas as pd
-
-    from analysis.compare import check_by, compare_groups
+    from analysis.compare import check_by
     from analysis.multilevel import resolve_cluster
-    from analysis.reliability import analyse_items, assess_reliability
-    from analysis.report.comparability import hypotheses_table, run_checks
-    from analysis.report.measurement import run_measurement
     from analysis.scoring import score_scales
 
     inst = responses.instrument
@@ -199,6 +208,65 @@ def prepare_report(
 
     step("scoring")
     scores = score_scales(responses, min_answered=min_answered)
+    early = _start_answer_charts(responses, scores, by, lang=lang, min_group_n=min_group_n,
+                                 adjust=adjust, alpha=alpha,
+                                 min_answered=min_answered) if figures else None
+    try:
+        return _analyse(responses, scores, by, lang=lang, min_group_n=min_group_n,
+                        adjust=adjust, alpha=alpha, min_answered=min_answered, stamp=stamp,
+                        step=step, cluster=cluster, equivalence=equivalence, policy=policy,
+                        mapping=mapping, include_group_answers=include_group_answers,
+                        prereg=prereg, early=early)
+    except BaseException:
+        if early is not None:
+            with contextlib.suppress(Exception):
+                early.drawing()  # type: ignore[misc]  # let the workers finish
+        raise
+
+
+def _start_answer_charts(responses: ResponseSet, scores: pd.DataFrame, by: str, *,
+                         lang: str, min_group_n: int, adjust: str, alpha: float,
+                         min_answered: float) -> ReportData | None:
+    """The report data the answer charts are drawn from (the groups and their answers;
+    no comparison or table yet), with the charts started; None when the groups cannot
+    be told (the comparison then raises the error)."""
+    import pandas as pd
+
+    from analysis.compare import Comparison, reported_groups
+    from analysis.report.figures import answer_chart_jobs, start_figures
+
+    try:
+        groups = reported_groups(scores, responses.instrument, by, min_group_n=min_group_n)
+    except SurveyError:
+        return None
+    none = pd.DataFrame()
+    # not compared yet: the charts read only the groups of the comparison
+    comparison = Comparison(by=by, groups=groups, adjust=adjust, min_group_n=min_group_n,
+                            descriptives=none, omnibus=none, pairwise=none, suppressed=none)
+    data = ReportData(responses=responses, by=by, lang=lang, min_group_n=min_group_n,
+                      adjust=adjust, alpha=alpha, min_answered=min_answered, tables={},
+                      comparison=comparison,
+                      group_shares=_group_shares(responses, by, groups),
+                      lab_counts=none)
+    drawing = start_figures(data, jobs=answer_chart_jobs(data))
+    return dataclasses.replace(data, drawing=drawing)
+
+
+def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str,
+             min_group_n: int, adjust: str, alpha: float, min_answered: float,
+             stamp: str | None, step: Callable[[str], None], cluster: str | None,
+             equivalence: float | None, policy: Policy | None, mapping: str | None,
+             include_group_answers: bool, prereg: PreregCheck | None,
+             early: ReportData | None) -> ReportData:
+    """The tables of the report (see :func:`prepare_report`)."""
+    import pandas as pd
+
+    from analysis.compare import compare_groups
+    from analysis.reliability import analyse_items, assess_reliability
+    from analysis.report.comparability import hypotheses_table, run_checks
+    from analysis.report.measurement import run_measurement
+
+    inst = responses.instrument
     step("comparing groups")
     comparison = compare_groups(scores, inst, by, min_group_n=min_group_n, adjust=adjust)
     step("reliability")
@@ -227,10 +295,18 @@ def prepare_report(
         "scores": shared_scores(scores, inst, by, include_group_answers),
         "import_log": _log_table(responses),
     }
+    drawing = None
+    if early is not None:
+        if early.comparison.groups == comparison.groups:
+            shares, drawing = early.group_shares, early.drawing
+        else:  # pragma: no cover - the same function chooses both
+            early.drawing()  # type: ignore[misc]
+    if drawing is None:
+        shares = _group_shares(responses, by, comparison.groups)
     return ReportData(
         responses=responses, by=by, lang=lang, min_group_n=min_group_n, adjust=adjust,
         alpha=alpha, min_answered=min_answered, tables=tables, comparison=comparison,
-        group_shares=_group_shares(responses, by, comparison.groups),
+        group_shares=shares, drawing=drawing,
         lab_counts=_lab_counts(responses, by, cluster)
         if cluster is not None and cluster in responses.data else pd.DataFrame(
             columns=["lab", "group", "n"]),

@@ -170,7 +170,8 @@ def report(
                           alpha=alpha, min_answered=min_answered, stamp=when, progress=show,
                           cluster=cluster, equivalence=equivalence,
                           policy=reading.policy, mapping=reading.mapping,
-                          include_group_answers=include_group_answers, prereg=prereg)
+                          include_group_answers=include_group_answers, prereg=prereg,
+                          figures=not no_figures)
     files = render_report(data, progress=show, figures=not no_figures)
     if show:
         show(f"writing {count(len(files), 'file')}")
