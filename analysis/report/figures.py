@@ -384,9 +384,7 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
                     va="center", fontsize=9)
             ax.text(above + neutral / 2 + 0.01, y, f"{above:.0%}", ha="left", va="center",
                     fontsize=9)
-    if bar_y:
-        ax.barh(bar_y, bar_width, left=bar_left, height=0.78, color=bar_colour,
-                edgecolor="white", linewidth=0.5)
+    _add_bars(ax, bar_y, bar_width, bar_left, bar_colour, height=0.78)
     ax.axvline(0, color=OKABE_ITO["black"], linewidth=0.8)
     ax.set_xlim(-1.0, 1.0)
     ax.set_ylim(-0.6, n_rows - 0.4)
