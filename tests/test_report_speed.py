@@ -2,6 +2,7 @@
 
 - Figures drawn by forked worker processes are the bytes drawn one after the other in
   this process, and the page built around stand-ins for them is the page built with them.
+- A figure's SVG is the bytes ``Figure.savefig`` writes, its PNG the same pixels.
 - Answer charts started as soon as the groups are known (``prepare_report(figures=True)``)
   give the report drawn at the end, and the groups they use are those compared.
 - ``--no-figures`` leaves out the figures and nothing else: the same tables and workbook,
@@ -82,6 +83,37 @@ def test_cli_no_figures(tmp_path):
         "report.xlsx, no figures (--no-figures) and 28 tables")
     assert not (tmp_path / "out" / "figures").exists()
     assert (tmp_path / "out" / "report.html").exists()
+
+
+@pytest.mark.parametrize("construct", [None, "speaking_up"])
+def test_figure_bytes_are_what_savefig_gives(report_data, construct):
+    """Drawn by the canvases (laid out once per format, the PNG as RGB at zlib level 3):
+    the SVG is the bytes Figure.savefig writes after the PNG, the PNG the same pixels,
+    size in pixels and resolution as savefig's."""
+    import io
+
+    import matplotlib as mpl
+    from PIL import Image
+
+    def draw():
+        return (figures_module.forest_plot(report_data) if construct is None
+                else figures_module.likert_chart(report_data, construct))
+
+    with mpl.rc_context(figures_module._rc(report_data.lang)):
+        png, svg = figures_module.figure_bytes(draw())
+        fig = draw()
+        want_png, want_svg = io.BytesIO(), io.BytesIO()
+        fig.savefig(want_png, format="png", dpi=150, metadata={"Software": None})
+        fig.savefig(want_svg, format="svg", metadata={"Date": None, "Creator": None})
+    assert svg == want_svg.getvalue()
+    got, want = Image.open(io.BytesIO(png)), Image.open(want_png)
+    assert got.format == "PNG" and got.mode == "RGB" and want.mode == "RGBA"
+    assert got.size == want.size
+    assert got.size[0] == round(fig.get_figwidth() * 150)
+    assert got.info["dpi"] == pytest.approx((150, 150), abs=0.02)
+    pixels = np.asarray(want)
+    assert (pixels[..., 3] == 255).all()
+    np.testing.assert_array_equal(np.asarray(got), pixels[..., :3])
 
 
 def test_charts_started_with_the_groups_are_the_report_drawn_after(report_data):
