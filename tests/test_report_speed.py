@@ -3,6 +3,7 @@
 - Figures drawn by forked worker processes are the bytes drawn one after the other in
   this process, and the page built around stand-ins for them is the page built with them.
 - A figure's SVG is the bytes ``Figure.savefig`` writes, its PNG the same pixels.
+- The workbook written by a forked worker (without figures) is the one written here.
 - Answer charts started as soon as the groups are known (``prepare_report(figures=True)``)
   give the report drawn at the end, and the groups they use are those compared.
 - ``--no-figures`` leaves out the figures and nothing else: the same tables and workbook,
@@ -114,6 +115,15 @@ def test_figure_bytes_are_what_savefig_gives(report_data, construct):
     pixels = np.asarray(want)
     assert (pixels[..., 3] == 255).all()
     np.testing.assert_array_equal(np.asarray(got), pixels[..., :3])
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_workbook_from_a_worker_is_the_workbook_written_here(report_data, processes):
+    from analysis.report.workbook import workbook
+    from analysis.report.workers import start_workbook
+
+    wait = start_workbook(report_data, processes=processes)
+    assert wait() == workbook(report_data)
 
 
 def test_charts_started_with_the_groups_are_the_report_drawn_after(report_data):

@@ -57,6 +57,7 @@ def render_report(
     ``figures``, no figures are drawn (none in the page, no ``figures/``)."""
     from analysis.report.html import render_html
     from analysis.report.workbook import workbook
+    from analysis.report.workers import start_workbook
 
     step = progress or (lambda _message: None)
     out: dict[str, bytes] = {}
@@ -86,23 +87,27 @@ def render_report(
                 drawn = {**rest(), **charts_now()}
                 return {name: drawn[name] for name, _ in jobs}
         stand_ins = {name: (b"", f'<svg id="{name}"/>'.encode()) for name, _ in jobs}
+    # without figures a core is spare: the workbook is written there beside the page
+    book: Callable[[], bytes] = (lambda: workbook(data)) if figures else start_workbook(data)
     try:
         step("writing report.html")
         page = render_html(data, stand_ins)
-        step("writing report.xlsx")
-        book = workbook(data)
         tables = {f"tables/{name}.csv": csv_bytes(data.tables[name]) for name in CSV_TABLES}
         if data.prereg is not None:
             from analysis.report.tables import deviations_table
 
             tables["tables/deviations.csv"] = csv_bytes(deviations_table(data.prereg))
+        step("writing report.xlsx")
+        xlsx = book()
     except BaseException:
         with contextlib.suppress(Exception):
             wait()  # let the workers finish rather than leave them behind
+        with contextlib.suppress(Exception):
+            book()
         raise
     drawn = wait()
     out["report.html"] = _with_figures(page, stand_ins, drawn)
-    out["report.xlsx"] = book
+    out["report.xlsx"] = xlsx
     for name, (png, svg) in drawn.items():
         out[f"figures/{name}.png"] = png
         out[f"figures/{name}.svg"] = svg

@@ -502,9 +502,11 @@ def start_figures(data: ReportData, *, processes: int | None = None,
     callable
         Returns name -> (PNG, SVG) in the order of ``jobs``.
     """
+    from analysis.report.workers import cores
+
     if jobs is None:
         jobs = figure_jobs(data)
-    workers = min(len(jobs), processes if processes is not None else _cores())
+    workers = min(len(jobs), processes if processes is not None else cores())
     pool = _fork_pool(data, workers) if workers > 1 else None
     if pool is None:
         return _once(lambda: {name: draw_figure(data, construct) for name, construct in jobs})
@@ -536,14 +538,11 @@ def _once(make: Callable[[], Figures]) -> Callable[[], Figures]:
     return wait
 
 
-#: The report data the forked workers draw from (set just before they are forked).
-_WORKER_DATA: ReportData | None = None
-
-
 def _draw_in_worker(job: tuple[str, str | None]) -> tuple[str, tuple[bytes, bytes]]:
+    from analysis.report.workers import worker_data
+
     name, construct = job
-    assert _WORKER_DATA is not None  # noqa: S101 - set before the fork
-    return name, draw_figure(_WORKER_DATA, construct)
+    return name, draw_figure(worker_data(), construct)
 
 
 def _cost(data: ReportData, construct: str | None) -> int:
@@ -553,41 +552,14 @@ def _cost(data: ReportData, construct: str | None) -> int:
     return len(data.instrument.construct(construct).items) * (len(data.comparison.groups) + 1)
 
 
-def _cores() -> int:
-    """Cores this process may run on."""
-    import os
-
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _fork_pool(data: ReportData, workers: int) -> Any:
     """A pool of forked workers that draw from ``data``, or None where processes are not
-    forked (Windows, macOS: spawning would import everything again)."""
-    import multiprocessing
-    import sys
-    import warnings
-
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover
-        return None
+    forked (:func:`analysis.report.workers.fork_pool`)."""
     # loaded here once, so that the workers inherit it instead of each loading it
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.backends.backend_svg  # noqa: F401
     import matplotlib.figure  # noqa: F401
 
-    global _WORKER_DATA
-    _WORKER_DATA = data
-    try:
-        with warnings.catch_warnings():
-            # Python 3.12+ warns about forking a process that has threads (the BLAS's,
-            # pyarrow's); the workers only draw, holding none of their locks
-            warnings.simplefilter("ignore", DeprecationWarning)
-            return context.Pool(workers)
-    finally:
-        _WORKER_DATA = None
+    from analysis.report.workers import fork_pool
+
+    return fork_pool(data, workers)
