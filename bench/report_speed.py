@@ -9,10 +9,11 @@ own process, and prints the median wall time of each (goals: at most 2.5 s, and 
 Then, in one process, the command once more with a clock around each phase (medians of
 ``--repeat`` runs, each in a fresh process): start-up and imports, reading the file,
 the analysis (scores, comparisons, reliability, items, hypotheses), the comparability
-checks, the measurement model, the figures (starting the workers and waiting for them
-after the page, workbook and tables are written: the time the figures add), the HTML
-page, the workbook (without figures, written by a worker beside the page: the time it
-adds), and the rest (tables written, files saved). The phases are the
+checks and the measurement model (computed by a worker beside the comparisons when there
+is a core to spare: the time waiting for it counts as comparability), the figures
+(starting the workers and waiting for them: the time the figures add), the HTML page,
+the workbook (without figures, written by a worker beside the page: the time it adds),
+and the rest (tables written, files saved). The phases are the
 report's own functions, wrapped by name, so the figures are as a user gets them. Run
 with the Python ``survey`` is installed in, from the repository root::
 
@@ -40,16 +41,23 @@ PHASES_JOB = r"""
 import json, sys, time
 t0 = time.perf_counter()
 spent = {}
+inside = []  # [time spent in clocked calls within] per clocked call under way
 def clocked(module, name, phase):
+    # clock calls of module.name as phase, less the time of clocked calls within
     import importlib
     mod = importlib.import_module(module)
     real = getattr(mod, name)
     def timed(*args, **kwargs):
         start = time.perf_counter()
+        inside.append(0.0)
         try:
             return real(*args, **kwargs)
         finally:
-            spent[phase] = spent.get(phase, 0.0) + time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            within = inside.pop()
+            spent[phase] = spent.get(phase, 0.0) + elapsed - within
+            if inside:
+                inside[-1] += elapsed
     setattr(mod, name, timed)
     return timed
 
@@ -61,6 +69,31 @@ ready = time.perf_counter()
 clocked("survey.commands._common", "load_instrument", "read")
 survey.commands.report.load_instrument = sys.modules["survey.commands._common"].load_instrument
 clocked("survey.responses", "read_responses", "read")
+# the whole of the tables' computation is analysis, less the phases clocked within it
+# (the imports it needs, scipy.stats among them, and the hypotheses count here)
+report.prepare_report = clocked("analysis.report.tables", "prepare_report", "analysis")
+def beside(real, phase_of):
+    # clock the start of work done beside this process and the wait for it
+    def started(*args, **kwargs):
+        phase = phase_of()
+        begin = time.perf_counter()
+        wait = real(*args, **kwargs)
+        elapsed = time.perf_counter() - begin
+        spent[phase] = spent.get(phase, 0.0) + elapsed
+        if inside:
+            inside[-1] += elapsed
+        def waited():
+            begin = time.perf_counter()
+            inside.append(0.0)
+            try:
+                return wait()
+            finally:
+                elapsed = time.perf_counter() - begin
+                spent[phase] += elapsed - inside.pop()
+                if inside:
+                    inside[-1] += elapsed
+        return waited
+    return started
 for name in ("score_scales", "compare_groups", "assess_reliability", "analyse_items"):
     module = {"score_scales": "analysis.scoring", "compare_groups": "analysis.compare",
               "assess_reliability": "analysis.reliability",
@@ -73,39 +106,31 @@ import analysis.report.figures as figures
 if not hasattr(figures, "start_figures"):  # a version that draws in make_figures
     clocked("analysis.report.figures", "make_figures", "figures")
 start = getattr(figures, "start_figures", None)
-def started(*args, **kwargs):
-    begin = time.perf_counter()
-    wait = start(*args, **kwargs)
-    spent["figures"] = spent.get("figures", 0.0) + time.perf_counter() - begin
-    def waited():
-        begin = time.perf_counter()
-        try:
-            return wait()
-        finally:
-            spent["figures"] += time.perf_counter() - begin
-    return waited
 if start is not None:
-    figures.start_figures = started
+    figures.start_figures = beside(start, lambda: "figures")
 clocked("analysis.report.html", "render_html", "html")
 clocked("analysis.report.workbook", "workbook", "xlsx")
 try:
     import analysis.report.workers as workers
 except ImportError:  # a version that writes the workbook here
     workers = None
-if workers is not None:  # written by a worker beside the page: the time it adds
+if workers is not None:
+    # work done by a worker beside this process counts as the time it adds here: the
+    # workbook's (without figures) as xlsx, the checks' and model's as comparability
+    in_book = []
     start_book = workers.start_workbook
-    def started_book(*args, **kwargs):
-        begin = time.perf_counter()
-        wait = start_book(*args, **kwargs)
-        spent["xlsx"] = spent.get("xlsx", 0.0) + time.perf_counter() - begin
-        def waited():
-            begin = time.perf_counter()
-            try:
-                return wait()
-            finally:
-                spent["xlsx"] += time.perf_counter() - begin
-        return waited
-    workers.start_workbook = started_book
+    def book(*args, **kwargs):
+        in_book.append(1)
+        try:
+            return start_book(*args, **kwargs)
+        finally:
+            in_book.pop()
+    if hasattr(workers, "fork_call"):
+        workers.fork_call = beside(workers.fork_call,
+                                   lambda: "xlsx" if in_book else "comparability")
+        workers.start_workbook = book
+    else:
+        workers.start_workbook = beside(start_book, lambda: "xlsx")
 try:
     cli.main(sys.argv[1:], prog_name="survey", standalone_mode=False)
 except SystemExit:

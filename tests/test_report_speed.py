@@ -3,6 +3,8 @@
 - Figures drawn by forked worker processes are the bytes drawn one after the other in
   this process, and the page built around stand-ins for them is the page built with them.
 - A figure's SVG is the bytes ``Figure.savefig`` writes, its PNG the same pixels.
+- The comparability checks and measurement model computed by a worker beside the
+  comparison are those computed in this process, with the same progress messages.
 - The workbook written by a forked worker (without figures) is the one written here.
 - Answer charts started as soon as the groups are known (``prepare_report(figures=True)``)
   give the report drawn at the end, and the groups they use are those compared.
@@ -124,6 +126,45 @@ def test_workbook_from_a_worker_is_the_workbook_written_here(report_data, proces
 
     wait = start_workbook(report_data, processes=processes)
     assert wait() == workbook(report_data)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers are forked on Linux")
+def test_checks_and_model_from_a_worker_are_those_computed_here(monkeypatch):
+    """The comparability checks and measurement model, computed by a worker beside the
+    comparison: the same tables, findings and progress messages, in the same order."""
+    from analysis.report import workers
+    from survey.instrument import loads
+
+    rs = _responses(loads(SMALL_YAML, file="small.yaml"))
+    runs = {}
+    for cores in (2, 1):
+        monkeypatch.setattr(workers, "cores", lambda cores=cores: cores)
+        steps: list[str] = []
+        runs[cores] = (prepare_report(rs, progress=steps.append), steps)
+    (there, steps_there), (here, steps_here) = runs[2], runs[1]
+    assert steps_there == steps_here
+    assert there.tables.keys() == here.tables.keys()
+    for name, table in here.tables.items():
+        assert there.tables[name].equals(table), name
+    assert there.checks == here.checks and there.measurement == here.measurement
+
+
+def test_fork_call_gives_the_result_or_the_error_here():
+    from analysis.report.workers import fork_call
+    from survey.errors import SurveyError
+
+    for processes in (1, 2):
+        assert fork_call(lambda: {"a": [1.5, None]}, processes=processes)() == {"a": [1.5, None]}
+        calls: list[int] = []
+
+        def fails(calls: list[int] = calls) -> None:
+            calls.append(1)
+            raise SurveyError("bad input", column="x")
+
+        wait = fork_call(fails, processes=processes)
+        with pytest.raises(SurveyError, match="bad input"):
+            wait()
+        assert calls == [1]  # raised here (a worker's call is not seen here)
 
 
 def test_charts_started_with_the_groups_are_the_report_drawn_after(report_data):

@@ -15,7 +15,7 @@ import contextlib
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from survey.errors import SurveyError, did_you_mean
 
@@ -261,22 +261,52 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
     """The tables of the report (see :func:`prepare_report`)."""
     import pandas as pd
 
-    from analysis.compare import compare_groups
+    from analysis.compare import compare_groups, reported_groups
     from analysis.reliability import analyse_items, assess_reliability
     from analysis.report.comparability import hypotheses_table, run_checks
     from analysis.report.measurement import run_measurement
+    from analysis.report.workers import fork_call
 
     inst = responses.instrument
+
+    def checks_and_model(groups: tuple[str, ...]) -> tuple[Any, ...]:
+        steps: list[str] = []
+        checks_tables, checks = run_checks(
+            responses, scores, by, groups, min_group_n=min_group_n, adjust=adjust,
+            alpha=alpha, min_answered=min_answered, cluster=cluster, progress=steps.append)
+        measurement_tables, measurement = run_measurement(
+            responses, by, groups, checks_tables["invariance_summary"],
+            progress=steps.append)
+        return checks_tables, checks, measurement_tables, measurement, steps
+
     step("comparing groups")
-    comparison = compare_groups(scores, inst, by, min_group_n=min_group_n, adjust=adjust)
-    step("reliability")
-    reliability = assess_reliability(responses, by=by, min_group_n=min_group_n)
-    items = analyse_items(responses)
-    checks_tables, checks = run_checks(
-        responses, scores, by, comparison.groups, min_group_n=min_group_n, adjust=adjust,
-        alpha=alpha, min_answered=min_answered, cluster=cluster, progress=step)
-    measurement_tables, measurement = run_measurement(
-        responses, by, comparison.groups, checks_tables["invariance_summary"], progress=step)
+    # the comparability checks and the measurement model need the groups, not their
+    # comparison: computed by a worker beside the comparison and reliability when there
+    # is a core to spare (scipy.stats, which both need, loaded first so that it is
+    # inherited rather than loaded twice)
+    try:
+        groups = reported_groups(scores, inst, by, min_group_n=min_group_n)
+    except SurveyError:
+        beside = None  # the comparison raises it
+    else:
+        import scipy.stats  # noqa: F401
+
+        beside = fork_call(lambda: checks_and_model(groups))
+    try:
+        comparison = compare_groups(scores, inst, by, min_group_n=min_group_n,
+                                    adjust=adjust)
+        step("reliability")
+        reliability = assess_reliability(responses, by=by, min_group_n=min_group_n)
+        items = analyse_items(responses)
+    except BaseException:
+        if beside is not None:
+            with contextlib.suppress(Exception):
+                beside()  # let the worker finish
+        raise
+    done = beside() if beside is not None else checks_and_model(comparison.groups)
+    checks_tables, checks, measurement_tables, measurement, steps = done
+    for message in steps:  # said in the order they were done
+        step(message)
     hypotheses = hypotheses_table(responses, scores, checks_tables["invariance_summary"],
                                   min_group_n=min_group_n, adjust=adjust, alpha=alpha,
                                   cluster=cluster, equivalence=equivalence,

@@ -1,10 +1,11 @@
 """Forked worker processes for the parts of a report that do not depend on each other.
 
-The figures (:func:`analysis.report.figures.start_figures`) and, when no figures are
-drawn, the workbook (:func:`start_workbook`) are made by worker processes forked from
+The figures (:func:`analysis.report.figures.start_figures`), the comparability checks
+and measurement model (beside the group comparisons and reliability) and, when no
+figures are drawn, the workbook (:func:`start_workbook`) are made by worker processes forked from
 the one computing the report, while it goes on with the rest: the workers inherit the
 report data and the loaded modules, so nothing is pickled on the way there or imported
-again, and only their results (bytes) come back. Where processes are not forked
+again, and only their results (bytes, tables) come back. Where processes are not forked
 (Windows, macOS: spawning would import everything again) or there is one core, the
 same functions run in this process, with the same bytes.
 """
@@ -12,15 +13,18 @@ same functions run in this process, with the same bytes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
-__all__ = ["cores", "fork_pool", "start_workbook", "worker_data"]
+__all__ = ["cores", "fork_call", "fork_pool", "start_workbook", "worker_data"]
 
-#: The report data the forked workers work from (set just before they are forked).
-_WORKER_DATA: ReportData | None = None
+T = TypeVar("T")
+
+#: What the forked workers work from (set just before they are forked): the report
+#: data, or the function a worker of :func:`fork_call` runs.
+_WORKER_DATA: Any = None
 
 
 def cores() -> int:
@@ -33,13 +37,13 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def worker_data() -> ReportData:
-    """The report data a forked worker was forked with."""
+def worker_data() -> Any:
+    """What a forked worker was forked with (the report data for the figures)."""
     assert _WORKER_DATA is not None  # noqa: S101 - set before the fork
     return _WORKER_DATA
 
 
-def fork_pool(data: ReportData, workers: int) -> Any:
+def fork_pool(data: Any, workers: int) -> Any:
     """A pool of ``workers`` forked processes that work from ``data``
     (:func:`worker_data`), or None where processes are not forked."""
     import multiprocessing
@@ -70,23 +74,34 @@ def start_workbook(data: ReportData, *, processes: int | None = None) -> Callabl
     bytes (the same as written here, which is what it does otherwise)."""
     from analysis.report.workbook import workbook
 
+    return fork_call(lambda: workbook(data), processes=processes)
+
+
+def fork_call(work: Callable[[], T], *, processes: int | None = None) -> Callable[[], T]:
+    """Start ``work`` in a forked worker when there is a core to spare (``processes``:
+    the cores to count on, default those of this process); the returned function waits
+    for its result, which comes back pickled. Where no worker is forked, or the worker
+    fails, ``work`` is run here when the result is asked for (so an error is raised
+    here, as it would have been without the worker)."""
     spare = (processes if processes is not None else cores()) > 1
-    pool = fork_pool(data, 1) if spare else None
+    pool = fork_pool(work, 1) if spare else None
     if pool is None:
-        return lambda: workbook(data)
-    pending = pool.apply_async(_workbook_in_worker)
+        return work
+    pending = pool.apply_async(_call_in_worker)
     pool.close()
 
-    def wait() -> bytes:
+    def wait() -> T:
         try:
-            return pending.get()
+            failed, result = pending.get()
         finally:
             pool.join()
+        return work() if failed else result
 
     return wait
 
 
-def _workbook_in_worker() -> bytes:
-    from analysis.report.workbook import workbook
-
-    return workbook(worker_data())
+def _call_in_worker() -> tuple[bool, Any]:
+    try:
+        return False, worker_data()()  # type: ignore[operator]
+    except Exception:  # noqa: BLE001 - run again in the parent, which raises it
+        return True, None
