@@ -723,6 +723,23 @@ def test_usage_mistakes_are_one_line(work, args, expected):
     assert _fail(args, work) == expected
 
 
+@pytest.mark.parametrize("asked", ["template", "limesurvey", "qualtrics"])
+def test_a_file_from_another_platform_names_the_platform_it_looks_like(work, asked):
+    """--platform naming the wrong platform: the refusal says which one the header fits."""
+    msg = _fail(["import", "kobo.csv", "--platform", asked, "-o", "clean.csv"], work)
+    assert msg.startswith("kobo.csv: row 1: ")
+    assert msg.endswith("; the header looks like a kobo export: use --platform kobo or "
+                        "leave --platform out")
+
+
+def test_the_right_platform_named_gets_no_hint(tmp_path):
+    """A header no reader recognises, named as a template: no platform is suggested."""
+    (tmp_path / "r.csv").write_text("respondent_id,lab_region,lab\nR1,china,CN-01\n",
+                                    encoding="utf-8")
+    msg = _fail(["import", "r.csv", "--platform", "template", "-o", "c.csv"], tmp_path)
+    assert "missing" in msg and "looks like" not in msg
+
+
 def test_line_breaks_in_a_header_stay_on_one_line(tmp_path):
     """A header cell holding a line break is shown as \\n, so the error is one line."""
     (tmp_path / "r.csv").write_text('name,"Q1\nfirst"\nAnn,4\n', encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -80,6 +81,28 @@ def test_check_unknown_instrument(runner):
     assert result.exit_code == 2
     assert "did you mean 'lab-culture'?" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", [["check"], ["export", "-f", "codebook", "-o", "c.md"],
+                                     ["simulate", "--labs", "2", "-o", "s.csv"]])
+def test_instrument_commands_also_take_dash_i(runner, tmp_path, monkeypatch, tiny_yaml,
+                                             command):
+    """The commands about an instrument take it as INSTRUMENT or as -i, as those reading
+    responses do; the same file either way, and two different ones are refused."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(tiny_yaml, encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path / "out")
+    first = runner.invoke(cli, [*command, str(path)])
+    made = {p.name: p.read_bytes() for p in Path().iterdir()}
+    second = runner.invoke(cli, [*command, "-i", str(path)])
+    again = {p.name: p.read_bytes() for p in Path().iterdir()}
+    both = runner.invoke(cli, [*command, str(path), "-i", "lab-culture"])
+    assert first.exit_code == second.exit_code == 0, (first.output, second.output)
+    assert first.output == second.output and made == again
+    assert both.exit_code == 2
+    assert both.stderr == (f"error: two instruments given ('{path}' and -i 'lab-culture'); "
+                           "name it once\n")
 
 
 def test_instruments_lists_the_flagship(runner):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from test_import_fast import _same  # the one comparison of two readings
 
 from survey.errors import ResponseFileError
 from survey.instrument import load
@@ -25,7 +26,6 @@ from survey.outputs import csv_bytes, csv_pieces, csv_text, neutralise_frame
 from survey.responses import read_responses
 from survey.responses import tables as tables_module
 from survey.responses.validate import _stripped, stripped_values
-from survey.responses.writers import write_frame
 
 REPO = Path(__file__).resolve().parents[1]
 KOBO_INSTRUMENT = REPO / "tests" / "data" / "kobo_formpack_instrument.yaml"
@@ -46,21 +46,6 @@ def _read(path: Path, instrument, monkeypatch, *, fast: bool,
             return read_responses(path, instrument)
         except ResponseFileError as exc:
             return str(exc)
-
-
-def _same(fast: object, careful: object, case: str) -> None:
-    if isinstance(careful, str) or isinstance(fast, str):
-        assert fast == careful, case
-        return
-    pd.testing.assert_frame_equal(fast.data, careful.data, obj=f"{case} data")
-    pd.testing.assert_frame_equal(fast.meta, careful.meta, obj=f"{case} meta")
-    assert fast.log.records == careful.log.records, case
-    assert fast.log.notes == careful.log.notes, case
-    assert fast.log.rejected == careful.log.rejected, case
-    assert fast.log.rows_read == careful.log.rows_read, case
-    pd.testing.assert_frame_equal(fast.log.rejected_rows, careful.log.rejected_rows,
-                                  obj=f"{case} rejected rows")
-    assert write_frame(fast.data, ".csv") == write_frame(careful.data, ".csv"), case
 
 
 TEXT_FILES = [

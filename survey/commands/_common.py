@@ -86,7 +86,27 @@ def _dash_file_hint(ctx: click.Context, args: list[str], exc: click.UsageError) 
     return ""
 
 
-instrument_argument = click.argument("instrument", required=False, metavar="[INSTRUMENT]")
+def instrument_argument(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``[INSTRUMENT]`` argument of the commands about an instrument (``check``,
+    ``export``, ``simulate``), which also take it as ``-i/--instrument``, the way the
+    commands that read responses do; naming two different instruments is refused."""
+
+    @functools.wraps(command)
+    def run(*args: Any, instrument: str | None = None, instrument_opt: str | None = None,
+            **kwargs: Any) -> Any:
+        from survey.errors import SurveyError
+
+        if instrument and instrument_opt and instrument != instrument_opt:
+            raise SurveyError(f"two instruments given ('{instrument}' and -i "
+                              f"'{instrument_opt}'); name it once")
+        return command(*args, instrument=instrument or instrument_opt, **kwargs)
+
+    run = click.option("-i", "--instrument", "instrument_opt", default=None,
+                       metavar="INSTRUMENT",
+                       help="The instrument, as INSTRUMENT (path or bundled name).")(run)
+    return click.argument("instrument", required=False, metavar="[INSTRUMENT]")(run)
+
+
 instrument_option = click.option(
     "-i",
     "--instrument",

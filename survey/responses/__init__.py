@@ -308,6 +308,8 @@ def _load(path: Path, file: str, instrument: Instrument, platform: str, cmap: An
 
         refuse_missing_columns(raw, instrument)
     except ResponseFileError as exc:
+        if platform != "auto":
+            _suggest_platform(exc, table.header, platform)
         raise _with_sheet_hint(exc, table) from None
     return table, chosen, how, raw
 
@@ -522,6 +524,19 @@ def _read_raw(table: Any, instrument: Instrument, platform: str,
         bad.update({r: v for r, v in found.items() if r in present and r not in bad})
     raw.bad_rows = bad
     return chosen, how, raw
+
+
+def _suggest_platform(exc: ResponseFileError, header: list[str], asked: str) -> None:
+    """When a reader named with --platform fails on a header another reader recognises,
+    say so in the message (a file from another platform is an ordinary mistake)."""
+    try:
+        found = detect(header)
+    except ResponseFileError:
+        return
+    if found != asked:
+        exc.message = (f"{exc.message.rstrip('.')}; the header looks like a {found} export: "
+                       f"use --platform {found} or leave --platform out")
+        exc.args = (exc.message,)
 
 
 def _header_name(table: Any, position: int) -> str:
