@@ -6,6 +6,7 @@
 - The comparability checks and measurement model computed by a worker beside the
   comparison are those computed in this process, with the same progress messages.
 - The workbook written by a forked worker (without figures) is the one written here.
+- A worker that dies is not waited for: its work is done here.
 - Answer charts started as soon as the groups are known (``prepare_report(figures=True)``)
   give the report drawn at the end, and the groups they use are those compared.
 - ``--no-figures`` leaves out the figures and nothing else: the same tables and workbook,
@@ -165,6 +166,32 @@ def test_fork_call_gives_the_result_or_the_error_here():
         with pytest.raises(SurveyError, match="bad input"):
             wait()
         assert calls == [1]  # raised here (a worker's call is not seen here)
+
+
+def test_a_worker_that_dies_is_not_waited_for(report_data, monkeypatch):
+    """A worker killed while it works (out of memory, a signal) ends the pool instead of
+    leaving the report waiting for it forever; the work is then done here, with the
+    same bytes."""
+    from analysis.report.workers import fork_call
+
+    parent = os.getpid()
+    real = figures_module.draw_figure
+
+    def dies_in_a_worker(data, construct):
+        if os.getpid() != parent:
+            os._exit(9)
+        return real(data, construct)
+
+    expected = figures_module.make_figures(report_data, processes=1)
+    monkeypatch.setattr(figures_module, "draw_figure", dies_in_a_worker)
+    assert figures_module.make_figures(report_data, processes=2) == expected
+
+    def work() -> str:
+        if os.getpid() != parent:
+            os._exit(9)
+        return "done here"
+
+    assert fork_call(work, processes=2)() == "done here"
 
 
 def test_charts_started_with_the_groups_are_the_report_drawn_after(report_data):

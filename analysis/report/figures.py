@@ -507,20 +507,20 @@ def start_figures(data: ReportData, *, processes: int | None = None,
     if jobs is None:
         jobs = figure_jobs(data)
     workers = min(len(jobs), processes if processes is not None else cores())
-    pool = _fork_pool(data, workers) if workers > 1 else None
-    if pool is None:
-        return _once(lambda: {name: draw_figure(data, construct) for name, construct in jobs})
     # the longest first (the answer charts of the constructs with most items), so that no
     # worker is left with a long one at the end
     order = sorted(jobs, key=lambda job: -_cost(data, job[1]))
-    pending = pool.map_async(_draw_in_worker, order, chunksize=1)
-    pool.close()
+    pending = _fork_map(data, order, workers) if workers > 1 else None
+    if pending is None:
+        return _once(lambda: {name: draw_figure(data, construct) for name, construct in jobs})
 
     def wait() -> Figures:
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
-            drawn = dict(pending.get())
-        finally:
-            pool.join()
+            drawn = dict(pending())
+        except BrokenProcessPool:  # a worker died (killed, out of memory): draw them here
+            drawn = {name: draw_figure(data, construct) for name, construct in jobs}
         return {name: drawn[name] for name, _ in jobs}
 
     return _once(wait)
@@ -552,14 +552,15 @@ def _cost(data: ReportData, construct: str | None) -> int:
     return len(data.instrument.construct(construct).items) * (len(data.comparison.groups) + 1)
 
 
-def _fork_pool(data: ReportData, workers: int) -> Any:
-    """A pool of forked workers that draw from ``data``, or None where processes are not
-    forked (:func:`analysis.report.workers.fork_pool`)."""
+def _fork_map(data: ReportData, order: list[tuple[str, str | None]],
+              workers: int) -> Callable[[], list[tuple[str, tuple[bytes, bytes]]]] | None:
+    """Draw ``order`` in forked workers that draw from ``data``, or None where processes
+    are not forked (:func:`analysis.report.workers.fork_map`)."""
     # loaded here once, so that the workers inherit it instead of each loading it
     import matplotlib.backends.backend_agg  # noqa: F401
     import matplotlib.backends.backend_svg  # noqa: F401
     import matplotlib.figure  # noqa: F401
 
-    from analysis.report.workers import fork_pool
+    from analysis.report.workers import fork_map
 
-    return fork_pool(data, workers)
+    return fork_map(data, _draw_in_worker, order, workers)

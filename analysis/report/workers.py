@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
-__all__ = ["cores", "fork_call", "fork_pool", "start_workbook", "worker_data"]
+__all__ = ["cores", "fork_call", "fork_map", "start_workbook", "worker_data"]
 
 T = TypeVar("T")
 
@@ -43,14 +43,23 @@ def worker_data() -> Any:
     return _WORKER_DATA
 
 
-def fork_pool(data: Any, workers: int) -> Any:
-    """A pool of ``workers`` forked processes that work from ``data``
-    (:func:`worker_data`), or None where processes are not forked."""
+def fork_map(data: Any, function: Callable[[Any], T], items: list[Any],
+             workers: int) -> Callable[[], list[T]] | None:
+    """Start ``function(item)`` for each of ``items`` in ``workers`` processes forked
+    from this one, which work from ``data`` (:func:`worker_data`); None where processes
+    are not forked.
+
+    The returned function waits for the results, in the order of ``items``. It raises
+    :class:`concurrent.futures.process.BrokenProcessPool` when a worker died (killed, or
+    out of memory) instead of waiting for it forever, so the caller can do the work
+    itself; an exception raised by ``function`` is raised as it was.
+    """
     import multiprocessing
     import sys
     import warnings
+    from concurrent.futures import ProcessPoolExecutor
 
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or not items:
         return None
     try:
         context = multiprocessing.get_context("fork")
@@ -61,11 +70,23 @@ def fork_pool(data: Any, workers: int) -> Any:
     try:
         with warnings.catch_warnings():
             # Python 3.12+ warns about forking a process that has threads (the BLAS's,
-            # pyarrow's); the workers only draw and write, holding none of their locks
+            # pyarrow's); the workers only compute, draw and write, holding none of
+            # their locks
             warnings.simplefilter("ignore", DeprecationWarning)
-            return context.Pool(workers)
+            executor = ProcessPoolExecutor(workers, mp_context=context)
+            # the first submission forks every worker (with the data set above)
+            futures = [executor.submit(function, item) for item in items]
     finally:
         _WORKER_DATA = None
+    executor.shutdown(wait=False)
+
+    def wait() -> list[T]:
+        try:
+            return [future.result() for future in futures]
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    return wait
 
 
 def start_workbook(data: ReportData, *, processes: int | None = None) -> Callable[[], bytes]:
@@ -83,24 +104,24 @@ def fork_call(work: Callable[[], T], *, processes: int | None = None) -> Callabl
     for its result, which comes back pickled. Where no worker is forked, or the worker
     fails, ``work`` is run here when the result is asked for (so an error is raised
     here, as it would have been without the worker)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     spare = (processes if processes is not None else cores()) > 1
-    pool = fork_pool(work, 1) if spare else None
-    if pool is None:
+    pending = fork_map(work, _call_in_worker, [None], 1) if spare else None
+    if pending is None:
         return work
-    pending = pool.apply_async(_call_in_worker)
-    pool.close()
 
     def wait() -> T:
         try:
-            failed, result = pending.get()
-        finally:
-            pool.join()
+            [(failed, result)] = pending()
+        except BrokenProcessPool:  # the worker died: do the work here
+            failed, result = True, None
         return work() if failed else result
 
     return wait
 
 
-def _call_in_worker() -> tuple[bool, Any]:
+def _call_in_worker(_: None) -> tuple[bool, Any]:
     try:
         return False, worker_data()()  # type: ignore[operator]
     except Exception:  # noqa: BLE001 - run again in the parent, which raises it
