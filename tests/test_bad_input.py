@@ -844,8 +844,9 @@ def test_unreadable_response_file(work, monkeypatch):
 @pytest.mark.parametrize(
     ("instrument", "expected"),
     [
-        ("tiny.yaml", "kobo.csv: row 1: 2 columns of instrument 'tiny' missing: a1, a2; the header "
-         "row must name every item (or use --map to rename columns)."),
+        ("tiny.yaml", "kobo.csv: row 1: 2 columns of instrument 'tiny' missing: a1, a2; none of "
+         "its items is in the file: name the instrument the file answers with -i (or rename "
+         "columns with --map)."),
     ],
 )
 def test_responses_to_another_instrument(work, tiny_yaml, instrument, expected):

@@ -162,8 +162,9 @@ def test_missing_columns_exit_2_one_line(files):
     bad.write_text("respondent_id,lab_region,lab,attn1\nR1,china,CN-01,4\n", encoding="utf-8")
     r = CliRunner().invoke(cli, ["import", str(bad), "-i", str(inst)])
     assert r.exit_code == 2
-    assert r.output == (f"error: {bad}: row 1: 2 columns of instrument 'tiny' missing: a1, a2; the "
-                        "header row must name every item (or use --map to rename columns).\n")
+    assert r.output == (f"error: {bad}: row 1: 2 columns of instrument 'tiny' missing: a1, a2; none "
+                        "of its items is in the file: name the instrument the file answers with "
+                        "-i (or rename columns with --map).\n")
 
 
 def test_unknown_platform_exit_2(files):

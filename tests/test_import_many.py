@@ -108,8 +108,8 @@ def test_files_of_another_instrument_are_refused(answers, tiny_instrument):
     with pytest.raises(ResponseFileError) as exc:
         read_responses(answers, tiny_instrument)
     assert str(exc.value) == (f"{other}: row 1: 2 columns of instrument 'tiny' missing: a1, "
-                              "a2; the header row must name every item (or use --map to "
-                              "rename columns).")
+                              "a2; none of its items is in the file: name the instrument the "
+                              "file answers with -i (or rename columns with --map).")
     other.write_text("respondent_id,lab_region,lab,a1,a2\nR9,china,CN-01,4,2\n",
                      encoding="utf-8")
     with pytest.raises(ResponseFileError) as exc:

@@ -242,8 +242,8 @@ def test_missing_item_columns_refuse_the_file(tmp_path, tiny_instrument):
     with pytest.raises(ResponseFileError) as exc:
         read_responses(p, tiny_instrument)
     assert str(exc.value) == (
-        f"{p}: row 1: 2 columns of instrument 'tiny' missing: a1, a2; the header row must name "
-        "every item (or use --map to rename columns)."
+        f"{p}: row 1: 2 columns of instrument 'tiny' missing: a1, a2; none of its items is in "
+        "the file: name the instrument the file answers with -i (or rename columns with --map)."
     )
 
 

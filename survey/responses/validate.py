@@ -639,9 +639,12 @@ def refuse_missing_columns(raw: RawResponses, instrument: Instrument) -> None:
         if groups:
             note = (f" ({', '.join(groups)} {'is a' if len(groups) == 1 else 'are'} required "
                     f"group question{'s' if len(groups) > 1 else ''})")
+        advice = ("none of its items is in the file: name the instrument the file answers "
+                  "with -i (or rename columns with --map)" if len(items) == len(
+                      instrument.item_ids) else
+                  "the header row must name every item (or use --map to rename columns)")
         message = (f"{len(missing)} column{'s' if len(missing) > 1 else ''} of instrument "
-                   f"'{instrument.id}' missing: {shown}{note}; the header row must name every "
-                   f"item (or use --map to rename columns).{hint}")
+                   f"'{instrument.id}' missing: {shown}{note}; {advice}.{hint}")
     elif groups:
         s = "s" if len(groups) > 1 else ""
         message = (f"no column for the required group question{s} "
