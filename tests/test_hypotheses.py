@@ -166,3 +166,19 @@ def test_instrument_without_hypotheses(data):
     inst = loads(INSTRUMENT_YAML.split("hypotheses:")[0])
     got = evaluate_hypotheses(data, inst)
     assert got.empty and list(got.columns) == HYPOTHESES_COLUMNS
+
+
+def test_decided_table_carries_the_welch_columns_of_r(inst, data):
+    """Without a cluster column ``decide_hypotheses`` (``hypotheses.csv``) decides by Welch:
+    its deciding and its ``_welch`` columns are R's t-test values, Holm-adjusted in R."""
+    from analysis.hypotheses import decide_hypotheses
+
+    got = decide_hypotheses(data, inst)
+    ref = pd.read_csv(REF / "compare_hypotheses.csv")
+    assert (got["test"] == "welch").all()
+    for col in ("observed_diff", "hedges_g", "g_ci_low", "g_ci_high", "t", "df", "p_unc",
+                "p_adj"):
+        _close(got[col], ref[col])
+    _close(got["p_unc_welch"], ref["p_unc"])
+    _close(got["p_adj_welch"], ref["p_adj"])
+    assert got["verdict"].tolist() == got["verdict_welch"].tolist() == ref["verdict"].tolist()
