@@ -243,6 +243,17 @@ def test_sensitivity_plain_column_equals_hand_scores():
     got = acquiescence_sensitivity(data, inst)
     np.testing.assert_allclose(got["plain_diff"], ref["observed_diff"], rtol=1e-12)
     np.testing.assert_allclose(got["plain_p_adj"], ref["p_adj"], rtol=1e-12)
+    np.testing.assert_allclose(got["plain_g"], ref["hedges_g"], rtol=1e-12)
+    assert got["plain_verdict"].tolist() == ref["verdict"].tolist()
+    # the corrected side: the same test on the corrected scores (checked by hand above)
+    corrected = evaluate_hypotheses(
+        acquiescence_corrected_scores(data, inst), inst)
+    for ours, theirs in (("corrected_diff", "observed_diff"), ("corrected_g", "hedges_g"),
+                         ("corrected_p_adj", "p_adj")):
+        np.testing.assert_allclose(got[ours], corrected[theirs], rtol=1e-12)
+    assert got["corrected_verdict"].tolist() == corrected["verdict"].tolist()
+    assert got["same_verdict"].tolist() == [a == b for a, b in zip(
+        ref["verdict"], corrected["verdict"], strict=True)]
     # balanced construct f with complete answers: the correction changes nothing
     assert got.loc[1, "corrected_diff"] == pytest.approx(got.loc[1, "plain_diff"], rel=1e-9)
 
