@@ -356,9 +356,12 @@ def decide_hypotheses(
     import pandas as pd
 
     from analysis import stats
-    from analysis.multilevel import evaluate_hypotheses_nested, resolve_cluster
+    from analysis.multilevel import (
+        evaluate_hypotheses_nested,
+        resolve_cluster,
+        without_few_labs,
+    )
     from analysis.planning import detectable_effect
-    from analysis.report.comparability import without_few_labs
 
     if equivalence is not None and not (isinstance(equivalence, int | float)
                                         and not isinstance(equivalence, bool)
