@@ -699,8 +699,7 @@ def utility_hypotheses(original: pd.DataFrame, shared: pd.DataFrame, instrument:
     import pandas as pd
 
     from analysis.hypotheses import evaluate_hypotheses
-    from analysis.multilevel import evaluate_hypotheses_nested
-    from analysis.report.comparability import MIN_LABS
+    from analysis.multilevel import MIN_LABS, evaluate_hypotheses_nested
 
     rows = []
     tests = [("welch", "observed_diff",

@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from analysis.multilevel import MIN_LABS
 from survey.errors import SurveyError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -285,7 +286,7 @@ def decide_hypotheses(
     *,
     cluster: str | None = None,
     min_group_n: int = 5,
-    min_labs: int = 5,
+    min_labs: int = MIN_LABS,
     alpha: float = 0.05,
     adjust: str = "holm",
     equivalence: float | None = None,

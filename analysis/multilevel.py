@@ -97,6 +97,7 @@ __all__ = [
     "AGREEMENT_COLUMNS",
     "AGREEMENT_SUMMARY_COLUMNS",
     "ICC_COLUMNS",
+    "MIN_LABS",
     "NESTED_COLUMNS",
     "NESTED_HYPOTHESES_COLUMNS",
     "RandomInterceptFit",
@@ -109,6 +110,9 @@ __all__ = [
     "resolve_cluster",
     "without_few_labs",
 ]
+
+#: A comparison with fewer labs than this in a group rests on few labs (status ``few labs``).
+MIN_LABS = 5
 
 #: Columns of :func:`lab_icc`, in order.
 ICC_COLUMNS = [
@@ -431,7 +435,7 @@ def compare_nested(
     groups: Sequence[str] | None = None,
     constructs: Sequence[str] | None = None,
     min_group_n: int = 5,
-    min_labs: int = 5,
+    min_labs: int = MIN_LABS,
     adjust: str = "holm",
 ) -> pd.DataFrame:
     """Compare groups with a random intercept for lab, beside the respondent-level test.
@@ -612,7 +616,7 @@ def evaluate_hypotheses_nested(
     *,
     lab: str | None = None,
     min_group_n: int = 5,
-    min_labs: int = 5,
+    min_labs: int = MIN_LABS,
     alpha: float = 0.05,
     adjust: str = "holm",
     power: float = 0.8,
