@@ -172,6 +172,9 @@ def test_item_statistics_match_psych(case, bfi, with_missing, ref_items):
     for col in ["mean", "sd", "r_drop", "alpha_if_dropped",
                 *[f"p_{p}" for p in range(1, 7)]]:
         np.testing.assert_allclose(merged[col], merged[f"{col}_r"], rtol=RTOL, err_msg=col)
+    # mean_answered: psych's mean of the keyed item, keyed back by hand (1..6: 7 - mean)
+    answered = np.where(merged["reverse"], 7 - merged["mean_r"], merged["mean_r"])
+    np.testing.assert_allclose(merged["mean_answered"], answered, rtol=RTOL)
 
 
 def test_omega_gap_to_psych_is_small(bfi, with_missing, ref_scales):
