@@ -134,6 +134,11 @@ def test_cfa_fit_measures_match_lavaan(fits, name, estimator):
         compared += 1
     assert compared == (len(FIT_MAP) if estimator == "MLM" else 13)
     assert ours["converged"] and ours["note"] == ""
+    # respondents per free parameter, from lavaan's counts
+    assert ours["per_parameter"] == pytest.approx(ref["ntotal"] / ref["npar"], rel=1e-12)
+    factors = (SAMPLE_FACTORS if name == "sample" else BFI_FACTORS)
+    assert ours["n_factors"] == len(factors)
+    assert ours["n_items"] == sum(len(items) for items in factors.values())
     # the bundled sample: 228 of 585 respondents answered all 48 items (validity.md)
     if name == "sample":
         assert ours["n"] == 228 and ours["df"] == 1052
