@@ -32,6 +32,25 @@ def test_every_command_has_help(runner, name):
     assert "Usage:" in result.output
 
 
+def _params(name: str) -> dict:
+    return {p.name: p for p in cli.get_command(None, name).params}
+
+
+@pytest.mark.parametrize("name", ["compare", "report", "prereg"])
+def test_analysis_options_agree_with_the_library_and_each_other(name):
+    """A preregistration records --adjust and --min-answered and the report checks them:
+    the commands offer the library's adjustments and share one default."""
+    from analysis.stats import ADJUST_METHODS
+
+    params = _params(name)
+    assert tuple(params["adjust"].type.choices) == ADJUST_METHODS
+    assert params["adjust"].default == "holm"
+    assert params["min_answered"].default == 0.5
+    if name != "prereg":
+        assert params["cluster"].default is None
+        assert params["equivalence"].default is None
+
+
 def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys; from survey.cli import cli\n"

@@ -9,12 +9,14 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    ADJUST_CHOICES,
     OneLineCommand,
     ReadingOptions,
     check_outputs,
     exclusion_options,
     instrument_option,
     load_instrument,
+    min_answered_option,
     number,
     planning_options,
     whole_number,
@@ -22,8 +24,6 @@ from survey.commands._common import (
 )
 from survey.errors import SurveyError
 
-#: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
-ADJUST_CHOICES = ("holm", "fdr_bh", "none")
 #: Suffixes -o accepts; the three files share its stem.
 SUFFIXES = (".md", ".html", ".yaml")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -38,9 +38,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
               show_default=True, help="Multiplicity adjustment across the hypotheses.")
 @click.option("--min-group-n", type=click.IntRange(min=2), default=5, show_default=True,
               metavar="N", help="Groups and cells with fewer respondents are left out.")
-@click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
-              show_default=True, metavar="SHARE",
-              help="Share of a construct's items a respondent must answer to get a score.")
+@min_answered_option
 @exclusion_options
 @click.option("--lang", type=click.Choice(("en", "zh")), default="en", show_default=True,
               help="Language of the Markdown and HTML.")
