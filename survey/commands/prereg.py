@@ -29,6 +29,19 @@ SUFFIXES = (".md", ".html", ".yaml")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def _is_date(text: str) -> bool:
+    """True for a real calendar date written YYYY-MM-DD (not 2026-13-01 or 2026-02-30)."""
+    import datetime
+
+    if not _DATE.match(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 @click.command(cls=OneLineCommand)
 @instrument_option
 @click.option("--by", default=None, metavar="COLUMN",
@@ -97,7 +110,7 @@ def prereg(
     if suffix not in SUFFIXES:
         raise SurveyError("-o: end the name in .md, .html or .yaml (the three files share "
                           "its stem)", file=output)
-    if closing_date is not None and not _DATE.match(closing_date):
+    if closing_date is not None and not _is_date(closing_date):
         raise SurveyError(f"--closing-date: '{closing_date}' is not a date written "
                           "YYYY-MM-DD")
     stem = Path(output).with_suffix("")
