@@ -182,3 +182,26 @@ def test_usage_mistakes_are_one_line(runner, args, message):
     assert result.exit_code == 2
     assert result.stderr.strip() == message
     assert result.output.strip() == message  # nothing on stdout either
+
+
+@pytest.mark.parametrize("name", ["import", "score", "compare", "report", "validate",
+                                  "share"])
+def test_a_file_named_like_an_option_gets_the_same_advice_from_every_command(
+        runner, tmp_path, monkeypatch, name):
+    """Every command that reads a response file gives the advice ``survey import`` gives."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-resp.csv").write_text("respondent_id\n", encoding="utf-8")
+    result = runner.invoke(cli, [name, "-resp.csv", "-o", "out"], prog_name="survey")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: No such option '-r'; '-resp.csv' looks like a file: a name starting with - "
+        f"goes after --, as in survey {name} -- -resp.csv (see survey {name} --help)")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_words_usage_mistakes_as_one_line(name):
+    """Every command is a OneLineCommand: a usage mistake is one line naming the command."""
+    from survey.commands._common import OneLineCommand
+
+    assert isinstance(cli.get_command(None, name), OneLineCommand)

@@ -76,8 +76,9 @@ class OneLineCommand(click.Command):
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
             hint = _dash_file_hint(ctx, given, exc)
-            message = exc.format_message().rstrip(".") + hint if hint else \
-                exc.format_message()
+            message = " ".join(exc.format_message().split())
+            if hint:
+                message = message.rstrip(".") + hint
             raise SurveyError(f"{message} (see survey {ctx.info_name} --help)") from None
 
 

@@ -8,6 +8,7 @@ import click
 
 from survey.commands._common import (
     ADJUST_CHOICES,
+    OneLineCommand,
     ReadingOptions,
     cluster_option,
     equivalence_option,
@@ -26,7 +27,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "reliability", "items", "suppre
           "hypotheses", "icc", "nested")
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
 @reading_options

@@ -9,6 +9,7 @@ import click
 
 from survey.commands._common import (
     ADJUST_CHOICES,
+    OneLineCommand,
     ReadingOptions,
     check_outputs,
     cluster_option,
@@ -29,7 +30,7 @@ _FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xls", ".csv", ".pdf", ".json", ".z
 LANG_CHOICES = ("en", "zh")
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
 @reading_options

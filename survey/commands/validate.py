@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    OneLineCommand,
     ReadingOptions,
     check_outputs,
     instrument_option,
@@ -25,7 +26,7 @@ TABLES = (
 )
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
 @reading_options
