@@ -32,6 +32,25 @@ def test_every_command_has_help(runner, name):
     assert "Usage:" in result.output
 
 
+def _params(name: str) -> dict:
+    return {p.name: p for p in cli.get_command(None, name).params}
+
+
+@pytest.mark.parametrize("name", ["compare", "report", "prereg"])
+def test_analysis_options_agree_with_the_library_and_each_other(name):
+    """A preregistration records --adjust and --min-answered and the report checks them:
+    the commands offer the library's adjustments and share one default."""
+    from analysis.stats import ADJUST_METHODS
+
+    params = _params(name)
+    assert tuple(params["adjust"].type.choices) == ADJUST_METHODS
+    assert params["adjust"].default == "holm"
+    assert params["min_answered"].default == 0.5
+    if name != "prereg":
+        assert params["cluster"].default is None
+        assert params["equivalence"].default is None
+
+
 def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys; from survey.cli import cli\n"
@@ -163,3 +182,26 @@ def test_usage_mistakes_are_one_line(runner, args, message):
     assert result.exit_code == 2
     assert result.stderr.strip() == message
     assert result.output.strip() == message  # nothing on stdout either
+
+
+@pytest.mark.parametrize("name", ["import", "score", "compare", "report", "validate",
+                                  "share"])
+def test_a_file_named_like_an_option_gets_the_same_advice_from_every_command(
+        runner, tmp_path, monkeypatch, name):
+    """Every command that reads a response file gives the advice ``survey import`` gives."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-resp.csv").write_text("respondent_id\n", encoding="utf-8")
+    result = runner.invoke(cli, [name, "-resp.csv", "-o", "out"], prog_name="survey")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: No such option '-r'; '-resp.csv' looks like a file: a name starting with - "
+        f"goes after --, as in survey {name} -- -resp.csv (see survey {name} --help)")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_words_usage_mistakes_as_one_line(name):
+    """Every command is a OneLineCommand: a usage mistake is one line naming the command."""
+    from survey.commands._common import OneLineCommand
+
+    assert isinstance(cli.get_command(None, name), OneLineCommand)

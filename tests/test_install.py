@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -26,17 +27,24 @@ def test_editable_install_finds_instruments_from_another_directory(tmp_path):
     assert out.stdout.startswith("lab-culture\t")
 
 
-@pytest.mark.slow
-def test_wheel_install_finds_instruments(tmp_path):
-    """Build the wheel (as ``pip install .`` does) and import it from another directory."""
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """The project's wheel, built once for the tests of this file as ``pip install .``
+    builds it."""
     pytest.importorskip("hatchling", reason="hatchling (test extra) builds the wheel")
-    wheel_dir = tmp_path / "wheel"
+    wheel_dir = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
          "-w", str(wheel_dir), str(REPO)],
         check=True, capture_output=True,
     )
-    (wheel,) = wheel_dir.glob("lab_culture_survey-*.whl")
+    (built,) = wheel_dir.glob("lab_culture_survey-*.whl")
+    return built
+
+
+@pytest.mark.slow
+def test_wheel_install_finds_instruments(wheel, tmp_path):
+    """Import the built wheel from another directory."""
     names = zipfile.ZipFile(wheel).namelist()
     assert "survey/_bundled/lab-culture/instrument.yaml" in names
     assert "survey/_bundled/lab-culture/README.md" in names
@@ -84,7 +92,7 @@ def _runtime_closure(requirements: list[str]) -> list:
     return list(seen.values())
 
 
-def _plain_environment(tmp_path):
+def _plain_environment(wheel: Path, tmp_path: Path):
     """A venv holding the built wheel and only its runtime dependencies.
 
     The dependencies are linked from this interpreter's site-packages (no download, no
@@ -94,13 +102,6 @@ def _plain_environment(tmp_path):
     """
     import email
 
-    wheel_dir = tmp_path / "wheel"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(wheel_dir), str(REPO)],
-        check=True, capture_output=True,
-    )
-    (wheel,) = wheel_dir.glob("lab_culture_survey-*.whl")
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     (site,) = (venv / "lib").glob("python3*/site-packages")
@@ -122,12 +123,11 @@ def _plain_environment(tmp_path):
 
 
 @pytest.mark.slow
-def test_every_output_format_works_without_the_test_extra(tmp_path):
+def test_every_output_format_works_without_the_test_extra(wheel, tmp_path):
     """``-o`` of import (csv, xlsx, parquet, sav, dta), --rejected/--log, score, simulate,
     export and report, run from a venv that has no test extra (pyarrow once lived only
     there, and ``-o clean.parquet`` died with a traceback)."""
-    pytest.importorskip("hatchling", reason="hatchling (test extra) builds the wheel")
-    venv, _ = _plain_environment(tmp_path)
+    venv, _ = _plain_environment(wheel, tmp_path)
     python = venv / "bin" / "python"
     probe = subprocess.run([str(python), "-c", "import pytest"], capture_output=True)
     assert probe.returncode != 0  # the test extra is really absent

@@ -189,8 +189,13 @@ def test_prereg_is_deterministic_and_speaks_chinese(study, tmp_path):
          "--by: 'lab' is not a choice question"),
         (["--effect", "0.5", "--per-lab", "10", "--closing-date", "June", "-o", "p.md"],
          "--closing-date: 'June' is not a date written YYYY-MM-DD"),
+        (["--effect", "0.5", "--per-lab", "10", "--closing-date", "2026-13-01", "-o", "p.md"],
+         "--closing-date: '2026-13-01' is not a date written YYYY-MM-DD"),
+        (["--effect", "0.5", "--per-lab", "10", "--closing-date", "2026-02-30", "-o", "p.md"],
+         "--closing-date: '2026-02-30' is not a date written YYYY-MM-DD"),
     ],
-    ids=["no-size", "both-sizes", "not-a-number", "infeasible", "suffix", "by", "date"],
+    ids=["no-size", "both-sizes", "not-a-number", "infeasible", "suffix", "by", "date",
+         "month-13", "february-30"],
 )
 def test_prereg_mistakes_are_one_line(tmp_path, args, message):
     result = CliRunner().invoke(cli, ["prereg", *[a if a != "p.md" and a != "p.txt" else

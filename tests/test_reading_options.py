@@ -1,7 +1,8 @@
 """One set of reading options for every command that reads a response file.
 
-``import``, ``score``, ``compare``, ``report`` and ``share`` take the same ``--platform``,
-``--map``, ``--min-duration`` and ``--reject-*`` options (one decorator in
+``import``, ``score``, ``compare``, ``report``, ``validate`` and ``share`` take the same
+``--platform``, ``--map``, ``--encoding``, ``--sheet``, ``--min-duration`` and ``--reject-*``
+options (one decorator in
 ``survey/commands/_common.py``), and the report's methods paragraph states the exclusion
 rules that were applied with the number of respondents each removed. The expected counts
 are worked out here from the file that is read, not from the import's log.
@@ -25,8 +26,9 @@ from survey.instrument import loads
 from survey.responses import PLATFORMS
 from survey.simulate import simulate
 
-READING = {"platform", "mapping", "min_duration", "reject_failed_checks",
-           "reject_unfinished", "reject_speeders"}
+READING = {"platform", "mapping", "encoding", "sheet", "min_duration",
+           "reject_failed_checks", "reject_unfinished", "reject_speeders",
+           "reject_missing_groups"}
 
 YAML = """\
 id: small
@@ -64,7 +66,8 @@ hypotheses:
 """
 
 
-@pytest.mark.parametrize("name", ["import", "score", "compare", "report", "share"])
+@pytest.mark.parametrize("name", ["import", "score", "compare", "report", "validate",
+                                  "share"])
 def test_every_reading_command_has_the_same_options(name):
     module, attr = COMMANDS[name].split(":")
     cmd = getattr(importlib.import_module(module), attr)
@@ -175,3 +178,17 @@ def test_score_and_compare_apply_the_exclusions(qualtrics_file, tmp_path, name):
         assert f"accepted {kept}, rejected {len(truth['failed'])}" in result.output
     else:
         assert f"\n{kept} respondents;" in result.output
+
+
+def test_validate_applies_the_exclusions_and_accounts_for_every_row(qualtrics_file,
+                                                                     tmp_path):
+    folder, truth = qualtrics_file
+    result = CliRunner().invoke(cli, [
+        "validate", str(folder / "responses.csv"), "-i", str(folder / "instrument.yaml"),
+        "--platform", "qualtrics", "--reject-failed-checks", "-o", str(tmp_path / "v")])
+    assert result.exit_code == 0, result.output
+    rejected = len(truth["failed"])
+    kept = truth["n"] - rejected
+    assert f"responses.csv: {kept} respondents, 3 items, 1 construct" in result.output
+    assert (f"note: rows read {truth['n']}, accepted {kept}, rejected {rejected} "
+            "(survey import --rejected FILE shows why)") in result.output

@@ -18,14 +18,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from survey.responses.validate import Policy
 
 __all__ = [
+    "ADJUST_CHOICES",
     "PLATFORM_CHOICES",
     "OneLineCommand",
     "ReadingOptions",
     "check_outputs",
+    "cluster_option",
+    "equivalence_option",
     "exclusion_options",
     "instrument_argument",
     "instrument_option",
     "load_instrument",
+    "min_answered_option",
     "number",
     "planning_options",
     "reading_options",
@@ -37,6 +41,10 @@ __all__ = [
 #: Same as the keys of survey.responses.PLATFORMS, plus ``auto`` (not imported here:
 #: keeps ``--help`` light; a test checks they agree).
 PLATFORM_CHOICES = ("auto", "kobo", "qualtrics", "limesurvey", "redcap", "wjx", "template")
+#: ``--adjust`` of ``compare``, ``report`` and ``prereg``: the same as
+#: analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light; a test checks
+#: they agree).
+ADJUST_CHOICES = ("holm", "fdr_bh", "none")
 
 class OneLineCommand(click.Command):
     """A command whose usage mistakes are one line on stderr and exit code 2.
@@ -68,8 +76,9 @@ class OneLineCommand(click.Command):
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
             hint = _dash_file_hint(ctx, given, exc)
-            message = exc.format_message().rstrip(".") + hint if hint else \
-                exc.format_message()
+            message = " ".join(exc.format_message().split())
+            if hint:
+                message = message.rstrip(".") + hint
             raise SurveyError(f"{message} (see survey {ctx.info_name} --help)") from None
 
 
@@ -115,6 +124,26 @@ instrument_option = click.option(
     metavar="INSTRUMENT",
     help="Instrument the responses answer: path or bundled name [default: lab-culture].",
 )
+
+
+#: ``--min-answered`` of ``compare``, ``report`` and ``prereg``: one default, as a
+#: preregistration records the value and the report checks it.
+min_answered_option = click.option(
+    "--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
+    show_default=True, metavar="SHARE",
+    help="Share of a construct's items a respondent must answer to get a score.")
+
+#: ``--cluster`` of ``compare`` and ``report``: the question naming each respondent's lab.
+cluster_option = click.option(
+    "--cluster", default=None, metavar="QUESTION",
+    help="Grouping question whose answers are the clusters (labs) respondents are nested "
+         "in [default: the instrument's cluster, lab].")
+
+#: ``--equivalence`` of ``compare`` and ``report``: the TOST bound, in standard deviations.
+equivalence_option = click.option(
+    "--equivalence", type=click.FloatRange(0, min_open=True), default=None, metavar="D",
+    help="Also test each hypothesis for equivalence within ±D standard deviations (TOST); "
+         "a difference shown to lie inside is 'equivalent'.")
 
 
 @dataclass(frozen=True)

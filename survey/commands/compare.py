@@ -7,17 +7,19 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    ADJUST_CHOICES,
+    OneLineCommand,
     ReadingOptions,
+    cluster_option,
+    equivalence_option,
     instrument_option,
     load_instrument,
+    min_answered_option,
     reading_options,
     write_output,
 )
 from survey.errors import SurveyError
 from survey.wording import count
-
-#: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
-ADJUST_CHOICES = ("holm", "fdr_bh", "none")
 
 #: Tables written to the output folder, in order (``icc`` and ``nested`` only with a
 #: cluster column).
@@ -25,7 +27,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "reliability", "items", "suppre
           "hypotheses", "icc", "nested")
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
 @reading_options
@@ -33,9 +35,7 @@ TABLES = ("descriptives", "omnibus", "pairwise", "reliability", "items", "suppre
               help="Grouping question to compare, e.g. lab_region or lab_type.")
 @click.option("--groups", default=None, metavar="A,B,...",
               help="Compare only these groups, in this order [default: all present].")
-@click.option("--cluster", default=None, metavar="QUESTION",
-              help="Grouping question whose answers are the clusters (labs) respondents "
-                   "are nested in [default: the instrument's cluster, lab].")
+@cluster_option
 @click.option("--min-group-n", type=click.IntRange(min=2), default=5, show_default=True,
               metavar="N",
               help="Groups (and construct cells) with fewer respondents are left out of "
@@ -47,13 +47,8 @@ TABLES = ("descriptives", "omnibus", "pairwise", "reliability", "items", "suppre
               show_default=True,
               help="Adjustment of p across the constructs of the comparison and across "
                    "the hypotheses.")
-@click.option("--equivalence", type=click.FloatRange(0, min_open=True), default=None,
-              metavar="D",
-              help="Also test each hypothesis for equivalence within ±D standard "
-                   "deviations (TOST); a difference shown to lie inside is 'equivalent'.")
-@click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
-              show_default=True, metavar="SHARE",
-              help="Share of a construct's items a respondent must answer to get a score.")
+@equivalence_option
+@min_answered_option
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
               help="Folder to write the tables to (created if needed).")
 def compare(

@@ -6,7 +6,12 @@ import math
 
 import click
 
-from survey.commands._common import number, planning_options, whole_number
+from survey.commands._common import (
+    OneLineCommand,
+    number,
+    planning_options,
+    whole_number,
+)
 from survey.errors import SurveyError
 from survey.wording import count
 
@@ -24,7 +29,7 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @planning_options(effect_required=False)
 @click.option("--cluster", default="lab", show_default=True, metavar="NAME",
               help="What the clusters are called, as the instrument's cluster question "

@@ -9,12 +9,14 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    ADJUST_CHOICES,
     OneLineCommand,
     ReadingOptions,
     check_outputs,
     exclusion_options,
     instrument_option,
     load_instrument,
+    min_answered_option,
     number,
     planning_options,
     whole_number,
@@ -22,11 +24,22 @@ from survey.commands._common import (
 )
 from survey.errors import SurveyError
 
-#: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
-ADJUST_CHOICES = ("holm", "fdr_bh", "none")
 #: Suffixes -o accepts; the three files share its stem.
 SUFFIXES = (".md", ".html", ".yaml")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_date(text: str) -> bool:
+    """True for a real calendar date written YYYY-MM-DD (not 2026-13-01 or 2026-02-30)."""
+    import datetime
+
+    if not _DATE.match(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @click.command(cls=OneLineCommand)
@@ -38,9 +51,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
               show_default=True, help="Multiplicity adjustment across the hypotheses.")
 @click.option("--min-group-n", type=click.IntRange(min=2), default=5, show_default=True,
               metavar="N", help="Groups and cells with fewer respondents are left out.")
-@click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
-              show_default=True, metavar="SHARE",
-              help="Share of a construct's items a respondent must answer to get a score.")
+@min_answered_option
 @exclusion_options
 @click.option("--lang", type=click.Choice(("en", "zh")), default="en", show_default=True,
               help="Language of the Markdown and HTML.")
@@ -99,7 +110,7 @@ def prereg(
     if suffix not in SUFFIXES:
         raise SurveyError("-o: end the name in .md, .html or .yaml (the three files share "
                           "its stem)", file=output)
-    if closing_date is not None and not _DATE.match(closing_date):
+    if closing_date is not None and not _is_date(closing_date):
         raise SurveyError(f"--closing-date: '{closing_date}' is not a date written "
                           "YYYY-MM-DD")
     stem = Path(output).with_suffix("")

@@ -8,18 +8,21 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    ADJUST_CHOICES,
+    OneLineCommand,
     ReadingOptions,
     check_outputs,
+    cluster_option,
+    equivalence_option,
     instrument_option,
     load_instrument,
+    min_answered_option,
     reading_options,
     write_output,
 )
 from survey.errors import SurveyError
 from survey.wording import count
 
-#: Same as analysis.stats.ADJUST_METHODS (not imported here: keeps ``--help`` light).
-ADJUST_CHOICES = ("holm", "fdr_bh", "none")
 #: Suffixes of files -o is mistaken for (the report is a folder).
 _FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xls", ".csv", ".pdf", ".json", ".zip", ".md",
                   ".txt", ".png", ".svg")
@@ -27,7 +30,7 @@ _FILE_SUFFIXES = (".html", ".htm", ".xlsx", ".xls", ".csv", ".pdf", ".json", ".z
 LANG_CHOICES = ("en", "zh")
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
 @reading_options
@@ -45,16 +48,9 @@ LANG_CHOICES = ("en", "zh")
 @click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True),
               default=0.05, show_default=True, metavar="A",
               help="Significance level of the hypothesis verdicts (on adjusted p).")
-@click.option("--min-answered", type=click.FloatRange(0, 1, min_open=True), default=0.5,
-              show_default=True, metavar="SHARE",
-              help="Share of a construct's items a respondent must answer to get a score.")
-@click.option("--cluster", default=None, metavar="QUESTION",
-              help="Grouping question whose answers are the clusters (labs) respondents "
-                   "are nested in [default: the instrument's cluster, lab].")
-@click.option("--equivalence", type=click.FloatRange(0, min_open=True), default=None,
-              metavar="D",
-              help="Also test each hypothesis for equivalence within ±D standard "
-                   "deviations (TOST); a difference shown to lie inside is 'equivalent'.")
+@min_answered_option
+@cluster_option
+@equivalence_option
 @click.option("--include-group-answers", is_flag=True,
               help="Keep every grouping answer (lab, role, ...) in tables/scores.csv and "
                    "the Scores sheet; by default they hold the respondent id, the --by "

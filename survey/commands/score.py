@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    OneLineCommand,
     ReadingOptions,
     check_outputs,
     instrument_option,
@@ -22,7 +23,7 @@ from survey.wording import count
 SUFFIXES = (".csv", ".xlsx")
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
 @reading_options

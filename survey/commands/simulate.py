@@ -11,26 +11,13 @@ from survey.commands._common import (
     check_outputs,
     instrument_argument,
     load_instrument,
+    number,
+    whole_number,
     write_output,
 )
 from survey.errors import SurveyError
 from survey.responses.layouts import LAYOUTS
 from survey.wording import count
-
-
-def _float(value: str, option: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise SurveyError(f"{option}: '{value}' is not a number") from None
-
-
-def _int(value: str, option: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise SurveyError(f"{option}: '{value}' is not a whole number") from None
-
 
 _EPILOG = "\b\nLayouts (--layout), each as survey import reads it:\n" + "\n".join(
     f"  {name:<11} {layout.label} [{'/'.join(layout.suffixes)}]"
@@ -119,16 +106,16 @@ def simulate(
     check_outputs((("-o", output),), (inst.source,))
     frame = sim.simulate(
         inst,
-        seed=_int(seed, "--seed"),
+        seed=whole_number(seed, "--seed"),
         labs=sim.parse_labs(labs),
         respondents_per_lab=sim.parse_range(per_lab),
-        effect=_float(effect, "--effect"),
-        icc=_float(icc, "--icc"),
+        effect=number(effect, "--effect"),
+        icc=number(icc, "--icc"),
         null=sim.parse_list(null),
         midpoint=sim.parse_shares(midpoint),
         dif=sim.parse_dif(dif),
-        missing=_float(missing, "--missing"),
-        inattentive=_float(inattentive, "--inattentive"),
+        missing=number(missing, "--missing"),
+        inattentive=number(inattentive, "--inattentive"),
         by=by,
         cluster=cluster,
     )

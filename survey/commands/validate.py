@@ -7,9 +7,12 @@ from pathlib import Path
 import click
 
 from survey.commands._common import (
+    OneLineCommand,
+    ReadingOptions,
     check_outputs,
     instrument_option,
     load_instrument,
+    reading_options,
     write_output,
 )
 from survey.errors import SurveyError, did_you_mean
@@ -23,14 +26,13 @@ TABLES = (
 )
 
 
-@click.command()
+@click.command(cls=OneLineCommand)
 @click.argument("responses", metavar="RESPONSES")
 @instrument_option
+@reading_options
 @click.option("--by", default=None, metavar="COLUMN",
               help="Grouping question for partial invariance and latent means "
                    "[default: lab_region, else the first choice question].")
-@click.option("--platform", default="auto", show_default=True, metavar="NAME",
-              help="Layout of RESPONSES: auto, template, kobo, qualtrics, limesurvey, redcap.")
 @click.option("--seed", type=click.IntRange(min=0), default=None, metavar="N",
               help="Seed of the parallel analysis' random data [default: 20240611].")
 @click.option("--missing", type=click.Choice(("listwise", "fiml")), default="listwise",
@@ -45,8 +47,8 @@ TABLES = (
 def validate(
     responses: str,
     instrument: str | None,
+    reading: ReadingOptions,
     by: str | None,
-    platform: str,
     seed: int | None,
     missing: str,
     min_group_n: int,
@@ -82,7 +84,8 @@ def validate(
     out_dir = Path(output)
     if out_dir.exists() and not out_dir.is_dir():
         raise SurveyError("is a file; give a folder for the tables", file=output)
-    check_outputs([("-o", out_dir / f"{name}.csv") for name in TABLES], [responses])
+    check_outputs([("-o", out_dir / f"{name}.csv") for name in TABLES],
+                  [responses, *reading.inputs])
 
     from analysis.invariance import measurement_invariance, partial_invariance
     from analysis.reliability import assess_reliability
@@ -95,7 +98,6 @@ def validate(
     from analysis.report.tables import default_by
     from analysis.validity import _single_thread, measurement_model
     from survey.outputs import csv_bytes
-    from survey.responses import read_responses
 
     inst = load_instrument(instrument)
     if by is None:
@@ -104,7 +106,7 @@ def validate(
         raise SurveyError(
             f"'{by}' is not a grouping question; grouping questions: "
             f"{', '.join(inst.group_ids) or 'none'}." + did_you_mean(by, inst.group_ids))
-    rs = read_responses(responses, inst, platform=platform)
+    rs = reading.read(responses, inst)
     model = measurement_model(rs, seed=seed, missing=missing)
     tables = dict(model.tables)
     settings = {"min_group_n": min_group_n, "min_cfi": MIN_CFI,
@@ -123,6 +125,10 @@ def validate(
         click.echo("note: simulated data (every respondent id starts with SIM-)")
     click.echo(f"{responses}: {rs.n} respondents, {len(inst.item_ids)} items, "
                f"{len(inst.constructs)} constructs")
+    log = rs.log
+    if log.rows_rejected:
+        click.echo(f"note: rows read {log.rows_read}, accepted {log.rows_accepted}, rejected "
+                   f"{log.rows_rejected} (survey import --rejected FILE shows why)")
     for note in model.notes:
         click.echo(f"note: {note}")
     dim = tables["dimensionality"]
