@@ -145,20 +145,13 @@ def _empty(columns):
     return pd.DataFrame(columns=list(columns))
 
 
-def _partial(responses, by, groups, summary):
+def _partial(responses, by, groups, summary=None, constructs=None):
+    """The partial invariance models, judged by the report's invariance criteria."""
     from analysis.invariance import partial_invariance
-    from analysis.report.comparability import (
-        DELTA_CFI,
-        DELTA_RMSEA,
-        DELTA_SRMR,
-        INVARIANCE_MIN_N,
-        MIN_CFI,
-    )
+    from analysis.report.comparability import INVARIANCE_CRITERIA
 
-    return partial_invariance(
-        responses, by, groups=groups, summary=summary, min_group_n=INVARIANCE_MIN_N,
-        min_cfi=MIN_CFI, delta_cfi_cutoff=DELTA_CFI, delta_rmsea_cutoff=DELTA_RMSEA,
-        delta_srmr_cutoff=DELTA_SRMR)
+    return partial_invariance(responses, by, groups=groups, constructs=constructs,
+                              summary=summary, **INVARIANCE_CRITERIA)
 
 
 def with_latent_means(
@@ -224,7 +217,7 @@ def with_latent_means(
             groups = str(summary.iloc[0]["groups"]).split("|")
         try:
             with _single_thread():
-                extra = _partial_pair(responses, h_by, groups, constructs, summary)
+                extra = _partial(responses, h_by, groups, summary, constructs).latent
         except (SurveyError, np.linalg.LinAlgError):
             continue
         for r in extra.to_dict("records"):
@@ -261,22 +254,6 @@ def _replace_scalar(support: str, replacement: str | None) -> str:
                 reason + " (partial invariance not reached)")
         out.append(reason)
     return "; ".join(out) or "ok"
-
-
-def _partial_pair(responses, by, groups, constructs, summary=None):
-    from analysis.invariance import partial_invariance
-    from analysis.report.comparability import (
-        DELTA_CFI,
-        DELTA_RMSEA,
-        DELTA_SRMR,
-        INVARIANCE_MIN_N,
-        MIN_CFI,
-    )
-
-    return partial_invariance(
-        responses, by, groups=groups, constructs=constructs, summary=summary,
-        min_group_n=INVARIANCE_MIN_N, min_cfi=MIN_CFI, delta_cfi_cutoff=DELTA_CFI,
-        delta_rmsea_cutoff=DELTA_RMSEA, delta_srmr_cutoff=DELTA_SRMR).latent
 
 
 # ---- words ------------------------------------------------------------------------------
