@@ -189,3 +189,28 @@ def test_notes_in_chinese(note, expected):
     names = {"other": "其他", "china": "中国"}
     assert note_text(note, "zh", lambda code: names.get(code, code)) == expected
     assert note_text(note, "en") == note
+
+
+def test_measurement_notes_name_groups_by_their_labels(small_case):
+    """The measurement section's notes and the reason latent means were not compared
+    name the groups as the rest of the Chinese report does (labels, Chinese
+    separators), not by their codes."""
+    import dataclasses
+
+    from analysis.report.measurement import measurement_context
+    from analysis.report.tables import prepare_report
+
+    _, rs = small_case
+    data = prepare_report(rs, lang="zh")
+    latent = data.tables["latent_means"]
+    assert latent["note"].str.contains(r"china \(\d+\)").all()
+    # every comparison not ok, for a reason other than too few groups (which has its
+    # own sentence): the reason is then put together from the notes
+    failed = latent.assign(status="configural invariance fails")
+    context = measurement_context(dataclasses.replace(
+        data, tables={**data.tables, "latent_means": failed}))
+    shown = [*context["partial_reading"], *(r["note"] for r in context["latent"])]
+    assert len(shown) == 3
+    for text in shown:
+        assert "中国（" in text and "美国（" in text, text
+        assert not re.search(r"china|united_states|other|; ", text), text

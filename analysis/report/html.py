@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
 from analysis.report.measurement import measurement_context
-from analysis.report.notes import note_text, platform_text, reason_text
+from analysis.report.notes import group_namer, note_text, platform_text, reason_text
 from analysis.report.text import (
     LABELS,
     deviation_text,
@@ -64,17 +64,7 @@ def _present(value: object) -> bool:
 
 def _note(data: ReportData, note: object) -> str:
     """An analysis note in the report's language, group codes as their labels."""
-    inst = data.instrument
-    groups = [inst.group(data.by), *(inst.group(h.by) for h in inst.hypotheses
-                                      if h.by in inst.group_ids)]
-
-    def name(code: str) -> str:
-        for g in groups:
-            if g.type == "choice" and code in g.codes:
-                return g.label(code, data.lang)
-        return code
-
-    return note_text(note, data.lang, name)
+    return note_text(note, data.lang, group_namer(data.instrument, data.by, data.lang))
 
 
 def _summary(data: ReportData) -> dict[str, Any]:

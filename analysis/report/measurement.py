@@ -658,7 +658,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
     import numpy as np
 
     from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
-    from analysis.report.notes import note_text
+    from analysis.report.notes import group_namer, note_text
 
     lang = data.lang
     L = LABELS[lang]
@@ -672,7 +672,8 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         except (KeyError, SurveyError):
             return str(cid)
 
-    notes = [note_text(_note(n, info, lang), lang) for n in info.notes] \
+    group = group_namer(inst, data.by, lang)
+    notes = [note_text(_note(n, info, lang), lang, group) for n in info.notes] \
         if info is not None else []
     fiml_hint = None
     if info is not None and info.fitted and info.n < 0.9 * info.answered:
@@ -897,7 +898,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
             "observed": (f"{fmt_num(r.observed_diff)} ({fmt_num(r.observed_std_diff)})"
                          if not _missing(r.observed_diff) else ""),
             "status": L.get(r.status, r.status), "ok": ok,
-            "note": note_text(r.note, lang, lambda code: data.group_label(data.by, code))})
+            "note": note_text(r.note, lang, group)})
         if ok and r.freed_intercepts:
             latent_reading.append(L["latent_reading"].format(
                 construct=name(r.construct), group=data.group_label(data.by, r.group),
@@ -907,7 +908,8 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
     if len(latent) and not len(steps) and (latent["status"] == "ok").all():
         partial_reading.append(L["no_partial"])
     if len(latent) and not (latent["status"] == "ok").any():
-        why = "; ".join(dict.fromkeys(note_text(n, lang) for n in latent["note"] if n)) or \
+        why = ("；" if lang == "zh" else "; ").join(dict.fromkeys(
+            note_text(n, lang, group) for n in latent["note"] if n)) or \
             L["not tested"]
         if lang == "zh" and (latent["status"] == "not tested").all():
             from analysis.report.comparability import INVARIANCE_MIN_N

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-__all__ = ["note_text", "platform_text", "reason_text"]
+if TYPE_CHECKING:  # pragma: no cover
+    from survey.instrument import Instrument
+
+__all__ = ["group_namer", "note_text", "platform_text", "reason_text"]
 
 #: Names of the response layouts (``ImportLog.platform``).
 _PLATFORMS = {
@@ -243,6 +247,32 @@ def reason_text(reason: str, lang: str) -> str:
     '未通过注意力检查题'
     """
     return _REASONS.get(lang, _REASONS["en"]).get(reason, reason.replace("_", " "))
+
+
+def group_namer(instrument: Instrument, by: str, lang: str) -> Callable[[str], str]:
+    """Group code -> its label in ``lang``, for :func:`note_text`.
+
+    A code is looked up among the choices of ``by``, then of the grouping questions the
+    hypotheses compare; any other code (a lab's, typed by the respondents) is given as
+    it is.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> name = group_namer(load("lab-culture"), "lab_region", "zh")
+    >>> name("china"), name("CN-03")
+    ('中国', 'CN-03')
+    """
+    groups = [instrument.group(by), *(instrument.group(h.by) for h in instrument.hypotheses
+                                      if h.by in instrument.group_ids)]
+
+    def name(code: str) -> str:
+        for g in groups:
+            if g.type == "choice" and code in g.codes:
+                return g.label(code, lang)
+        return code
+
+    return name
 
 
 def note_text(note: object, lang: str, name: Callable[[str], str] | None = None) -> str:
