@@ -121,6 +121,57 @@ def test_report_tables_are_the_library_tables(ref_report, ref_rs):
 
 
 @pytest.mark.slow
+def test_partial_steps_and_observed_differences_are_checked_independently(ref_report):
+    """The numbers of the partial-invariance and latent-means tables not checked above.
+
+    The steps of build_vs_buy are lavaan's scalar model (step 0) and partial model with
+    bb5's intercept free (step 1) for China and the United States
+    (``validity_latent.csv``), and each change is that fit less lavaan's metric fit.
+    The observed difference beside each latent one is worked out here with pandas: the
+    mean of the keyed items (reversed as 6 - x) of those who answered every item of the
+    construct, United States less China, and that over China's SD (n - 1).
+    """
+    ref = pd.read_csv(REF / "validity_latent.csv").set_index(["construct", "model"])
+    steps = _table(ref_report, "partial_invariance")
+    assert steps["construct"].tolist() == ["build_vs_buy"] * 2
+    metric = ref.loc[("build_vs_buy", "metric")]
+    for (_, row), model in zip(steps.iterrows(), ("scalar", "partial"), strict=True):
+        r = ref.loc[("build_vs_buy", model)]
+        assert row["n"] == r["n"] and row["df"] == r["df"]
+        for col in ("chisq", "cfi", "rmsea", "srmr"):
+            assert row[col] == pytest.approx(r[col], abs=1e-3), (model, col)
+        for col in ("cfi", "rmsea", "srmr"):
+            assert row[f"delta_{col}"] == pytest.approx(r[col] - metric[col], abs=1e-3), \
+                (model, col)
+    score = pd.read_csv(REF / "validity_scoretests.csv").set_index(["construct", "item"])
+    assert steps["score_chisq"].iloc[1] == pytest.approx(score.loc[("build_vs_buy", "bb5"),
+                                                                   "x2"], abs=1e-3)
+
+    inst = load("lab-culture")
+    raw = pd.read_csv(REF / "validity_sample.csv")
+    latent = _table(ref_report, "latent_means").set_index("construct")
+    for construct in inst.constructs:
+        items = raw[list(construct.item_ids)].astype(float)
+        for item in construct.items:
+            if item.reverse:
+                items[item.id] = 6 - items[item.id]
+        complete = items.notna().all(axis=1)
+        means = items[complete].mean(axis=1)
+        region = raw.loc[complete, "lab_region"]
+        china, us = means[region == "china"], means[region == "united_states"]
+        row = latent.loc[construct.id]
+        assert (row["n_reference"], row["n_group"]) == (len(china), len(us))
+        assert row["n_reference"] + row["n_group"] == ref.loc[(construct.id, "scalar"), "n"]
+        diff = us.mean() - china.mean()
+        assert row["observed_diff"] == pytest.approx(diff, rel=1e-9), construct.id
+        assert row["observed_std_diff"] == pytest.approx(diff / china.std(ddof=1),
+                                                         rel=1e-9), construct.id
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            (row["latent_diff"] - 1.959964 * row["se"],
+             row["latent_diff"] + 1.959964 * row["se"]), abs=1e-6)
+
+
+@pytest.mark.slow
 def test_hypotheses_gain_the_latent_comparison(ref_report):
     hyp = _table(ref_report, "hypotheses").set_index("hypothesis")
     assert list(hyp.columns[-4:]) == ["latent_diff", "latent_se", "latent_p",
