@@ -194,7 +194,13 @@ def test_hypotheses_gain_the_latent_comparison(ref_report):
 
 @pytest.mark.slow
 def test_chinese_section(ref_rs):
+    from test_report_zh import _allowed, _english_words
+
     files = build_report(ref_rs, lang="zh")
+    # the reference sample is large enough for every table of the section (the data sets
+    # of test_report_zh are not): the page has no English words beyond the allowed ones
+    assert _english_words(files["report.html"].decode(), _allowed(ref_rs.instrument,
+                                                                  ref_rs.data)) == {}
     html = unescape(files["report.html"].decode())
     section = _section(html)
     for text in ("<h2>测量模型</h2>", "有几个维度？", "完整因子模型", "各构念是否可区分？",
