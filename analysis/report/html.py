@@ -23,6 +23,7 @@ from analysis.report.text import (
     LABELS,
     deviation_text,
     family_caption,
+    file_name,
     methods_paragraphs,
     references,
     sensitivity_note,
@@ -45,12 +46,6 @@ PRINT_WIDE_GROUPS = 6
 
 def _svg_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-
-
-def _file_name(path: str) -> str:
-    from pathlib import PurePath
-
-    return PurePath(path).name or path
 
 
 def _present(value: object) -> bool:
@@ -106,7 +101,7 @@ def _summary(data: ReportData) -> dict[str, Any]:
     return {
         "instrument_id": inst.id, "instrument_version": inst.version,
         "instrument_title": data.text(inst.title),
-        "file": _file_name(log.file), "platform": platform_text(log.platform, data.lang),
+        "file": file_name(log.file), "platform": platform_text(log.platform, data.lang),
         "rows_read": log.rows_read, "rows_accepted": log.rows_accepted,
         "rows_rejected": log.rows_rejected,
         "rejected": [(reason_text(k, data.lang), n) for k, n in sorted(rejected.items())],
@@ -456,7 +451,7 @@ def _prereg(data: ReportData) -> dict[str, Any] | None:
     if check is None:
         return None
     L = LABELS[data.lang]
-    name = _file_name(check.file)
+    name = file_name(check.file)
     rows = []
     for d in check.deviations:
         what, planned = deviation_text(d.kind, d.preregistered, data.lang)
