@@ -182,6 +182,11 @@ def test_every_reason_and_layout_has_words_in_both_languages():
         ("the comparison rests on few labs (3 and 3; fewer than 5 in a group): treat it as "
          "indicative; lab variance estimated at 0",
          "比较所依据的实验室较少（3 与 3 个；某组少于 5 个）：结果仅供参考；实验室间方差估计为 0"),
+        ("the full factor model could not be fitted: the model did not converge",
+         "无法拟合完整因子模型：模型未收敛"),
+        ("partial invariance not computed: configural invariance fails; left out (fewer "
+         "than 100 complete respondents): other (26)",
+         "未计算部分等值：形态等值不成立；未纳入（完整作答者少于 100 人）：其他（26）"),
         ("something new the catalogue does not know", "something new the catalogue does not know"),
     ],
 )

@@ -190,6 +190,8 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"negative residual variance \(Heywood case\) for (?P<items>.+?)",
      "残差方差为负（Heywood 情形）：{items}"),
     (r"the factor correlation matrix is not positive definite", "因子相关矩阵非正定"),
+    (r"the full factor model could not be fitted: (?P<t_why>.+?)",
+     "无法拟合完整因子模型：{t_why}"),
     (r"constructs with one item are left out of the factor model",
      "只有一道题的构念未纳入因子模型"),
     (r"no construct has two or more items: no factor model",
@@ -200,6 +202,8 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"freeing another intercept would leave fewer than (?P<n>\d+) items with equal "
      r"intercepts", "再释放一个截距将使截距相等的题目少于 {n} 道"),
     (r"the model did not converge", "模型未收敛"),
+    # analysis.report.measurement
+    (r"partial invariance not computed: (?P<t_why>.+?)", "未计算部分等值：{t_why}"),
     # comparison_support (analysis.report.comparability)
     (r"ok", "无问题"),
     (r"labs not checked \(no lab column\)", "未检查实验室嵌套（无实验室列）"),
