@@ -187,6 +187,8 @@ def test_every_reason_and_layout_has_words_in_both_languages():
         ("partial invariance not computed: configural invariance fails; left out (fewer "
          "than 100 complete respondents): other (26)",
          "未计算部分等值：形态等值不成立；未纳入（完整作答者少于 100 人）：其他（26）"),
+        ("ok", "无问题"),  # comparison_support values
+        ("scalar invariance not supported: bb5", "标量等值不成立：bb5"),
         ("something new the catalogue does not know", "something new the catalogue does not know"),
     ],
 )

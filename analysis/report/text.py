@@ -28,7 +28,6 @@ __all__ = [
     "sensitivity_note",
     "references",
     "software_versions",
-    "support_text",
 ]
 
 #: Packages whose versions the methods text names, in order.
@@ -693,17 +692,6 @@ def label(key: str, lang: str) -> str:
     '假设一览'
     """
     return LABELS[lang][key]
-
-
-def support_text(value: str, lang: str) -> str:
-    """A ``comparison_support`` value in the report's language.
-
-    Examples
-    --------
-    >>> support_text("ok", "zh"), support_text("scalar invariance not supported: bb5", "zh")
-    ('无问题', '标量等值不成立：bb5')
-    """
-    return note_text(value, lang)
 
 
 #: How each adjustment is named in a caption.
