@@ -121,6 +121,36 @@ def test_report_tables_are_the_library_tables(ref_report, ref_rs):
 
 
 @pytest.mark.slow
+def test_derived_columns_follow_from_lavaan_and_semtools(ref_report):
+    """The columns the section derives from the fitted model, worked out here from R's
+    values: R² is the squared standardised loading (lavaan), √AVE the root of semTools'
+    AVE, the largest correlation the largest absolute factor correlation of lavaan's
+    (std.lv) fit, Fornell-Larcker √AVE > that, and the largest HTMT that of semTools'
+    HTMT2 (the pair that semTools gives .024 for and this package 0 is explained in
+    test_validity.test_htmt_matches_semtools)."""
+    params = pd.read_csv(REF / "validity_cfa_params.csv")
+    params = params[(params["dataset"] == "sample") & (params["estimator"] == "ML")]
+    loads = _table(ref_report, "cfa_loadings")
+    std = params[params["op"] == "=~"].set_index("rhs")["est_std"]
+    assert loads["r2"].to_numpy() == pytest.approx(std.loc[loads["item"]].to_numpy() ** 2,
+                                                   abs=1e-5)
+    ave = pd.read_csv(REF / "validity_semtools.csv").query("dataset == 'sample'") \
+        .set_index("factor")["ave"]
+    corr = params[params["op"] == "~~"]
+    corr = corr[corr["lhs"] != corr["rhs"]]
+    htmt = pd.read_csv(REF / "validity_htmt.csv").query("dataset == 'sample'")
+    validity = _table(ref_report, "validity").set_index("construct")
+    for construct, row in validity.iterrows():
+        mine = corr[(corr["lhs"] == construct) | (corr["rhs"] == construct)]
+        max_r = mine["est"].abs().max()
+        assert row["sqrt_ave"] == pytest.approx(np.sqrt(ave[construct]), abs=1e-5)
+        assert row["max_r"] == pytest.approx(max_r, abs=1e-3), construct
+        assert bool(row["fornell_larcker"]) == (np.sqrt(ave[construct]) > max_r)
+        pairs = htmt[(htmt["factor_a"] == construct) | (htmt["factor_b"] == construct)]
+        assert row["max_htmt"] == pytest.approx(pairs["htmt2"].max(), abs=1e-6), construct
+
+
+@pytest.mark.slow
 def test_partial_steps_and_observed_differences_are_checked_independently(ref_report):
     """The numbers of the partial-invariance and latent-means tables not checked above.
 
