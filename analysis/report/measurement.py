@@ -574,14 +574,6 @@ LABELS: dict[str, dict[str, str]] = {
         "no_partial": "所有接受检验的构念均满足标量等值：潜在均值在完全标量模型下比较。",
         "not_tested_partial": "未比较潜在均值：{why}。",
         "too_few_groups": "完整作答者达到 {n} 人的组少于两个，不足以拟合多组因子模型",
-        "few_per_parameter": (
-            "{n} 名受访者作答了全部题目：每个自由参数（{npar} 个）约 {ratio} 名，少于通常建议的 "
-            "{cut} 名；估计值与拟合指数不稳定，仅供参考。"
-        ),
-        "too_few_model": (
-            "受访者过少，无法拟合完整因子模型：作答全部题目者 {n} 人，而模型有 {p} 道题目、{npar} "
-            "个自由参数（受访者需多于两者；每个参数 {cut} 名则需 {need} 名）。"
-        ),
         "ok": "正常",
         "partial invariance reached": "达到部分等值",
         "partial invariance not reached": "未达到部分等值",
@@ -673,7 +665,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
             return str(cid)
 
     group = group_namer(inst, data.by, lang)
-    notes = [note_text(_note(n, info, lang), lang, group) for n in info.notes] \
+    notes = [note_text(n, lang, group) for n in info.notes] \
         if info is not None else []
     fiml_hint = None
     if info is not None and info.fitted and info.n < 0.9 * info.answered:
@@ -928,27 +920,6 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         "partial_reading": partial_reading, "latent": latent_rows,
         "latent_reading": latent_reading,
     }
-
-
-def _note(note: str, info: Measurement, lang: str) -> str:
-    """A note of the measurement model in the report's language (known ones in Chinese)."""
-    import math
-
-    from analysis.validity import MIN_PER_PARAMETER
-
-    if lang != "zh" or not info.npar:
-        return note
-    L = LABELS["zh"]
-    if note.startswith("too few respondents for the full factor model"):
-        p = int(note.split("model has ", 1)[1].split(" items", 1)[0])
-        return L["too_few_model"].format(
-            n=info.n, p=p, npar=info.npar, cut=f"{MIN_PER_PARAMETER:g}",
-            need=int(math.ceil(MIN_PER_PARAMETER * info.npar)))
-    if "per free parameter" in note:
-        return L["few_per_parameter"].format(n=info.n, npar=info.npar,
-                                             ratio=f"{info.n / info.npar:.1f}",
-                                             cut=f"{MIN_PER_PARAMETER:g}")
-    return note
 
 
 def _missing(value: object) -> bool:

@@ -190,6 +190,16 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"negative residual variance \(Heywood case\) for (?P<items>.+?)",
      "残差方差为负（Heywood 情形）：{items}"),
     (r"the factor correlation matrix is not positive definite", "因子相关矩阵非正定"),
+    (r"too few respondents for the full factor model: (?P<n>\d+) answered every item, and "
+     r"the model has (?P<p>\d+) items and (?P<npar>\d+) free parameters \(it needs more "
+     r"respondents than either; (?P<need>\d+) for (?P<cut>[\d.]+) per parameter\)",
+     "受访者过少，无法拟合完整因子模型：作答全部题目者 {n} 人，而模型有 {p} 道题目、{npar} "
+     "个自由参数（受访者需多于两者；每个参数 {cut} 名则需 {need} 名）。"),
+    (r"(?P<n>\d+) respondents answered every item: (?P<ratio>[\d.]+) per free parameter "
+     r"\((?P<npar>\d+)\), fewer than the (?P<cut>[\d.]+) usually advised; the estimates and "
+     r"fit indices are unstable, read them as indicative",
+     "{n} 名受访者作答了全部题目：每个自由参数（{npar} 个）约 {ratio} 名，少于通常建议的 "
+     "{cut} 名；估计值与拟合指数不稳定，仅供参考。"),
     (r"the full factor model could not be fitted: (?P<t_why>.+?)",
      "无法拟合完整因子模型：{t_why}"),
     (r"constructs with one item are left out of the factor model",
