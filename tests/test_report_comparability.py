@@ -374,6 +374,10 @@ def test_untrusted_lab_codes_in_the_checks(small_instrument):
     files = build_report(ResponseSet(data, small_instrument, rs.log), by="lab")
     html = files["report.html"].decode()
     assert "<script" not in html and "&lt;script&gt;" in html
+    # the measurement section names the labs left out of the multi-group models
+    measurement = html.split('<section id="measurement">', 1)[1].split("</section>", 1)[0]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; (" in measurement
+    assert "=cmd|&#39; /C calc&#39;!A0 (" in measurement
     rwg = _table(files, "rwg_labs")
     assert f"'{FORMULA}" in set(rwg["lab"]) and SCRIPT in set(rwg["lab"])
     nested = _table(files, "nested")

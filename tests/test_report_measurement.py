@@ -121,6 +121,87 @@ def test_report_tables_are_the_library_tables(ref_report, ref_rs):
 
 
 @pytest.mark.slow
+def test_derived_columns_follow_from_lavaan_and_semtools(ref_report):
+    """The columns the section derives from the fitted model, worked out here from R's
+    values: R² is the squared standardised loading (lavaan), √AVE the root of semTools'
+    AVE, the largest correlation the largest absolute factor correlation of lavaan's
+    (std.lv) fit, Fornell-Larcker √AVE > that, and the largest HTMT that of semTools'
+    HTMT2 (the pair that semTools gives .024 for and this package 0 is explained in
+    test_validity.test_htmt_matches_semtools)."""
+    params = pd.read_csv(REF / "validity_cfa_params.csv")
+    params = params[(params["dataset"] == "sample") & (params["estimator"] == "ML")]
+    loads = _table(ref_report, "cfa_loadings")
+    std = params[params["op"] == "=~"].set_index("rhs")["est_std"]
+    assert loads["r2"].to_numpy() == pytest.approx(std.loc[loads["item"]].to_numpy() ** 2,
+                                                   abs=1e-5)
+    ave = pd.read_csv(REF / "validity_semtools.csv").query("dataset == 'sample'") \
+        .set_index("factor")["ave"]
+    corr = params[params["op"] == "~~"]
+    corr = corr[corr["lhs"] != corr["rhs"]]
+    htmt = pd.read_csv(REF / "validity_htmt.csv").query("dataset == 'sample'")
+    validity = _table(ref_report, "validity").set_index("construct")
+    for construct, row in validity.iterrows():
+        mine = corr[(corr["lhs"] == construct) | (corr["rhs"] == construct)]
+        max_r = mine["est"].abs().max()
+        assert row["sqrt_ave"] == pytest.approx(np.sqrt(ave[construct]), abs=1e-5)
+        assert row["max_r"] == pytest.approx(max_r, abs=1e-3), construct
+        assert bool(row["fornell_larcker"]) == (np.sqrt(ave[construct]) > max_r)
+        pairs = htmt[(htmt["factor_a"] == construct) | (htmt["factor_b"] == construct)]
+        assert row["max_htmt"] == pytest.approx(pairs["htmt2"].max(), abs=1e-6), construct
+
+
+@pytest.mark.slow
+def test_partial_steps_and_observed_differences_are_checked_independently(ref_report):
+    """The numbers of the partial-invariance and latent-means tables not checked above.
+
+    The steps of build_vs_buy are lavaan's scalar model (step 0) and partial model with
+    bb5's intercept free (step 1) for China and the United States
+    (``validity_latent.csv``), and each change is that fit less lavaan's metric fit.
+    The observed difference beside each latent one is worked out here with pandas: the
+    mean of the keyed items (reversed as 6 - x) of those who answered every item of the
+    construct, United States less China, and that over China's SD (n - 1).
+    """
+    ref = pd.read_csv(REF / "validity_latent.csv").set_index(["construct", "model"])
+    steps = _table(ref_report, "partial_invariance")
+    assert steps["construct"].tolist() == ["build_vs_buy"] * 2
+    metric = ref.loc[("build_vs_buy", "metric")]
+    for (_, row), model in zip(steps.iterrows(), ("scalar", "partial"), strict=True):
+        r = ref.loc[("build_vs_buy", model)]
+        assert row["n"] == r["n"] and row["df"] == r["df"]
+        for col in ("chisq", "cfi", "rmsea", "srmr"):
+            assert row[col] == pytest.approx(r[col], abs=1e-3), (model, col)
+        for col in ("cfi", "rmsea", "srmr"):
+            assert row[f"delta_{col}"] == pytest.approx(r[col] - metric[col], abs=1e-3), \
+                (model, col)
+    score = pd.read_csv(REF / "validity_scoretests.csv").set_index(["construct", "item"])
+    assert steps["score_chisq"].iloc[1] == pytest.approx(score.loc[("build_vs_buy", "bb5"),
+                                                                   "x2"], abs=1e-3)
+
+    inst = load("lab-culture")
+    raw = pd.read_csv(REF / "validity_sample.csv")
+    latent = _table(ref_report, "latent_means").set_index("construct")
+    for construct in inst.constructs:
+        items = raw[list(construct.item_ids)].astype(float)
+        for item in construct.items:
+            if item.reverse:
+                items[item.id] = 6 - items[item.id]
+        complete = items.notna().all(axis=1)
+        means = items[complete].mean(axis=1)
+        region = raw.loc[complete, "lab_region"]
+        china, us = means[region == "china"], means[region == "united_states"]
+        row = latent.loc[construct.id]
+        assert (row["n_reference"], row["n_group"]) == (len(china), len(us))
+        assert row["n_reference"] + row["n_group"] == ref.loc[(construct.id, "scalar"), "n"]
+        diff = us.mean() - china.mean()
+        assert row["observed_diff"] == pytest.approx(diff, rel=1e-9), construct.id
+        assert row["observed_std_diff"] == pytest.approx(diff / china.std(ddof=1),
+                                                         rel=1e-9), construct.id
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx(
+            (row["latent_diff"] - 1.959964 * row["se"],
+             row["latent_diff"] + 1.959964 * row["se"]), abs=1e-6)
+
+
+@pytest.mark.slow
 def test_hypotheses_gain_the_latent_comparison(ref_report):
     hyp = _table(ref_report, "hypotheses").set_index("hypothesis")
     assert list(hyp.columns[-4:]) == ["latent_diff", "latent_se", "latent_p",
@@ -143,7 +224,13 @@ def test_hypotheses_gain_the_latent_comparison(ref_report):
 
 @pytest.mark.slow
 def test_chinese_section(ref_rs):
+    from test_report_zh import _allowed, _english_words
+
     files = build_report(ref_rs, lang="zh")
+    # the reference sample is large enough for every table of the section (the data sets
+    # of test_report_zh are not): the page has no English words beyond the allowed ones
+    assert _english_words(files["report.html"].decode(), _allowed(ref_rs.instrument,
+                                                                  ref_rs.data)) == {}
     html = unescape(files["report.html"].decode())
     section = _section(html)
     for text in ("<h2>测量模型</h2>", "有几个维度？", "完整因子模型", "各构念是否可区分？",

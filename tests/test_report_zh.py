@@ -182,6 +182,23 @@ def test_every_reason_and_layout_has_words_in_both_languages():
         ("the comparison rests on few labs (3 and 3; fewer than 5 in a group): treat it as "
          "indicative; lab variance estimated at 0",
          "比较所依据的实验室较少（3 与 3 个；某组少于 5 个）：结果仅供参考；实验室间方差估计为 0"),
+        ("too few respondents for the full factor model: 40 answered every item, and the "
+         "model has 48 items and 124 free parameters (it needs more respondents than "
+         "either; 1240 for 10 per parameter)",
+         "受访者过少，无法拟合完整因子模型：作答全部题目者 40 人，而模型有 48 道题目、124 "
+         "个自由参数（受访者需多于两者；每个参数 10 名则需 1240 名）。"),
+        ("228 respondents answered every item: 1.8 per free parameter (124), fewer than the "
+         "10 usually advised; the estimates and fit indices are unstable, read them as "
+         "indicative",
+         "228 名受访者作答了全部题目：每个自由参数（124 个）约 1.8 名，少于通常建议的 10 名；"
+         "估计值与拟合指数不稳定，仅供参考。"),
+        ("the full factor model could not be fitted: the model did not converge",
+         "无法拟合完整因子模型：模型未收敛"),
+        ("partial invariance not computed: configural invariance fails; left out (fewer "
+         "than 100 complete respondents): other (26)",
+         "未计算部分等值：形态等值不成立；未纳入（完整作答者少于 100 人）：其他（26）"),
+        ("ok", "无问题"),  # comparison_support values
+        ("scalar invariance not supported: bb5", "标量等值不成立：bb5"),
         ("something new the catalogue does not know", "something new the catalogue does not know"),
     ],
 )
@@ -189,3 +206,28 @@ def test_notes_in_chinese(note, expected):
     names = {"other": "其他", "china": "中国"}
     assert note_text(note, "zh", lambda code: names.get(code, code)) == expected
     assert note_text(note, "en") == note
+
+
+def test_measurement_notes_name_groups_by_their_labels(small_case):
+    """The measurement section's notes and the reason latent means were not compared
+    name the groups as the rest of the Chinese report does (labels, Chinese
+    separators), not by their codes."""
+    import dataclasses
+
+    from analysis.report.measurement import measurement_context
+    from analysis.report.tables import prepare_report
+
+    _, rs = small_case
+    data = prepare_report(rs, lang="zh")
+    latent = data.tables["latent_means"]
+    assert latent["note"].str.contains(r"china \(\d+\)").all()
+    # every comparison not ok, for a reason other than too few groups (which has its
+    # own sentence): the reason is then put together from the notes
+    failed = latent.assign(status="configural invariance fails")
+    context = measurement_context(dataclasses.replace(
+        data, tables={**data.tables, "latent_means": failed}))
+    shown = [*context["partial_reading"], *(r["note"] for r in context["latent"])]
+    assert len(shown) == 3
+    for text in shown:
+        assert "中国（" in text and "美国（" in text, text
+        assert not re.search(r"china|united_states|other|; ", text), text

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from analysis.hypotheses import DECISION_COLUMNS
@@ -48,6 +49,7 @@ __all__ = [
     "DELTA_RMSEA",
     "DELTA_SRMR",
     "HYPOTHESES_REPORT_COLUMNS",
+    "INVARIANCE_CRITERIA",
     "INVARIANCE_MIN_N",
     "MIN_CFI",
     "MIN_LABS",
@@ -71,6 +73,14 @@ DELTA_CFI = -0.010
 DELTA_RMSEA = 0.015
 #: ΔSRMR cut-offs of the metric and the scalar step.
 DELTA_SRMR = (0.030, 0.010)
+#: The criteria above as the keyword arguments of
+#: :func:`analysis.invariance.measurement_invariance` and
+#: :func:`analysis.invariance.partial_invariance`: every invariance model of the report
+#: (the checks, the partial models and the latent means) is judged by them.
+INVARIANCE_CRITERIA = MappingProxyType({
+    "min_group_n": INVARIANCE_MIN_N, "min_cfi": MIN_CFI, "delta_cfi_cutoff": DELTA_CFI,
+    "delta_rmsea_cutoff": DELTA_RMSEA, "delta_srmr_cutoff": DELTA_SRMR,
+})
 
 #: Columns of the report's ``hypotheses`` table: the ten of ARCHITECTURE.md, then the
 #: comparability columns, then the details (those of
@@ -131,11 +141,8 @@ def _invariance(responses: ResponseSet, by: str, groups: Sequence[str],
                 constructs: Sequence[str] | None = None):
     from analysis.invariance import measurement_invariance
 
-    return measurement_invariance(
-        responses, by, groups=list(groups), constructs=constructs,
-        min_group_n=INVARIANCE_MIN_N, min_cfi=MIN_CFI, delta_cfi_cutoff=DELTA_CFI,
-        delta_rmsea_cutoff=DELTA_RMSEA, delta_srmr_cutoff=DELTA_SRMR,
-    )
+    return measurement_invariance(responses, by, groups=list(groups), constructs=constructs,
+                                  **INVARIANCE_CRITERIA)
 
 
 def run_checks(

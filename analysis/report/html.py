@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
 from analysis.report.measurement import measurement_context
-from analysis.report.notes import note_text, platform_text, reason_text
+from analysis.report.notes import group_namer, note_text, platform_text, reason_text
 from analysis.report.text import (
     LABELS,
     deviation_text,
     family_caption,
+    file_name,
     methods_paragraphs,
     references,
     sensitivity_note,
@@ -47,12 +48,6 @@ def _svg_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
-def _file_name(path: str) -> str:
-    from pathlib import PurePath
-
-    return PurePath(path).name or path
-
-
 def _present(value: object) -> bool:
     if value is None:
         return False
@@ -64,17 +59,7 @@ def _present(value: object) -> bool:
 
 def _note(data: ReportData, note: object) -> str:
     """An analysis note in the report's language, group codes as their labels."""
-    inst = data.instrument
-    groups = [inst.group(data.by), *(inst.group(h.by) for h in inst.hypotheses
-                                      if h.by in inst.group_ids)]
-
-    def name(code: str) -> str:
-        for g in groups:
-            if g.type == "choice" and code in g.codes:
-                return g.label(code, data.lang)
-        return code
-
-    return note_text(note, data.lang, name)
+    return note_text(note, data.lang, group_namer(data.instrument, data.by, data.lang))
 
 
 def _summary(data: ReportData) -> dict[str, Any]:
@@ -116,7 +101,7 @@ def _summary(data: ReportData) -> dict[str, Any]:
     return {
         "instrument_id": inst.id, "instrument_version": inst.version,
         "instrument_title": data.text(inst.title),
-        "file": _file_name(log.file), "platform": platform_text(log.platform, data.lang),
+        "file": file_name(log.file), "platform": platform_text(log.platform, data.lang),
         "rows_read": log.rows_read, "rows_accepted": log.rows_accepted,
         "rows_rejected": log.rows_rejected,
         "rejected": [(reason_text(k, data.lang), n) for k, n in sorted(rejected.items())],
@@ -466,7 +451,7 @@ def _prereg(data: ReportData) -> dict[str, Any] | None:
     if check is None:
         return None
     L = LABELS[data.lang]
-    name = _file_name(check.file)
+    name = file_name(check.file)
     rows = []
     for d in check.deviations:
         what, planned = deviation_text(d.kind, d.preregistered, data.lang)

@@ -145,20 +145,13 @@ def _empty(columns):
     return pd.DataFrame(columns=list(columns))
 
 
-def _partial(responses, by, groups, summary):
+def _partial(responses, by, groups, summary=None, constructs=None):
+    """The partial invariance models, judged by the report's invariance criteria."""
     from analysis.invariance import partial_invariance
-    from analysis.report.comparability import (
-        DELTA_CFI,
-        DELTA_RMSEA,
-        DELTA_SRMR,
-        INVARIANCE_MIN_N,
-        MIN_CFI,
-    )
+    from analysis.report.comparability import INVARIANCE_CRITERIA
 
-    return partial_invariance(
-        responses, by, groups=groups, summary=summary, min_group_n=INVARIANCE_MIN_N,
-        min_cfi=MIN_CFI, delta_cfi_cutoff=DELTA_CFI, delta_rmsea_cutoff=DELTA_RMSEA,
-        delta_srmr_cutoff=DELTA_SRMR)
+    return partial_invariance(responses, by, groups=groups, constructs=constructs,
+                              summary=summary, **INVARIANCE_CRITERIA)
 
 
 def with_latent_means(
@@ -224,7 +217,7 @@ def with_latent_means(
             groups = str(summary.iloc[0]["groups"]).split("|")
         try:
             with _single_thread():
-                extra = _partial_pair(responses, h_by, groups, constructs, summary)
+                extra = _partial(responses, h_by, groups, summary, constructs).latent
         except (SurveyError, np.linalg.LinAlgError):
             continue
         for r in extra.to_dict("records"):
@@ -261,22 +254,6 @@ def _replace_scalar(support: str, replacement: str | None) -> str:
                 reason + " (partial invariance not reached)")
         out.append(reason)
     return "; ".join(out) or "ok"
-
-
-def _partial_pair(responses, by, groups, constructs, summary=None):
-    from analysis.invariance import partial_invariance
-    from analysis.report.comparability import (
-        DELTA_CFI,
-        DELTA_RMSEA,
-        DELTA_SRMR,
-        INVARIANCE_MIN_N,
-        MIN_CFI,
-    )
-
-    return partial_invariance(
-        responses, by, groups=groups, constructs=constructs, summary=summary,
-        min_group_n=INVARIANCE_MIN_N, min_cfi=MIN_CFI, delta_cfi_cutoff=DELTA_CFI,
-        delta_rmsea_cutoff=DELTA_RMSEA, delta_srmr_cutoff=DELTA_SRMR).latent
 
 
 # ---- words ------------------------------------------------------------------------------
@@ -597,14 +574,6 @@ LABELS: dict[str, dict[str, str]] = {
         "no_partial": "所有接受检验的构念均满足标量等值：潜在均值在完全标量模型下比较。",
         "not_tested_partial": "未比较潜在均值：{why}。",
         "too_few_groups": "完整作答者达到 {n} 人的组少于两个，不足以拟合多组因子模型",
-        "few_per_parameter": (
-            "{n} 名受访者作答了全部题目：每个自由参数（{npar} 个）约 {ratio} 名，少于通常建议的 "
-            "{cut} 名；估计值与拟合指数不稳定，仅供参考。"
-        ),
-        "too_few_model": (
-            "受访者过少，无法拟合完整因子模型：作答全部题目者 {n} 人，而模型有 {p} 道题目、{npar} "
-            "个自由参数（受访者需多于两者；每个参数 {cut} 名则需 {need} 名）。"
-        ),
         "ok": "正常",
         "partial invariance reached": "达到部分等值",
         "partial invariance not reached": "未达到部分等值",
@@ -681,7 +650,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
     import numpy as np
 
     from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
-    from analysis.report.notes import note_text
+    from analysis.report.notes import group_namer, note_text
 
     lang = data.lang
     L = LABELS[lang]
@@ -695,7 +664,8 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         except (KeyError, SurveyError):
             return str(cid)
 
-    notes = [note_text(_note(n, info, lang), lang) for n in info.notes] \
+    group = group_namer(inst, data.by, lang)
+    notes = [note_text(n, lang, group) for n in info.notes] \
         if info is not None else []
     fiml_hint = None
     if info is not None and info.fitted and info.n < 0.9 * info.answered:
@@ -920,7 +890,7 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
             "observed": (f"{fmt_num(r.observed_diff)} ({fmt_num(r.observed_std_diff)})"
                          if not _missing(r.observed_diff) else ""),
             "status": L.get(r.status, r.status), "ok": ok,
-            "note": note_text(r.note, lang, lambda code: data.group_label(data.by, code))})
+            "note": note_text(r.note, lang, group)})
         if ok and r.freed_intercepts:
             latent_reading.append(L["latent_reading"].format(
                 construct=name(r.construct), group=data.group_label(data.by, r.group),
@@ -930,7 +900,8 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
     if len(latent) and not len(steps) and (latent["status"] == "ok").all():
         partial_reading.append(L["no_partial"])
     if len(latent) and not (latent["status"] == "ok").any():
-        why = "; ".join(dict.fromkeys(note_text(n, lang) for n in latent["note"] if n)) or \
+        why = ("；" if lang == "zh" else "; ").join(dict.fromkeys(
+            note_text(n, lang, group) for n in latent["note"] if n)) or \
             L["not tested"]
         if lang == "zh" and (latent["status"] == "not tested").all():
             from analysis.report.comparability import INVARIANCE_MIN_N
@@ -949,27 +920,6 @@ def measurement_context(data: ReportData) -> dict[str, Any]:
         "partial_reading": partial_reading, "latent": latent_rows,
         "latent_reading": latent_reading,
     }
-
-
-def _note(note: str, info: Measurement, lang: str) -> str:
-    """A note of the measurement model in the report's language (known ones in Chinese)."""
-    import math
-
-    from analysis.validity import MIN_PER_PARAMETER
-
-    if lang != "zh" or not info.npar:
-        return note
-    L = LABELS["zh"]
-    if note.startswith("too few respondents for the full factor model"):
-        p = int(note.split("model has ", 1)[1].split(" items", 1)[0])
-        return L["too_few_model"].format(
-            n=info.n, p=p, npar=info.npar, cut=f"{MIN_PER_PARAMETER:g}",
-            need=int(math.ceil(MIN_PER_PARAMETER * info.npar)))
-    if "per free parameter" in note:
-        return L["few_per_parameter"].format(n=info.n, npar=info.npar,
-                                             ratio=f"{info.n / info.npar:.1f}",
-                                             cut=f"{MIN_PER_PARAMETER:g}")
-    return note
 
 
 def _missing(value: object) -> bool:

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-__all__ = ["note_text", "platform_text", "reason_text"]
+if TYPE_CHECKING:  # pragma: no cover
+    from survey.instrument import Instrument
+
+__all__ = ["group_namer", "note_text", "platform_text", "reason_text"]
 
 #: Names of the response layouts (``ImportLog.platform``).
 _PLATFORMS = {
@@ -186,6 +190,18 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"negative residual variance \(Heywood case\) for (?P<items>.+?)",
      "残差方差为负（Heywood 情形）：{items}"),
     (r"the factor correlation matrix is not positive definite", "因子相关矩阵非正定"),
+    (r"too few respondents for the full factor model: (?P<n>\d+) answered every item, and "
+     r"the model has (?P<p>\d+) items and (?P<npar>\d+) free parameters \(it needs more "
+     r"respondents than either; (?P<need>\d+) for (?P<cut>[\d.]+) per parameter\)",
+     "受访者过少，无法拟合完整因子模型：作答全部题目者 {n} 人，而模型有 {p} 道题目、{npar} "
+     "个自由参数（受访者需多于两者；每个参数 {cut} 名则需 {need} 名）。"),
+    (r"(?P<n>\d+) respondents answered every item: (?P<ratio>[\d.]+) per free parameter "
+     r"\((?P<npar>\d+)\), fewer than the (?P<cut>[\d.]+) usually advised; the estimates and "
+     r"fit indices are unstable, read them as indicative",
+     "{n} 名受访者作答了全部题目：每个自由参数（{npar} 个）约 {ratio} 名，少于通常建议的 "
+     "{cut} 名；估计值与拟合指数不稳定，仅供参考。"),
+    (r"the full factor model could not be fitted: (?P<t_why>.+?)",
+     "无法拟合完整因子模型：{t_why}"),
     (r"constructs with one item are left out of the factor model",
      "只有一道题的构念未纳入因子模型"),
     (r"no construct has two or more items: no factor model",
@@ -196,6 +212,8 @@ _CATALOGUE_ZH: tuple[tuple[str, str], ...] = (
     (r"freeing another intercept would leave fewer than (?P<n>\d+) items with equal "
      r"intercepts", "再释放一个截距将使截距相等的题目少于 {n} 道"),
     (r"the model did not converge", "模型未收敛"),
+    # analysis.report.measurement
+    (r"partial invariance not computed: (?P<t_why>.+?)", "未计算部分等值：{t_why}"),
     # comparison_support (analysis.report.comparability)
     (r"ok", "无问题"),
     (r"labs not checked \(no lab column\)", "未检查实验室嵌套（无实验室列）"),
@@ -243,6 +261,32 @@ def reason_text(reason: str, lang: str) -> str:
     '未通过注意力检查题'
     """
     return _REASONS.get(lang, _REASONS["en"]).get(reason, reason.replace("_", " "))
+
+
+def group_namer(instrument: Instrument, by: str, lang: str) -> Callable[[str], str]:
+    """Group code -> its label in ``lang``, for :func:`note_text`.
+
+    A code is looked up among the choices of ``by``, then of the grouping questions the
+    hypotheses compare; any other code (a lab's, typed by the respondents) is given as
+    it is.
+
+    Examples
+    --------
+    >>> from survey.instrument import load
+    >>> name = group_namer(load("lab-culture"), "lab_region", "zh")
+    >>> name("china"), name("CN-03")
+    ('中国', 'CN-03')
+    """
+    groups = [instrument.group(by), *(instrument.group(h.by) for h in instrument.hypotheses
+                                      if h.by in instrument.group_ids)]
+
+    def name(code: str) -> str:
+        for g in groups:
+            if g.type == "choice" and code in g.codes:
+                return g.label(code, lang)
+        return code
+
+    return name
 
 
 def note_text(note: object, lang: str, name: Callable[[str], str] | None = None) -> str:

@@ -21,13 +21,13 @@ __all__ = [
     "REFERENCES",
     "SOFTWARE",
     "deviation_text",
+    "file_name",
     "label",
     "family_caption",
     "methods_paragraphs",
     "sensitivity_note",
     "references",
     "software_versions",
-    "support_text",
 ]
 
 #: Packages whose versions the methods text names, in order.
@@ -694,17 +694,6 @@ def label(key: str, lang: str) -> str:
     return LABELS[lang][key]
 
 
-def support_text(value: str, lang: str) -> str:
-    """A ``comparison_support`` value in the report's language.
-
-    Examples
-    --------
-    >>> support_text("ok", "zh"), support_text("scalar invariance not supported: bb5", "zh")
-    ('无问题', '标量等值不成立：bb5')
-    """
-    return note_text(value, lang)
-
-
 #: How each adjustment is named in a caption.
 _METHOD_NAMES = {
     "en": {"holm": "Holm's method", "fdr_bh": "the Benjamini–Hochberg method"},
@@ -814,9 +803,15 @@ def references(data: ReportData) -> list[str]:
     return [refs[k] for k in sorted(keys)]
 
 
-def _name(path: str) -> str:
+def file_name(path: str) -> str:
     """The file name of a path as given (the folder it was read from is left out, so the
-    text does not depend on where the command ran)."""
+    report does not depend on where the command ran).
+
+    Examples
+    --------
+    >>> file_name("/home/me/study/responses.csv"), file_name("responses.csv")
+    ('responses.csv', 'responses.csv')
+    """
     from pathlib import PurePath
 
     return PurePath(path).name or path
@@ -857,7 +852,7 @@ def _exclusions_en(data: ReportData, rejected: dict[str, int], flagged: dict[str
     text = ""
     if data.mapping:
         text += (f" Columns were renamed and answers recoded with the mapping file "
-                 f"{_name(data.mapping)} before validation.")
+                 f"{file_name(data.mapping)} before validation.")
     rows = {r: n for r, n in rejected.items() if r not in _RULES}
     if rows:
         text += (" Rows that could not be used were rejected ("
@@ -896,7 +891,7 @@ def _exclusions_zh(data: ReportData, rejected: dict[str, int], flagged: dict[str
     policy = _policy(data)
     text = ""
     if data.mapping:
-        text += f"校验前按映射文件 {_name(data.mapping)} 重命名列并重新编码答案。"
+        text += f"校验前按映射文件 {file_name(data.mapping)} 重命名列并重新编码答案。"
     rows = {r: n for r, n in rejected.items() if r not in _RULES}
     if rows:
         text += ("无法使用的行被拒绝（"
@@ -970,7 +965,7 @@ def _prereg_en(data: ReportData) -> str:
     check = data.prereg
     if check is None:
         return ""
-    text = (f"The study was preregistered ({_name(check.file)}; instrument SHA-256 "
+    text = (f"The study was preregistered ({file_name(check.file)}; instrument SHA-256 "
             f"{check.sha256[:12]}…). ")
     if not check.deviations:
         return text + "The analysis followed the preregistration."
@@ -987,7 +982,7 @@ def _prereg_zh(data: ReportData) -> str:
     check = data.prereg
     if check is None:
         return ""
-    text = f"本研究已预注册（{_name(check.file)}；问卷 SHA-256 {check.sha256[:12]}…）。"
+    text = f"本研究已预注册（{file_name(check.file)}；问卷 SHA-256 {check.sha256[:12]}…）。"
     if not check.deviations:
         return text + "分析按预注册进行。"
     parts = []
@@ -1043,7 +1038,7 @@ def _methods_en(data: ReportData) -> list[str]:
 
     p1 = (
         f"Responses to the {data.text(inst.title)} questionnaire ({inst.id}, version "
-        f"{inst.version}) were read from {_name(log.file)} "
+        f"{inst.version}) were read from {file_name(log.file)} "
         f"({platform_text(log.platform, 'en')} layout). "
         f"Of {count(log.rows_read, 'row')} read, {log.rows_accepted} "
         f"{'was' if log.rows_accepted == 1 else 'were'} accepted and "
@@ -1259,7 +1254,7 @@ def _methods_zh(data: ReportData) -> list[str]:
     testable = int((data.tables["hypotheses"]["verdict"] != "not testable").sum())
 
     p1 = (f"对问卷“{data.text(inst.title)}”（{inst.id}，版本 {inst.version}）的回答读取自 "
-          f"{_name(log.file)}（{platform_text(log.platform, 'zh')}格式）。共读取 "
+          f"{file_name(log.file)}（{platform_text(log.platform, 'zh')}格式）。共读取 "
           f"{log.rows_read} 行，接受 {log.rows_accepted} 行，拒绝 {log.rows_rejected} 行。")
     p1 += _exclusions_zh(data, rejected, flagged)
     if data.responses.simulated:

@@ -17,7 +17,7 @@ import math
 import re
 from typing import TYPE_CHECKING
 
-from analysis.report.text import label, methods_paragraphs
+from analysis.report.text import file_name, label, methods_paragraphs
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -127,7 +127,7 @@ def _about(wb, data: ReportData) -> None:
     rows: list[tuple[str, object]] = [
         (label("report", lang), data.text(inst.title)),
         (label("instrument", lang), f"{inst.id} {inst.version}"),
-        (label("data_file", lang), _file_name(log.file)),
+        (label("data_file", lang), file_name(log.file)),
         (label("platform", lang), log.platform),
         (label("rows_read", lang), log.rows_read),
         (label("rows_accepted", lang), log.rows_accepted),
@@ -140,9 +140,9 @@ def _about(wb, data: ReportData) -> None:
     ]
     if data.prereg is not None:
         n = len(data.prereg.deviations)
-        rows.append((label("prereg", lang), _file_name(data.prereg.file)))
+        rows.append((label("prereg", lang), file_name(data.prereg.file)))
         rows.append((label("deviations", lang), n if n else label(
-            "as_preregistered", lang).format(file=_file_name(data.prereg.file))))
+            "as_preregistered", lang).format(file=file_name(data.prereg.file))))
     if data.responses.simulated:
         rows.insert(0, (label("simulated", lang), label("simulated_note", lang)))
     if data.stamp:
@@ -162,12 +162,6 @@ def _about(wb, data: ReportData) -> None:
         cell.font = Font(bold=True)
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 90
-
-
-def _file_name(path: str) -> str:
-    from pathlib import PurePath
-
-    return PurePath(path).name or path
 
 
 def workbook(data: ReportData) -> bytes:
