@@ -36,7 +36,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from analysis.hypotheses import DECISION_COLUMNS
-from analysis.multilevel import without_few_labs
+from analysis.multilevel import MIN_LABS, without_few_labs
 from survey.errors import SurveyError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,8 +61,6 @@ __all__ = [
     "without_few_labs",
 ]
 
-#: A group with fewer labs makes a lab-aware comparison rest on few labs.
-MIN_LABS = 5
 #: Complete respondents a group needs to enter a multi-group factor model.
 INVARIANCE_MIN_N = 100
 #: CFI the configural model needs.

@@ -89,12 +89,7 @@ def validate(
 
     from analysis.invariance import measurement_invariance, partial_invariance
     from analysis.reliability import assess_reliability
-    from analysis.report.comparability import (
-        DELTA_CFI,
-        DELTA_RMSEA,
-        DELTA_SRMR,
-        MIN_CFI,
-    )
+    from analysis.report.comparability import INVARIANCE_CRITERIA
     from analysis.report.tables import default_by
     from analysis.validity import _single_thread, measurement_model
     from survey.outputs import csv_bytes
@@ -109,9 +104,7 @@ def validate(
     rs = reading.read(responses, inst)
     model = measurement_model(rs, seed=seed, missing=missing)
     tables = dict(model.tables)
-    settings = {"min_group_n": min_group_n, "min_cfi": MIN_CFI,
-                "delta_cfi_cutoff": DELTA_CFI, "delta_rmsea_cutoff": DELTA_RMSEA,
-                "delta_srmr_cutoff": DELTA_SRMR}
+    settings = {**INVARIANCE_CRITERIA, "min_group_n": min_group_n}
     with _single_thread():
         summary = measurement_invariance(rs, by, **settings).summary
         partial = partial_invariance(rs, by, summary=summary, **settings)
