@@ -344,8 +344,10 @@ def test_report_names_a_sample_below_the_plan(study, tmp_path):
     assert ("deviation from prereg.yaml: sample_size: preregistered china: 3 labs, 30 "
             "respondents, used china: 2 labs, 24 respondents") in output
     methods = _methods(tmp_path / "out")
-    assert "样本量（实验室，受访者）：预注册为 china: 3 个实验室, 30 名受访者，实际为 china: 2 个实验室, " \
+    assert "样本量（实验室，受访者）：预注册为 中国：3 个实验室、30 名受访者，实际为 中国：2 个实验室、" \
            "24 名受访者" in methods
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "中国：3 个实验室、30 名受访者" in page and "china:" not in page
 
 
 def test_report_refuses_a_bad_record(study, tmp_path):

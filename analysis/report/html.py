@@ -452,10 +452,11 @@ def _prereg(data: ReportData) -> dict[str, Any] | None:
         return None
     L = LABELS[data.lang]
     name = file_name(check.file)
+    name = group_namer(data.instrument, data.by, data.lang)
     rows = []
     for d in check.deviations:
-        what, planned = deviation_text(d.kind, d.preregistered, data.lang)
-        _, used = deviation_text(d.kind, d.used, data.lang)
+        what, planned = deviation_text(d.kind, d.preregistered, data.lang, name)
+        _, used = deviation_text(d.kind, d.used, data.lang, name)
         rows.append({"kind": d.kind, "what": what, "preregistered": planned, "used": used})
     return {
         "heading": L["deviations"] if rows else L["prereg"],

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from analysis.report.notes import note_text, platform_text, reason_text
+from analysis.report.notes import group_namer, note_text, platform_text, reason_text
 from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
     from analysis.report.tables import ReportData
 
 __all__ = [
@@ -938,27 +940,42 @@ DEVIATION_LABELS: dict[str, tuple[str, str]] = {
     "reject_speeders": ("reject speeders", "排除速答者"),
     "sample_size": ("sample size (labs, respondents)", "样本量（实验室，受访者）"),
 }
-_VALUES_ZH = {"yes": "是", "no": "否", "none": "无", "labs": "个实验室",
-              "respondents": "名受访者"}
+_VALUES_ZH = {"yes": "是", "no": "否", "none": "无"}
 
 
-def deviation_text(kind: str, value: str, lang: str) -> tuple[str, str]:
+def deviation_text(kind: str, value: str, lang: str,
+                   group_name: Callable[[str], str] | None = None) -> tuple[str, str]:
     """A deviation's kind and one of its values in the report's language.
+
+    In Chinese, yes/no, the adjustment methods and the sample sizes are worded in
+    Chinese, with each group's label given by ``group_name`` (group code -> label, as
+    :func:`analysis.report.notes.group_namer` makes it; default: the code).
 
     Examples
     --------
     >>> deviation_text("reject_speeders", "yes", "zh")
     ('排除速答者', '是')
+    >>> deviation_text("adjust", "fdr_bh", "zh")
+    ('多重比较校正', 'Benjamini–Hochberg 法')
+    >>> deviation_text("sample_size", "china: 4 labs, 60 respondents", "zh",
+    ...                {"china": "中国"}.get)
+    ('样本量（实验室，受访者）', '中国：4 个实验室、60 名受访者')
     >>> deviation_text("sample_size", "china: 4 labs, 60 respondents", "en")
     ('sample size (labs, respondents)', 'china: 4 labs, 60 respondents')
     """
+    import re
+
     en, zh = DEVIATION_LABELS.get(kind, (kind, kind))
     if lang != "zh":
         return en, value
-    shown = value if value not in _VALUES_ZH else _VALUES_ZH[value]
-    if kind == "sample_size":
-        shown = shown.replace(" labs", " 个实验室").replace(" respondents", " 名受访者")
-    return zh, shown
+    if kind == "adjust" and value in _METHOD_NAMES["zh"]:
+        return zh, _METHOD_NAMES["zh"][value].strip()
+    size = re.fullmatch(r"(.*): (\?|\d+) labs, (\d+) respondents", value)
+    if kind == "sample_size" and size:
+        group, labs, people = size.groups()
+        shown = (group_name or (lambda code: code))(group) or group
+        return zh, f"{shown}：{labs} 个实验室、{people} 名受访者"
+    return zh, _VALUES_ZH.get(value, value)
 
 
 def _prereg_en(data: ReportData) -> str:
@@ -985,10 +1002,11 @@ def _prereg_zh(data: ReportData) -> str:
     text = f"本研究已预注册（{file_name(check.file)}；问卷 SHA-256 {check.sha256[:12]}…）。"
     if not check.deviations:
         return text + "分析按预注册进行。"
+    name = group_namer(data.instrument, data.by, "zh")
     parts = []
     for d in check.deviations:
-        what, planned = deviation_text(d.kind, d.preregistered, "zh")
-        _, used = deviation_text(d.kind, d.used, "zh")
+        what, planned = deviation_text(d.kind, d.preregistered, "zh", name)
+        _, used = deviation_text(d.kind, d.used, "zh", name)
         parts.append(f"{what}：预注册为 {planned}，实际为 {used}")
     return (text + f"分析在 {len(check.deviations)} 个方面偏离预注册（见“与预注册的偏离”）："
             + "；".join(parts) + "。")
