@@ -368,6 +368,27 @@ def test_validate_with_too_few_respondents_says_why(tmp_path):
     assert "latent means: self_promotion: not tested" in result.output
 
 
+def test_validate_notes_a_partial_model_that_cannot_be_fitted(simulated_file, tmp_path,
+                                                              monkeypatch):
+    """A singular partial-invariance model is a note and empty tables in survey validate,
+    as in the report, never a traceback."""
+    import numpy as np
+
+    import analysis.invariance
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(analysis.invariance, "partial_invariance", singular)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["validate", str(simulated_file), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "note: partial invariance not computed: Singular matrix" in result.output
+    assert pd.read_csv(out / "latent_means.csv").empty
+    assert pd.read_csv(out / "partial_invariance.csv").empty
+    assert not pd.read_csv(out / "cfa_fit.csv").empty
+
+
 def test_validate_seed_changes_only_the_random_part(simulated_file, tmp_path):
     runner = CliRunner()
     for seed, out in (("1", "a"), ("2", "b")):

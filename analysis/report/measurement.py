@@ -88,12 +88,15 @@ class Measurement:
 def run_measurement(
     responses: ResponseSet,
     by: str,
-    groups: Sequence[str],
+    groups: Sequence[str] | None,
     invariance_summary: pd.DataFrame,
     *,
     progress: Callable[[str], None] | None = None,
+    seed: int | None = None,
+    missing: str = "listwise",
+    min_group_n: int | None = None,
 ) -> tuple[dict[str, pd.DataFrame], Measurement]:
-    """Compute the section's tables.
+    """Compute the section's tables (``survey validate`` writes the same ones).
 
     Parameters
     ----------
@@ -101,12 +104,19 @@ def run_measurement(
         The validated responses.
     by : str
         The report's grouping question.
-    groups : sequence of str
-        The groups compared (suppressed groups left out), as for the invariance check.
+    groups : sequence of str or None
+        The groups compared (suppressed groups left out), as for the invariance check;
+        None for every group.
     invariance_summary : pandas.DataFrame
         The invariance summary of the comparability checks (same groups and settings).
     progress : callable, optional
         Called with a short message at the start of each step.
+    seed, missing : optional
+        Of :func:`analysis.validity.measurement_model` (the parallel analysis' seed; how
+        missing answers enter the factor model).
+    min_group_n : int, optional
+        Complete respondents a group needs for the partial models (default: that of
+        :data:`~analysis.report.comparability.INVARIANCE_CRITERIA`).
 
     Returns
     -------
@@ -120,7 +130,7 @@ def run_measurement(
 
     step = progress or (lambda _message: None)
     step("measurement model")
-    model = measurement_model(responses)
+    model = measurement_model(responses, seed=seed, missing=missing)
     tables = dict(model.tables)
     notes = list(model.notes)
     answered = int(responses.data[[i for c in responses.instrument.constructs
@@ -128,7 +138,8 @@ def run_measurement(
     step("partial invariance and latent means")
     try:
         with _single_thread():
-            partial = _partial(responses, by, list(groups), invariance_summary)
+            partial = _partial(responses, by, None if groups is None else list(groups),
+                               invariance_summary, min_group_n=min_group_n)
         tables["partial_invariance"] = partial.steps
         tables["latent_means"] = partial.latent
     except (SurveyError, np.linalg.LinAlgError) as exc:
@@ -145,13 +156,16 @@ def _empty(columns):
     return pd.DataFrame(columns=list(columns))
 
 
-def _partial(responses, by, groups, summary=None, constructs=None):
+def _partial(responses, by, groups, summary=None, constructs=None, min_group_n=None):
     """The partial invariance models, judged by the report's invariance criteria."""
     from analysis.invariance import partial_invariance
     from analysis.report.comparability import INVARIANCE_CRITERIA
 
+    criteria = dict(INVARIANCE_CRITERIA)
+    if min_group_n is not None:
+        criteria["min_group_n"] = min_group_n
     return partial_invariance(responses, by, groups=groups, constructs=constructs,
-                              summary=summary, **INVARIANCE_CRITERIA)
+                              summary=summary, **criteria)
 
 
 def with_latent_means(

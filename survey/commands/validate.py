@@ -87,11 +87,12 @@ def validate(
     check_outputs([("-o", out_dir / f"{name}.csv") for name in TABLES],
                   [responses, *reading.inputs])
 
-    from analysis.invariance import measurement_invariance, partial_invariance
+    from analysis.invariance import measurement_invariance
     from analysis.reliability import assess_reliability
     from analysis.report.comparability import INVARIANCE_CRITERIA
+    from analysis.report.measurement import run_measurement
     from analysis.report.tables import default_by
-    from analysis.validity import _single_thread, measurement_model
+    from analysis.validity import _single_thread
     from survey.outputs import csv_bytes
 
     inst = load_instrument(instrument)
@@ -102,15 +103,13 @@ def validate(
             f"'{by}' is not a grouping question; grouping questions: "
             f"{', '.join(inst.group_ids) or 'none'}." + did_you_mean(by, inst.group_ids))
     rs = reading.read(responses, inst)
-    model = measurement_model(rs, seed=seed, missing=missing)
-    tables = dict(model.tables)
-    settings = {**INVARIANCE_CRITERIA, "min_group_n": min_group_n}
     with _single_thread():
-        summary = measurement_invariance(rs, by, **settings).summary
-        partial = partial_invariance(rs, by, summary=summary, **settings)
+        summary = measurement_invariance(
+            rs, by, **{**INVARIANCE_CRITERIA, "min_group_n": min_group_n}).summary
+    # the report's chain: a partial model that cannot be fitted becomes a note, as there
+    tables, model = run_measurement(rs, by, None, summary, seed=seed, missing=missing,
+                                    min_group_n=min_group_n)
     tables["reliability"] = assess_reliability(rs, by=by)
-    tables["partial_invariance"] = partial.steps
-    tables["latent_means"] = partial.latent
     for name in TABLES:
         write_output(out_dir / f"{name}.csv", csv_bytes(tables[name]))
 
@@ -152,7 +151,7 @@ def validate(
         flagged = int(ht["above_085"].sum())
         click.echo(f"HTMT: largest {top['htmt']:.2f} ({top['construct_a']}, "
                    f"{top['construct_b']}); {count(flagged, 'pair')} above .85")
-    for r in partial.latent.itertuples(index=False):
+    for r in tables["latent_means"].itertuples(index=False):
         if r.freed_intercepts:
             click.echo(f"partial invariance: {r.construct} ({r.reference} vs {r.group}) with "
                        f"{r.freed_intercepts} freed; latent difference {r.latent_diff:.2f} "
