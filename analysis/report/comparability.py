@@ -32,10 +32,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from analysis.hypotheses import DECISION_COLUMNS
+from analysis.invariance import (  # the criteria, re-exported under the report's names
+    DELTA_CFI,
+    DELTA_RMSEA,
+    DELTA_SRMR,
+    INVARIANCE_CRITERIA,
+    MIN_CFI,
+)
+from analysis.invariance import MIN_GROUP_N as INVARIANCE_MIN_N
 from analysis.multilevel import MIN_LABS, without_few_labs
 from survey.errors import SurveyError
 
@@ -60,25 +67,6 @@ __all__ = [
     "run_checks",
     "without_few_labs",
 ]
-
-#: Complete respondents a group needs to enter a multi-group factor model.
-INVARIANCE_MIN_N = 100
-#: CFI the configural model needs.
-MIN_CFI = 0.90
-#: Chen (2007): a step fails when ΔCFI <= DELTA_CFI and (ΔRMSEA >= DELTA_RMSEA or
-#: ΔSRMR >= the step's DELTA_SRMR).
-DELTA_CFI = -0.010
-DELTA_RMSEA = 0.015
-#: ΔSRMR cut-offs of the metric and the scalar step.
-DELTA_SRMR = (0.030, 0.010)
-#: The criteria above as the keyword arguments of
-#: :func:`analysis.invariance.measurement_invariance` and
-#: :func:`analysis.invariance.partial_invariance`: every invariance model of the report
-#: (the checks, the partial models and the latent means) is judged by them.
-INVARIANCE_CRITERIA = MappingProxyType({
-    "min_group_n": INVARIANCE_MIN_N, "min_cfi": MIN_CFI, "delta_cfi_cutoff": DELTA_CFI,
-    "delta_rmsea_cutoff": DELTA_RMSEA, "delta_srmr_cutoff": DELTA_SRMR,
-})
 
 #: Columns of the report's ``hypotheses`` table: the ten of ARCHITECTURE.md, then the
 #: comparability columns, then the details (those of

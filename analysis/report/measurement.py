@@ -116,7 +116,7 @@ def run_measurement(
         missing answers enter the factor model).
     min_group_n : int, optional
         Complete respondents a group needs for the partial models (default: that of
-        :data:`~analysis.report.comparability.INVARIANCE_CRITERIA`).
+        :data:`~analysis.invariance.INVARIANCE_CRITERIA`).
 
     Returns
     -------
@@ -158,8 +158,7 @@ def _empty(columns):
 
 def _partial(responses, by, groups, summary=None, constructs=None, min_group_n=None):
     """The partial invariance models, judged by the report's invariance criteria."""
-    from analysis.invariance import partial_invariance
-    from analysis.report.comparability import INVARIANCE_CRITERIA
+    from analysis.invariance import INVARIANCE_CRITERIA, partial_invariance
 
     criteria = dict(INVARIANCE_CRITERIA)
     if min_group_n is not None:

@@ -87,9 +87,8 @@ def validate(
     check_outputs([("-o", out_dir / f"{name}.csv") for name in TABLES],
                   [responses, *reading.inputs])
 
-    from analysis.invariance import measurement_invariance
+    from analysis.invariance import INVARIANCE_CRITERIA, measurement_invariance
     from analysis.reliability import assess_reliability
-    from analysis.report.comparability import INVARIANCE_CRITERIA
     from analysis.report.measurement import run_measurement
     from analysis.report.tables import default_by
     from analysis.validity import _single_thread
