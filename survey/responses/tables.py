@@ -293,9 +293,14 @@ _GB_SEQ = re.compile(rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe][\x30-\x39]|[\x40-\x
 _CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
 
-def _where(data: bytes, offset: int) -> tuple[int, str]:
-    """Row (lines counted as a text editor counts them) and a description of a byte."""
-    row = data[:offset].count(b"\n") + 1
+def _where(data: bytes, offset: int, encoding: str | None = None) -> tuple[int, str]:
+    """Row (lines counted as a text editor counts them) and a description of a byte.
+
+    With ``encoding`` (in which the bytes before ``offset`` decode), the line breaks are
+    counted in the decoded text: a UTF-16 character may hold a 0x0a byte.
+    """
+    before = data[:offset]
+    row = (before.decode(encoding).count("\n") if encoding else before.count(b"\n")) + 1
     return row, f"byte 0x{data[offset]:02x} at offset {offset:,}"
 
 
@@ -356,7 +361,7 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
         try:
             text = data.decode(name)
         except UnicodeDecodeError as exc:
-            row, what = _where(data, exc.start)
+            row, what = _where(data, exc.start, name)
             raise ResponseFileError(
                 f"cannot decode the file as {name} (--encoding): {what} is not valid "
                 f"{name}; give the encoding the file was saved in", file=file, row=row,
@@ -365,11 +370,11 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
             text = text[1:]
         return text, f"{_ENCODING_NOTES.get(name, name)} (as asked)"
     if data.startswith(b"\xef\xbb\xbf"):
-        return _decode_strict(data[3:], "utf-8", file), "utf-8 with BOM"
+        return _decode_strict(data, 3, "utf-8", file), "utf-8 with BOM"
     if data.startswith(b"\xff\xfe"):
-        return _decode_strict(data[2:], "utf-16-le", file), "utf-16 LE"
+        return _decode_strict(data, 2, "utf-16-le", file), "utf-16 LE"
     if data.startswith(b"\xfe\xff"):
-        return _decode_strict(data[2:], "utf-16-be", file), "utf-16 BE"
+        return _decode_strict(data, 2, "utf-16-be", file), "utf-16 BE"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -409,14 +414,19 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
         "encoding with --encoding", file=file, row=row)
 
 
-def _decode_strict(data: bytes, encoding: str, file: str) -> str:
+def _decode_strict(data: bytes, bom: int, encoding: str, file: str) -> str:
+    """Decode ``data`` after its ``bom`` bytes of byte-order mark, or refuse naming the row
+    and the file offset of the first byte that is not ``encoding``."""
+    body = data[bom:]
     try:
-        return data.decode(encoding)
+        return body.decode(encoding)
     except UnicodeDecodeError as exc:
+        row, _ = _where(body, exc.start, encoding)
+        _, what = _where(data, bom + exc.start)  # its offset in the file, the mark included
         raise ResponseFileError(
-            f"the file starts with a {encoding} byte-order mark but byte {exc.start} is not "
-            f"valid {encoding}; save it again from the spreadsheet program",
-            file=file,
+            f"the file starts with a {encoding} byte-order mark but {what} is not valid "
+            f"{encoding}; save it again from the spreadsheet program",
+            file=file, row=row,
         ) from None
 
 
