@@ -354,6 +354,7 @@ def _check(case: str, path: Path, original: pd.DataFrame, m: Mutated, tmp: Path)
         text = str(exc)
         assert "\n" not in text and "\r" not in text, (case, text)
         assert len(text) < 1500, (case, len(text))
+        assert text.startswith(f"{path}: "), (case, "the refusal does not name the file", text)
         return "refused"
     log = rs.log
     assert log.rows_read == log.rows_accepted + log.rows_rejected, case
