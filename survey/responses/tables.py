@@ -54,7 +54,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from survey.errors import ResponseFileError
+from survey.errors import ResponseFileError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -834,7 +834,7 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
             shown = ", ".join(f"'{n}'" for n in names)
             raise ResponseFileError(
                 f"--sheet: no sheet named '{sheet}'; the workbook has {shown}."
-                + _did_you_mean(sheet, names), file=file)
+                + did_you_mean(sheet, names), file=file)
         chosen = sheet
         rows = load(chosen)
         notes.append(f"sheet: {chosen}" + (" (hidden; as asked)" if chosen in hidden else ""))
@@ -1016,12 +1016,6 @@ def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
         notes.append(f"sheet '{chosen}' read")
     return Table(header=header, frame=frame, file=file, header_row=1, notes=notes,
                  cell_notes=cells)
-
-
-def _did_you_mean(value: str, known: list[str]) -> str:
-    from survey.errors import did_you_mean
-
-    return did_you_mean(value, known)
 
 
 _XML_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
