@@ -10,7 +10,7 @@ import datetime as _dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "add_about_sheet",
     "csv_bytes",
     "csv_pieces",
     "csv_text",
@@ -339,6 +340,37 @@ def _csv_quote(text: str) -> str:
     if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def add_about_sheet(wb: Workbook, rows: Iterable[tuple[str, str]],
+                    widths: tuple[float, float] | None = None) -> None:
+    """Add the sheet ``about`` (what the data are) to a workbook: ``key``/``value`` rows.
+
+    Values a spreadsheet would run as formulas are neutralised (:func:`neutralise`).
+
+    Parameters
+    ----------
+    wb : openpyxl.Workbook
+        The workbook; the sheet is added last.
+    rows : iterable of (str, str)
+        The keys and values, in order.
+    widths : (float, float), optional
+        Widths of the key and value columns; default: the spreadsheet's.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook()
+    >>> add_about_sheet(wb, [("data", "simulated"), ("note", "=1+1")])
+    >>> [[c.value for c in r] for r in wb["about"].iter_rows()]
+    [['key', 'value'], ['data', 'simulated'], ['note', "'=1+1"]]
+    """
+    sheet = wb.create_sheet("about")
+    sheet.append(["key", "value"])
+    for key, value in rows:
+        sheet.append([key, neutralise(value)])
+    if widths is not None:
+        sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = widths
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

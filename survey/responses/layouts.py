@@ -140,7 +140,7 @@ def _xlsx(rows: Sequence[Sequence[object]], sheet: str,
           about: Sequence[tuple[str, str]] | None = None) -> bytes:
     from openpyxl import Workbook
 
-    from survey.outputs import neutralise, workbook_bytes
+    from survey.outputs import add_about_sheet, neutralise, workbook_bytes
 
     wb = Workbook()
     ws = wb.active
@@ -149,10 +149,7 @@ def _xlsx(rows: Sequence[Sequence[object]], sheet: str,
         ws.append([None if _missing(v) else (neutralise(v) if isinstance(v, str) else v)
                    for v in r])
     if about:
-        extra = wb.create_sheet("about")
-        extra.append(["key", "value"])
-        for key, value in about:
-            extra.append([key, neutralise(value)])
+        add_about_sheet(wb, about)
     return workbook_bytes(wb)
 
 
@@ -588,11 +585,8 @@ def _with_about(workbook: bytes, about: Sequence[tuple[str, str]]) -> bytes:
     """Add an ``about`` sheet to a workbook."""
     from openpyxl import load_workbook
 
-    from survey.outputs import neutralise, workbook_bytes
+    from survey.outputs import add_about_sheet, workbook_bytes
 
     wb = load_workbook(io.BytesIO(workbook))
-    extra = wb.create_sheet("about")
-    extra.append(["key", "value"])
-    for key, value in about:
-        extra.append([key, neutralise(value)])
+    add_about_sheet(wb, about)
     return workbook_bytes(wb)
