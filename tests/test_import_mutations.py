@@ -35,8 +35,8 @@ from platform_layouts import limesurvey_layout, qualtrics_layout, redcap_layout
 from survey.cli import cli
 from survey.errors import ResponseFileError
 from survey.instrument import loads
-from survey.responses import kobo, read_responses
-from survey.responses.layouts import wjx_layout
+from survey.responses import read_responses
+from survey.responses.layouts import kobo_layout, wjx_layout
 from survey.responses.writers import write_frame, write_responses
 from tests.conftest import TINY_YAML
 
@@ -88,9 +88,9 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     "template_csv": Layout(_template_csv, ".csv"),
     "template_xlsx": Layout(_template_xlsx, ".xlsx"),
-    "kobo_csv": Layout(lambda d, i: kobo.write_layout(d, i, suffix=".csv"), ".csv"),
-    "kobo_xlsx": Layout(lambda d, i: kobo.write_layout(d, i, suffix=".xlsx"), ".xlsx"),
-    "kobo_labels_csv": Layout(lambda d, i: kobo.write_layout(d, i, lang="zh"), ".csv"),
+    "kobo_csv": Layout(lambda d, i: kobo_layout(d, i, suffix=".csv"), ".csv"),
+    "kobo_xlsx": Layout(lambda d, i: kobo_layout(d, i, suffix=".xlsx"), ".xlsx"),
+    "kobo_labels_csv": Layout(lambda d, i: kobo_layout(d, i, lang="zh"), ".csv"),
     "qualtrics": Layout(qualtrics_layout, ".csv"),
     "limesurvey": Layout(limesurvey_layout, ".csv"),
     "redcap": Layout(redcap_layout, ".csv"),
