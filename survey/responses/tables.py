@@ -770,7 +770,47 @@ class _Sheet:
     hint: str | None
 
 
-def _calamine_problem(exc: Exception) -> str:
+def _calamine_failed(exc: BaseException) -> bool:
+    """True for calamine's failures on a damaged file: its exceptions, and the panics of
+    its Rust code (pyo3's ``PanicException`` derives from ``BaseException``)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _ole_cut_short(data: bytes) -> str | None:
+    """Why an OLE2 file (a legacy ``.xls``) is cut short, or None.
+
+    The header gives the sector size and where the allocation table lies; the table
+    gives the last sector in use. A file ending before it is an incomplete download or
+    copy (on which calamine panics instead of failing). Only the header's own 109
+    table entries are looked at; files needing more are left to calamine.
+    """
+    import struct
+
+    if len(data) < 512:
+        return f"it is {len(data)} bytes long, less than the 512 bytes of its header"
+    shift = struct.unpack_from("<H", data, 0x1E)[0]
+    if shift not in (9, 12):
+        return None
+    size = 1 << shift
+    whole = len(data) // size - 1  # sectors after the header sector
+    count = struct.unpack_from("<I", data, 0x2C)[0]
+    table = [t for t in struct.unpack_from("<109I", data, 0x4C)[:count] if t < 0xFFFFFFFA]
+    per = size // 4
+    last = -1
+    for k, t in enumerate(table):
+        if t >= whole:
+            return (f"it ends at byte {len(data):,} but its allocation table reaches byte "
+                    f"{(t + 2) * size:,}")
+        entries = struct.unpack_from(f"<{per}I", data, (t + 1) * size)
+        used = [i for i, e in enumerate(entries) if e != 0xFFFFFFFF]
+        if used:
+            last = k * per + used[-1]
+    if last < whole:
+        return None
+    return f"it ends at byte {len(data):,} but its sectors reach byte {(last + 2) * size:,}"
+
+
+def _calamine_problem(exc: BaseException) -> str:
     """calamine's message, one line, cut short (it may quote a whole XML fragment)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "..."
@@ -782,7 +822,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+    except BaseException as exc:  # noqa: BLE001 - calamine raises several unrelated types
+        if not _calamine_failed(exc):
+            raise
         raise ResponseFileError(
             f"cannot open as an {kind} workbook ({_calamine_problem(exc)}); save it again "
             "from the spreadsheet program",
@@ -814,7 +856,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
                 if len(out) >= limit:
                     break
             return out
-        except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+        except BaseException as exc:  # noqa: BLE001 - calamine raises several unrelated types
+            if not _calamine_failed(exc):
+                raise
             raise ResponseFileError(
                 f"sheet '{name}' is damaged and cannot be read ({_calamine_problem(exc)}); "
                 "open the workbook in Excel or LibreOffice and save it again",
@@ -1126,6 +1170,11 @@ def _read_xls(data: bytes, file: str, expected: Iterable[str] = (),
     An OLE2 file calamine cannot open and that is named ``.xlsx`` is most often a
     password-protected workbook (Excel encrypts it into an OLE2 container).
     """
+    cut = _ole_cut_short(data)
+    if cut is not None:
+        raise ResponseFileError(
+            f"the workbook is cut short ({cut}): an incomplete download or copy; download "
+            "or copy it again", file=file)
     try:
         book = _read_workbook(data, file, expected, sheet, kind=".xls")
     except ResponseFileError as exc:
