@@ -17,9 +17,8 @@ from survey.responses.validate import Policy
 from tests.test_import_mutations import (
     INSTRUMENT,
     LAYOUTS,
-    TEXT_MUTATIONS,
-    WORKBOOK_MUTATIONS,
     _respondents,
+    mutations_for,
 )
 
 #: Random cuts of one export per layout; the seeds are fixed.
@@ -214,7 +213,7 @@ def test_a_damaged_file_among_several_is_refused_or_counted_as_alone(tmp_path, l
     refuses in one line naming that file, or reads each file's rows as that file alone
     reads them, with rows read = accepted + rejected."""
     spec = LAYOUTS[layout]
-    pool = WORKBOOK_MUTATIONS if spec.suffix == ".xlsx" else TEXT_MUTATIONS
+    pool = mutations_for(spec.suffix)
     for seed in range(len(pool)):
         rng = random.Random(f"many-damaged/{layout}/{seed}")
         original, bounds, files, _ = _split(rng, layout, tmp_path / str(seed))
