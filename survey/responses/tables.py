@@ -838,8 +838,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
         for meta in wb.sheets_metadata:
             if "visible" not in str(meta.visible).lower().rsplit(".", 1)[-1]:
                 hidden.add(meta.name)
-    except Exception:  # noqa: BLE001, S110 - visibility is a nicety; all count as visible
-        pass
+    except BaseException as exc:  # noqa: BLE001 - visibility is a nicety; all count as visible
+        if not _calamine_failed(exc):
+            raise
 
     opened: dict[str, Any] = {}  # calamine parses the whole sheet on opening: once each
 
@@ -868,7 +869,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
     def merged(name: str) -> list[Any]:
         try:
             return list(getattr(opened[name], "merged_cell_ranges", None) or ())
-        except Exception:  # noqa: BLE001 - merged ranges are optional
+        except BaseException as exc:  # noqa: BLE001 - merged ranges are optional
+            if not _calamine_failed(exc):
+                raise
             return []
 
     notes: list[str] = []
@@ -966,7 +969,9 @@ def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
         names = list(wb.sheet_names)
         visible = [m.name for m in wb.sheets_metadata
                    if "visible" in str(m.visible).lower().rsplit(".", 1)[-1]]
-    except Exception:  # noqa: BLE001 - the careful path says what is wrong
+    except BaseException as exc:  # noqa: BLE001 - the careful path says what is wrong
+        if not _calamine_failed(exc):
+            raise
         return None
     if sheet is not None:
         if sheet not in names:
@@ -1000,7 +1005,9 @@ def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
         got = fastexcel.read_excel(data).load_sheet(
             chosen, header_row=0, dtype_coercion="strict", schema_sample_rows=None,
             skip_whitespace_tail_rows=False, whitespace_as_null=False).to_arrow()
-    except Exception:  # noqa: BLE001 - mixed columns, odd cells: the careful path
+    except BaseException as exc:  # noqa: BLE001 - mixed columns, odd cells: the careful path
+        if not _calamine_failed(exc):
+            raise
         got = None
     worker.join()
     if got is None or not scan.get("ok"):
