@@ -314,8 +314,13 @@ def _suffix(s: str) -> str:
 
 
 def _missing(v: object) -> bool:
+    """None, NaN or pandas' NA (whose ``!=`` is NA, not a bool)."""
+    from pandas import NA
+
+    if v is None or v is NA:
+        return True
     try:
-        return v is None or bool(v != v)
+        return bool(v != v)
     except (TypeError, ValueError):
         return False
 
