@@ -21,6 +21,7 @@ __all__ = [
     "FORMULA_PREFIXES",
     "add_about_sheet",
     "csv_bytes",
+    "csv_field",
     "csv_pieces",
     "csv_text",
     "is_formula_text",
@@ -182,7 +183,7 @@ def _csv_columnar(frame: pd.DataFrame, kinds: list[str]) -> Iterator[bytes]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    yield (",".join(_csv_quote(str(c)) for c in frame.columns) + "\n").encode("utf-8")
+    yield (",".join(csv_field(str(c)) for c in frame.columns) + "\n").encode("utf-8")
     n = len(frame)
     for start in range(0, n, CSV_CHUNK_ROWS):
         block = frame.iloc[start:start + CSV_CHUNK_ROWS]
@@ -232,7 +233,7 @@ def _csv_field_array(s: pd.Series, kind: str):
 
     if kind == "category":
         codes = s.cat.codes.to_numpy()
-        table = [_csv_quote(str(c)) for c in s.cat.categories]
+        table = [csv_field(str(c)) for c in s.cat.categories]
         return _take(table, np.where(codes < 0, len(table), codes))
     if kind == "bool":
         return _take(["False", "True"], s.to_numpy().astype(np.int8))
@@ -335,8 +336,14 @@ def _string_data(arr) -> bytes:
     return data_buf.slice(lo, hi - lo).to_pybytes() if data_buf is not None else b""
 
 
-def _csv_quote(text: str) -> str:
-    """A field as Python's csv writer writes it with ``\r\n`` row ends (QUOTE_MINIMAL)."""
+def csv_field(text: str) -> str:
+    """A field as Python's csv writer writes it (QUOTE_MINIMAL; a CR or LF is quoted too).
+
+    Examples
+    --------
+    >>> csv_field("plain"), csv_field('say "hi", then'), csv_field("a\\rb")
+    ('plain', '"say ""hi"", then"', '"a\\rb"')
+    """
     if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
