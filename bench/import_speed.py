@@ -27,40 +27,20 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import shlex
-import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from common import load_average, median_of, survey_command
 
 
 def make_instrument(n_items: int):
     """A generated instrument: constructs of 6 items on a 1-5 scale, region, lab."""
     from survey.instrument import loads
 
-    lines = [
-        "id: bench", 'version: "1"', "languages: [en]", "title: {en: Bench}",
-        "scales: {agree5: {points: [1, 2, 3, 4, 5], labels: {en: [SD, D, N, A, SA]}}}",
-        "groups:",
-        "  - {id: lab_region, type: choice, required: true, text: {en: Region},",
-        "     choices: [{code: china, label: {en: China}},",
-        "               {code: united_states, label: {en: United States}},",
-        "               {code: other, label: {en: Other}}]}",
-        "  - {id: lab, type: text, required: true, text: {en: Lab}}",
-        "constructs:",
-    ]
-    for c in range(0, n_items, 6):
-        lines.append(f"  - {{id: c{c // 6}, name: {{en: C}}, definition: {{en: D}}, "
-                     "scale: agree5, items: [")
-        ids = [f"i{k + 1}" for k in range(c, min(c + 6, n_items))]
-        lines.append(",\n".join(f"      {{id: {i}, text: {{en: Item {i}}}, reverse: false}}"
-                                for i in ids) + "]}")
-    return loads("\n".join(lines))
+    return loads(instrument_yaml(n_items))
 
 
 def _col(j: int) -> str:
@@ -177,20 +157,6 @@ def instrument_yaml(n_items: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def median_run(argv: list[str], repeat: int, cwd: Path) -> tuple[float, str]:
-    """Median wall time of ``repeat`` runs of ``argv`` as a process, and its last output."""
-    times = []
-    out = ""
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
-        times.append(time.perf_counter() - t0)
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.strip()[-500:]}")
-        out = done.stdout
-    return statistics.median(times), out
-
-
 def main() -> None:
     """Build the files, time every process, print the figures and the ratios."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -203,10 +169,9 @@ def main() -> None:
                          "'env PYTHONPATH=../old python -m survey.cli'")
     args = ap.parse_args()
 
-    survey = shutil.which("survey", path=str(Path(sys.executable).parent)) or "survey"
-    command = shlex.split(args.survey) if args.survey else [survey]
+    command = survey_command(args.survey)
     inst = make_instrument(args.items)
-    load_before = os.getloadavg()
+    load_before = load_average()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "bench.yaml").write_text(instrument_yaml(args.items), encoding="utf-8")
@@ -228,10 +193,11 @@ def main() -> None:
               f"{(tmp / 'bench.xlsx').stat().st_size / 1e6:.1f} MB, bench.csv "
               f"{(tmp / 'bench.csv').stat().st_size / 1e6:.1f} MB; median of {args.repeat} "
               f"whole-process runs; {os.cpu_count()} cores, load average before "
-              f"{load_before[0]:.2f}")
+              f"{load_before}")
         got = {}
         for name, argv in runs.items():
-            got[name], out = median_run(argv, args.repeat, tmp)
+            got[name], _, runs_of = median_of(args.repeat, argv, cwd=tmp)
+            out = runs_of[-1].stdout
             if "survey import" in name and f"rows read {args.rows}" not in out:
                 raise SystemExit(f"{name}: unexpected summary: {out}")
             print(f"  {name:38s} {got[name]:6.2f} s")
@@ -241,7 +207,7 @@ def main() -> None:
     print(f"ratio xlsx import / bare read_excel:  {x:.2f}x (goal <= 1.0)")
     print(f"ratio csv import / bare pyarrow read: {c1:.2f}x")
     print(f"ratio csv import / bare pandas read:  {c2:.2f}x")
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import datetime as _dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -19,7 +19,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FORMULA_PREFIXES",
+    "add_about_sheet",
     "csv_bytes",
+    "csv_field",
     "csv_pieces",
     "csv_text",
     "is_formula_text",
@@ -181,7 +183,7 @@ def _csv_columnar(frame: pd.DataFrame, kinds: list[str]) -> Iterator[bytes]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    yield (",".join(_csv_quote(str(c)) for c in frame.columns) + "\n").encode("utf-8")
+    yield (",".join(csv_field(str(c)) for c in frame.columns) + "\n").encode("utf-8")
     n = len(frame)
     for start in range(0, n, CSV_CHUNK_ROWS):
         block = frame.iloc[start:start + CSV_CHUNK_ROWS]
@@ -231,7 +233,7 @@ def _csv_field_array(s: pd.Series, kind: str):
 
     if kind == "category":
         codes = s.cat.codes.to_numpy()
-        table = [_csv_quote(str(c)) for c in s.cat.categories]
+        table = [csv_field(str(c)) for c in s.cat.categories]
         return _take(table, np.where(codes < 0, len(table), codes))
     if kind == "bool":
         return _take(["False", "True"], s.to_numpy().astype(np.int8))
@@ -334,11 +336,48 @@ def _string_data(arr) -> bytes:
     return data_buf.slice(lo, hi - lo).to_pybytes() if data_buf is not None else b""
 
 
-def _csv_quote(text: str) -> str:
-    """A field as Python's csv writer writes it with ``\r\n`` row ends (QUOTE_MINIMAL)."""
+def csv_field(text: str) -> str:
+    """A field as Python's csv writer writes it (QUOTE_MINIMAL; a CR or LF is quoted too).
+
+    Examples
+    --------
+    >>> csv_field("plain"), csv_field('say "hi", then'), csv_field("a\\rb")
+    ('plain', '"say ""hi"", then"', '"a\\rb"')
+    """
     if "," in text or '"' in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
     return text
+
+
+def add_about_sheet(wb: Workbook, rows: Iterable[tuple[str, str]],
+                    widths: tuple[float, float] | None = None) -> None:
+    """Add the sheet ``about`` (what the data are) to a workbook: ``key``/``value`` rows.
+
+    Values a spreadsheet would run as formulas are neutralised (:func:`neutralise`).
+
+    Parameters
+    ----------
+    wb : openpyxl.Workbook
+        The workbook; the sheet is added last.
+    rows : iterable of (str, str)
+        The keys and values, in order.
+    widths : (float, float), optional
+        Widths of the key and value columns; default: the spreadsheet's.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> wb = Workbook()
+    >>> add_about_sheet(wb, [("data", "simulated"), ("note", "=1+1")])
+    >>> [[c.value for c in r] for r in wb["about"].iter_rows()]
+    [['key', 'value'], ['data', 'simulated'], ['note', "'=1+1"]]
+    """
+    sheet = wb.create_sheet("about")
+    sheet.append(["key", "value"])
+    for key, value in rows:
+        sheet.append([key, neutralise(value)])
+    if widths is not None:
+        sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = widths
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

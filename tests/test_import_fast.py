@@ -110,8 +110,7 @@ def test_fast_and_careful_readers_agree_on_every_mutated_file(monkeypatch, tmp_p
         spec = mutations.LAYOUTS[layout]
         original = mutations._respondents(rng)
         clean = spec.write(original, inst)
-        pool = (mutations.WORKBOOK_MUTATIONS if spec.suffix == ".xlsx"
-                else mutations.TEXT_MUTATIONS)
+        pool = mutations.mutations_for(spec.suffix)
         mutate = pool[seed % len(pool)]
         data, _, _ = mutate(rng, clean, original["respondent_id"].tolist())
         path = tmp_path / f"{layout}-{seed}{spec.suffix}"

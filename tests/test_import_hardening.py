@@ -313,3 +313,29 @@ def test_near_duplicate_codes_of_the_instruments_own_cluster_question(tmp_path, 
     assert [(r.reason, r.column) for r in rs.log.records] == [("similar_codes", "team")]
     rs = read_responses(path, loads(yaml.replace("groups:", "cluster: null\ngroups:", 1)))
     assert rs.log.records == []
+
+
+@pytest.mark.parametrize("keep", [600, 3630, 5000])
+def test_a_cut_short_xls_is_refused_before_calamine_panics(tmp_path, tiny_yaml, keep):
+    """calamine panics (a BaseException, with a Rust report on stderr) on an OLE2 file
+    that ends before its sectors; the import refuses it first, from the header."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("responses")
+    for i, row in enumerate([HEADER.strip().split(","), *(r.strip().split(",") for r in ROWS)]):
+        for j, v in enumerate(row):
+            ws.write(i, j, int(v) if v.isdigit() else v)
+    whole = io.BytesIO()
+    wb.save(whole)
+    assert len(whole.getvalue()) == 5632  # header, allocation table, directory, sheet, ...
+    path = tmp_path / "r.xls"
+    path.write_bytes(whole.getvalue()[:keep])
+    r = _run("import", path, "-i", _tiny(tmp_path, tiny_yaml))
+    assert r.exit_code == 2
+    assert _one_line_error(r).startswith(
+        f"error: {path}: the workbook is cut short (it ends at byte {keep:,} but its ")
+    assert _one_line_error(r).endswith(": an incomplete download or copy; download or copy "
+                                       "it again")
+    path.write_bytes(whole.getvalue())
+    assert _run("import", path, "-i", _tiny(tmp_path, tiny_yaml)).exit_code == 0

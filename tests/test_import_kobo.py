@@ -142,6 +142,15 @@ constructs:
 """
 
 
+def _transport(third: str):
+    """TOPPINGS as the transport exports' questions: yes/no items ambulance, bicycle and
+    ``third``, and groups the exports do not have (renamed away)."""
+    return loads(TOPPINGS.replace("cheese", "ambulance").replace("pepperoni", "bicycle")
+                 .replace("mushrooms", third).replace(
+                     "  - {id: gender", "  - {id: gender_unused").replace(
+                     "  - {id: pizza_fan", "  - {id: pizza_fan_unused"))
+
+
 def test_handmade_kobocat_csv_group_paths_and_na():
     inst = loads(TOPPINGS)
     rs = read_responses(FIXTURES / "handmade_kobocat_legacy.csv", inst)
@@ -163,10 +172,7 @@ def test_handmade_kobocat_csv_group_paths_and_na():
 
 
 def test_handmade_kobocat_xlsx_with_booleans():
-    inst = loads(TOPPINGS.replace("cheese", "ambulance").replace("pepperoni", "bicycle")
-                 .replace("mushrooms", "taxi").replace(
-                     "  - {id: gender", "  - {id: gender_unused").replace(
-                     "  - {id: pizza_fan", "  - {id: pizza_fan_unused"))
+    inst = _transport("taxi")
     rs = read_responses(FIXTURES / "handmade_kobocat_export.xlsx", inst)
     assert rs.log.platform == "kobo"
     assert "sheet: transport_survey" in rs.log.notes
@@ -177,10 +183,7 @@ def test_handmade_kobocat_xlsx_with_booleans():
 
 
 def test_handmade_kobocat_quoted_csv_with_map():
-    inst = loads(TOPPINGS.replace("cheese", "ambulance").replace("pepperoni", "bicycle")
-                 .replace("mushrooms", "boat").replace(
-                     "  - {id: gender", "  - {id: gender_unused").replace(
-                     "  - {id: pizza_fan", "  - {id: pizza_fan_unused"))
+    inst = _transport("boat")
     mapping = {"rename": {"transport/available_transport/boat_canoe": "boat"}}
     rs = read_responses(FIXTURES / "handmade_kobocat_quoted.csv", inst, mapping=mapping)
     assert rs.data["boat"].tolist() == [0, 0, 1, 0]
@@ -208,10 +211,7 @@ def test_legacy_kobocat_csv_group_paths_and_na():
 
 
 def test_legacy_kobocat_xlsx_with_booleans():
-    inst = loads(TOPPINGS.replace("cheese", "ambulance").replace("pepperoni", "bicycle")
-                 .replace("mushrooms", "taxi").replace(
-                     "  - {id: gender", "  - {id: gender_unused").replace(
-                     "  - {id: pizza_fan", "  - {id: pizza_fan_unused"))
+    inst = _transport("taxi")
     rs = read_responses(extra_fixture("kobo/kobocat_transportation_export.xlsx"), inst)
     assert rs.log.platform == "kobo"
     assert rs.data["respondent_id"].tolist()[:2] == ["1", "2"]
@@ -221,10 +221,7 @@ def test_legacy_kobocat_xlsx_with_booleans():
 
 
 def test_legacy_kobocat_quoted_csv_with_map():
-    inst = loads(TOPPINGS.replace("cheese", "ambulance").replace("pepperoni", "bicycle")
-                 .replace("mushrooms", "boat").replace(
-                     "  - {id: gender", "  - {id: gender_unused").replace(
-                     "  - {id: pizza_fan", "  - {id: pizza_fan_unused"))
+    inst = _transport("boat")
     mapping = {"rename": {
         "transport/available_transportation_types_to_referral_facility/boat_canoe": "boat"}}
     rs = read_responses(extra_fixture("kobo/kobocat_transportation.csv"), inst,

@@ -136,14 +136,15 @@ constructs:
     items:
       - {id: age_band, text: {en: Age band}, reverse: false}
 """
+#: The R data files name their questions in full and code the countries af00, nl00.
+VISIT_MAP = {"rename": {"Where do you live?": "country", "How old are you?": "age_band"},
+             "recode": {"country": {"af00": "other", "nl00": "netherlands"}}}
 
 
 @needs_fixtures
 def test_r_data_file_written_by_hand_with_a_map():
     inst = loads(VISIT, file="visit.yaml")
-    mapping = {"rename": {"Where do you live?": "country", "How old are you?": "age_band"},
-               "recode": {"country": {"af00": "other", "nl00": "netherlands"}}}
-    rs = read_responses(LIME / "handmade_R_data_file.csv", inst, mapping=mapping)
+    rs = read_responses(LIME / "handmade_R_data_file.csv", inst, mapping=VISIT_MAP)
     assert rs.log.platform == "limesurvey"
     assert rs.data["respondent_id"].tolist() == ["11", "12", "13", "14"]
     assert rs.data["country"].astype(object).where(rs.data["country"].notna(), None).tolist() \
@@ -154,33 +155,9 @@ def test_r_data_file_written_by_hand_with_a_map():
 
 
 def test_r_data_file_with_a_map():
-    inst = loads("""\
-id: visit
-version: "1"
-languages: [en]
-title: {en: Visit}
-scales:
-  age6: {points: [1, 2, 3, 4, 5, 6], labels: {en: [a, b, c, d, e, f]}}
-groups:
-  - id: country
-    type: choice
-    required: true
-    text: {en: Country}
-    choices:
-      - {code: netherlands, label: {en: Netherlands}}
-      - {code: other, label: {en: Other}}
-constructs:
-  - id: age
-    name: {en: Age}
-    definition: {en: Age band}
-    scale: age6
-    items:
-      - {id: age_band, text: {en: Age band}, reverse: false}
-""", file="visit.yaml")
-    mapping = {"rename": {"Where do you live?": "country", "How old are you?": "age_band"},
-               "recode": {"country": {"af00": "other", "nl00": "netherlands"}}}
+    inst = loads(VISIT, file="visit.yaml")
     rs = read_responses(fixture_path("limesurvey/limonaid_survey_100001_R_data_file.csv"),
-                        inst, mapping=mapping)
+                        inst, mapping=VISIT_MAP)
     assert rs.log.platform == "limesurvey"
     assert rs.data["respondent_id"].tolist() == ["1", "2", "3"]
     assert rs.data["country"].astype(object).where(rs.data["country"].notna(), None).tolist() \

@@ -3,6 +3,7 @@ per-file accounting; mixed layouts or instruments refused in one line."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,16 @@ from click.testing import CliRunner
 from survey.cli import cli
 from survey.errors import ResponseFileError
 from survey.responses import read_responses, response_files
+from survey.responses.validate import Policy
+from tests.test_import_mutations import (
+    INSTRUMENT,
+    LAYOUTS,
+    _respondents,
+    mutations_for,
+)
+
+#: Random cuts of one export per layout; the seeds are fixed.
+SPLITS_PER_LAYOUT = 4
 
 HEADER = "respondent_id,lab_region,lab,a1,a2,attn1\r\n"
 
@@ -126,3 +137,113 @@ def test_nothing_to_read(tmp_path, tiny_instrument):
         read_responses(empty, tiny_instrument)
     with pytest.raises(ResponseFileError, match="no file matches this pattern"):
         read_responses(str(tmp_path / "nothing-*.csv"), tiny_instrument)
+
+
+def _split(rng: random.Random, layout: str, folder: Path) -> tuple[pd.DataFrame, list[int],
+                                                                    list[Path], Path]:
+    """One export of a few respondents (a failed check, maybe an id used twice) written
+    whole and cut at random into 2-4 files of the same layout, in name order."""
+    spec = LAYOUTS[layout]
+    n = rng.randint(3, 9)
+    original = _respondents(rng, n)
+    for k in rng.sample(range(n), rng.randint(1, 2)):
+        original.loc[k, "attn1"] = 2
+    if rng.random() < 0.7:
+        j = rng.randrange(1, n)
+        original.loc[j, "respondent_id"] = original.loc[rng.randrange(j), "respondent_id"]
+    bounds = [0, *sorted(rng.sample(range(1, n), rng.randint(1, min(3, n - 1)))), n]
+    parts = folder / "parts"
+    parts.mkdir(parents=True)
+    files = []
+    for k in range(len(bounds) - 1):
+        path = parts / f"part{k:02d}{spec.suffix}"
+        piece = original.iloc[bounds[k]:bounds[k + 1]].reset_index(drop=True)
+        path.write_bytes(spec.write(piece, INSTRUMENT))
+        files.append(path)
+    whole = folder / f"whole{spec.suffix}"
+    whole.write_bytes(spec.write(original, INSTRUMENT))
+    return original, bounds, files, whole
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_an_export_cut_into_files_imports_as_the_whole_export(tmp_path, layout):
+    """However one export is cut into files, importing the files together gives the whole
+    export's data and rejections, each named by its own file and row, and every row counted
+    (rows read = accepted + rejected, in total and per file)."""
+    policy = Policy(reject_failed_checks=True)
+    for seed in range(SPLITS_PER_LAYOUT):
+        rng = random.Random(f"many/{layout}/{seed}")
+        original, bounds, files, whole_path = _split(rng, layout, tmp_path / str(seed))
+        whole = read_responses(whole_path, INSTRUMENT, policy=policy)
+        many = read_responses(files[0].parent, INSTRUMENT, policy=policy)
+        log = many.log
+        case = (layout, seed, bounds)
+        assert log.rows_read == log.rows_accepted + log.rows_rejected == len(original), case
+        assert (log.rows_accepted, log.rows_rejected) == (whole.log.rows_accepted,
+                                                          whole.log.rows_rejected), case
+        assert log.rows_rejected >= 1, case  # the failed check at least
+        sizes = [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+        assert log.files == {str(f): k for f, k in zip(files, sizes, strict=True)}, case
+        per_file = log.per_file()
+        assert [read for _, read, _, _ in per_file] == sizes, case
+        assert all(read == acc + rej for _, read, acc, rej in per_file), case
+        assert sum(rej for *_, rej in per_file) == log.rows_rejected, case
+        pd.testing.assert_frame_equal(many.data.reset_index(drop=True),
+                                      whole.data.reset_index(drop=True), obj=str(case))
+        # the whole export's rows, accepted and rejected, are its first data row onwards;
+        # the i-th respondent, in the k-th file, is that many rows below the first there
+        rows = sorted([*whole.meta["source_row"], *whole.log.rejected])
+        first = rows[0]
+        assert rows == list(range(first, first + len(original))), case
+        expect = {}
+        for row, reason in whole.log.rejected.items():
+            k = max(j for j in range(len(files)) if bounds[j] <= row - first)
+            expect[(str(files[k]), row - bounds[k])] = reason
+        assert log.rejected == expect, case
+        assert many.meta["source_file"].tolist() == [
+            str(files[max(j for j in range(len(files)) if bounds[j] <= r - first)])
+            for r in whole.meta["source_row"]], case
+        assert len(log.rejected_rows) == log.rows_rejected, case
+        assert set(log.rejected_rows["file"]) <= {str(f) for f in files}, case
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_a_damaged_file_among_several_is_refused_or_counted_as_alone(tmp_path, layout):
+    """One of several files damaged (the mutations of test_import_mutations): the import
+    refuses in one line naming that file, or reads each file's rows as that file alone
+    reads them, with rows read = accepted + rejected."""
+    spec = LAYOUTS[layout]
+    pool = mutations_for(spec.suffix)
+    for seed in range(len(pool)):
+        rng = random.Random(f"many-damaged/{layout}/{seed}")
+        original, bounds, files, _ = _split(rng, layout, tmp_path / str(seed))
+        victim = rng.choice(files)
+        clean = victim.read_bytes()
+        ids = [i for i in original["respondent_id"] if i.encode() in clean]
+        data, _, _ = pool[seed](rng, clean, ids)
+        victim.write_bytes(data)
+        case = (layout, seed, pool[seed].__name__, victim.name)
+        try:
+            alone = read_responses(victim, INSTRUMENT)
+        except ResponseFileError as exc:
+            alone = None
+            alone_text = str(exc)
+        try:
+            many = read_responses(files[0].parent, INSTRUMENT)
+        except ResponseFileError as exc:
+            text = str(exc)
+            assert "\n" not in text and "\r" not in text, (case, text)
+            assert text.startswith(f"{victim}: "), (case, text)
+            if alone is None:
+                assert text == alone_text, case
+            continue
+        assert alone is not None, (case, "refused alone, read among others", alone_text)
+        log = many.log
+        assert log.rows_read == log.rows_accepted + log.rows_rejected, case
+        assert log.rows_read == sum(log.files.values()), case
+        assert log.files[str(victim)] == alone.log.rows_read, case
+        sizes = [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+        assert [log.files[str(f)] for f in files if f != victim] == [
+            k for f, k in zip(files, sizes, strict=True) if f != victim], case
+        assert all(read == acc + rej for _, read, acc, rej in log.per_file()), case
+        assert victim.read_bytes() == data, (case, "the source file was changed")

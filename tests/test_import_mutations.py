@@ -5,7 +5,8 @@ exports it, then damaged by one mutation at a time (:data:`TEXT_MUTATIONS`,
 :data:`WORKBOOK_MUTATIONS`): truncation, other encodings, stray bytes, quotes, extra and
 missing cells, line breaks inside cells, repeated and blank rows, odd cell values, and for
 workbooks corrupt XML, damaged zip members, hidden sheets, formulas without results and
-stray cells far below. Whatever the mutation, the import must either
+stray cells far below (:data:`XLS_MUTATIONS`: an old ``.xls`` cut short or with a byte
+altered). Whatever the mutation, the import must either
 
 * succeed (exit 0) with rows read = accepted + rejected, no respondent the file never
   held, no respondent twice, every respondent the mutation did not touch in the clean
@@ -35,8 +36,8 @@ from platform_layouts import limesurvey_layout, qualtrics_layout, redcap_layout
 from survey.cli import cli
 from survey.errors import ResponseFileError
 from survey.instrument import loads
-from survey.responses import kobo, read_responses
-from survey.responses.layouts import wjx_layout
+from survey.responses import read_responses
+from survey.responses.layouts import kobo_layout, wjx_layout
 from survey.responses.writers import write_frame, write_responses
 from tests.conftest import TINY_YAML
 
@@ -76,6 +77,23 @@ def _template_xlsx(data: pd.DataFrame, inst) -> bytes:
     return write_frame(data, ".xlsx")
 
 
+def _template_xls(data: pd.DataFrame, inst) -> bytes:
+    """The template layout as an old Excel 97-2003 workbook (xlwt, a test dependency)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("responses")
+    for j, name in enumerate(data.columns):
+        ws.write(0, j, str(name))
+    for i, rec in enumerate(data.itertuples(index=False, name=None), start=1):
+        for j, v in enumerate(rec):
+            if v is not None and v is not pd.NA and v == v:
+                ws.write(i, j, v if isinstance(v, str) else int(v))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 @dataclass(frozen=True)
 class Layout:
     """How a platform's export is written for the test."""
@@ -88,9 +106,10 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     "template_csv": Layout(_template_csv, ".csv"),
     "template_xlsx": Layout(_template_xlsx, ".xlsx"),
-    "kobo_csv": Layout(lambda d, i: kobo.write_layout(d, i, suffix=".csv"), ".csv"),
-    "kobo_xlsx": Layout(lambda d, i: kobo.write_layout(d, i, suffix=".xlsx"), ".xlsx"),
-    "kobo_labels_csv": Layout(lambda d, i: kobo.write_layout(d, i, lang="zh"), ".csv"),
+    "template_xls": Layout(_template_xls, ".xls"),
+    "kobo_csv": Layout(lambda d, i: kobo_layout(d, i, suffix=".csv"), ".csv"),
+    "kobo_xlsx": Layout(lambda d, i: kobo_layout(d, i, suffix=".xlsx"), ".xlsx"),
+    "kobo_labels_csv": Layout(lambda d, i: kobo_layout(d, i, lang="zh"), ".csv"),
     "qualtrics": Layout(qualtrics_layout, ".csv"),
     "limesurvey": Layout(limesurvey_layout, ".csv"),
     "redcap": Layout(redcap_layout, ".csv"),
@@ -328,6 +347,13 @@ def w_stray_cell_below(rng, data, ids):
 
 WORKBOOK_MUTATIONS = [w_truncate, w_flip_byte, w_cut_sheet_xml, w_bad_cell, w_drop_member,
                       w_hidden_sheet_in_front, w_stray_cell_below]
+#: An old .xls (OLE2/BIFF) has no zip members to damage; it is cut short or altered.
+XLS_MUTATIONS = [w_truncate, w_flip_byte]
+
+
+def mutations_for(suffix: str) -> list[Callable]:
+    """The mutations of a file of this type."""
+    return {".xlsx": WORKBOOK_MUTATIONS, ".xls": XLS_MUTATIONS}.get(suffix, TEXT_MUTATIONS)
 
 
 # ---- the oracle -------------------------------------------------------------------------------
@@ -354,6 +380,7 @@ def _check(case: str, path: Path, original: pd.DataFrame, m: Mutated, tmp: Path)
         text = str(exc)
         assert "\n" not in text and "\r" not in text, (case, text)
         assert len(text) < 1500, (case, len(text))
+        assert text.startswith(f"{path}: "), (case, "the refusal does not name the file", text)
         return "refused"
     log = rs.log
     assert log.rows_read == log.rows_accepted + log.rows_rejected, case
@@ -414,7 +441,7 @@ def test_mutated_files_import_exactly_or_are_refused_in_one_line(tmp_path):
         original = _respondents(rng)
         clean = spec.write(original, INSTRUMENT)
         ids = original["respondent_id"].tolist()
-        pool = WORKBOOK_MUTATIONS if spec.suffix == ".xlsx" else TEXT_MUTATIONS
+        pool = mutations_for(spec.suffix)
         mutate = pool[seed % len(pool)]
         data, touched, lost = mutate(rng, clean, ids)
         case = f"{layout}-{seed}-{mutate.__name__}"

@@ -38,6 +38,12 @@ def _plain(s: pd.Series) -> list:
     return s.astype(object).where(s.notna(), None).tolist()
 
 
+def _range_and_check_records(rs) -> list[list]:
+    """[row, column, value, reason] of the log's out-of-range and failed-check records."""
+    return [r for r in rs.log.flatten(["row", "column", "value", "reason"])
+            if r[3] in ("out_of_range", "failed_attention_check")]
+
+
 # ---- real exports -------------------------------------------------------------------------
 
 @needs_fixtures
@@ -123,8 +129,7 @@ def test_longitudinal_export_written_by_hand():
     assert rs.meta["prereq_checkbox___abc"].tolist() == ["0", "0", "1", "1", "0"]
     assert rs.meta["notes"].tolist()[2:] == ['follows "plan B", mostly', None, "a, b, c"]
     assert not rs.meta["finished"].any()
-    assert [r for r in rs.log.flatten(["row", "column", "value", "reason"])
-            if r[3] in ("out_of_range", "failed_attention_check")] == [
+    assert _range_and_check_records(rs) == [
         [4, "prereq_yesno", "1", "failed_attention_check"],
         [6, "prereq_number", "-100", "out_of_range"],
         [6, "prereq_yesno", "1", "failed_attention_check"],
@@ -150,8 +155,7 @@ def test_longitudinal_api_export():
     assert set(rs.meta["redcap_event_name"]) == {"event_1_arm_1"}
     assert "prereq_checkbox___abc" in rs.meta.columns
     assert not rs.meta["finished"].any()
-    assert [r for r in rs.log.flatten(["row", "column", "value", "reason"])
-            if r[3] in ("out_of_range", "failed_attention_check")] == [
+    assert _range_and_check_records(rs) == [
         [15, "prereq_yesno", "1", "failed_attention_check"],
         [16, "prereq_yesno", "1", "failed_attention_check"],
         [22, "prereq_number", "-100", "out_of_range"],

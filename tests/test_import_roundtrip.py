@@ -32,9 +32,9 @@ def _template(frame, inst, suffix):
 
 def _kobo(lang, suffix):
     def write(frame, inst, _suffix):
-        from survey.responses.kobo import write_layout
+        from survey.responses.layouts import kobo_layout
 
-        return write_layout(frame, inst, lang=lang, suffix=suffix)
+        return kobo_layout(frame, inst, lang=lang, suffix=suffix)
     return write, suffix
 
 

@@ -33,13 +33,13 @@ def _template():
 @cache
 def layouts() -> dict[str, bytes]:
     """Sample data in the Kobo layouts: file name -> bytes."""
-    from survey.responses.kobo import write_layout
+    from survey.responses.layouts import kobo_layout
 
     inst, rs = _template()
     return {
-        "lab_culture_responses.kobo.csv": write_layout(rs.data, inst, suffix=".csv"),
-        "lab_culture_responses.kobo.xlsx": write_layout(rs.data, inst, lang="zh",
-                                                        suffix=".xlsx"),
+        "lab_culture_responses.kobo.csv": kobo_layout(rs.data, inst, suffix=".csv"),
+        "lab_culture_responses.kobo.xlsx": kobo_layout(rs.data, inst, lang="zh",
+                                                       suffix=".xlsx"),
     }
 
 

@@ -102,6 +102,34 @@ def test_decode_reports_utf16_without_valid_data():
         decode(b"\xff\xfe\x00\xd8", "x.csv")  # a lone surrogate
 
 
+@pytest.mark.parametrize(("bom", "encoding"), [("utf-8-sig", "utf-8"),
+                                               ("utf-16", "utf-16-le")])
+def test_a_bad_byte_after_a_byte_order_mark_names_its_row(tmp_path, tiny_instrument, bom,
+                                                          encoding):
+    """The row is counted in characters: U+010A is the bytes 0a 01 in UTF-16 LE."""
+    p = tmp_path / "r.csv"
+    good = "respondent_id,lab_region,lab,a1,a2,attn1\nR1,china,CN-01 \u010a,4,4,4\nR2,"
+    bad = b"\xff" if encoding == "utf-8" else b"\x00\xdc"  # a stray byte; a lone surrogate
+    data = good.encode(bom if bom == "utf-8-sig" else "utf-16") + bad + \
+        "china,CN-02,1,1,4\n".encode(encoding)
+    p.write_bytes(data)
+    with pytest.raises(ResponseFileError) as exc:
+        read_responses(p, tiny_instrument)
+    offset = len(data) - len(bad) - len("china,CN-02,1,1,4\n".encode(encoding))
+    assert str(exc.value) == (
+        f"{p}: row 3: the file starts with a {encoding} byte-order mark but byte "
+        f"0x{data[offset]:02x} at offset {offset} is not valid {encoding}; save it again from "
+        "the spreadsheet program")
+
+
+def test_encoding_option_counts_utf16_rows_in_characters(tmp_path, tiny_instrument):
+    p = tmp_path / "r.csv"
+    text = "respondent_id,lab_region,lab,a1,a2,attn1\nR1,china,CN-01 \u010a,4,4,4\n"
+    p.write_bytes(text.encode("utf-16-le") + b"\x00\xdc")
+    with pytest.raises(ResponseFileError, match=r"row 3: cannot decode the file as utf-16-le "):
+        read_responses(p, tiny_instrument, encoding="utf-16-le")
+
+
 @pytest.mark.parametrize(
     ("text", "delimiter"),
     [

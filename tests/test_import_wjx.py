@@ -242,7 +242,7 @@ def test_full_width_punctuation_and_spaces_do_not_matter(inst):
 @pytest.mark.parametrize(("text", "seconds"), [
     ("152秒", 152.0), ("2分32秒", 152.0), ("1小时2分3秒", 3723.0), ("2分钟", 120.0),
     ("１５２秒", 152.0), ("152", 152.0), ("12.5秒", 12.5), ("--", None), ("", None),
-    ("-5", None), ("秒", None), (None, None),
+    ("-5", None), ("秒", None), (None, None), ("inf", None), ("NaN", None),
 ])
 def test_time_taken(text, seconds):
     assert wjx.parse_duration(text) == seconds

@@ -62,3 +62,14 @@ def test_column_wise_csv_is_byte_identical_to_the_csv_module():
 def test_one_column_tables_keep_the_csv_module():
     frame = pd.DataFrame({"id": ["", "a"]})
     assert write_frame(frame, ".csv") == b'id\n""\na\n'
+
+
+def test_pandas_na_in_a_text_column_is_a_blank_cell_not_the_text_na():
+    frame = pd.DataFrame({"mixed": pd.Series(["x", pd.NA, 1], dtype=object),
+                          "text": pd.Series(["x", pd.NA, "y"], dtype=object)})
+    assert write_frame(frame, ".csv") == b"mixed,text\nx,x\n,\n1,y\n"
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(write_frame(frame, ".xlsx"))).active
+    assert [[c.value for c in r] for r in sheet.iter_rows()] == [
+        ["mixed", "text"], ["x", "x"], [None, None], [1, "y"]]

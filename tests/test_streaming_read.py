@@ -267,7 +267,7 @@ def test_batch_by_batch_agrees_on_every_mutated_text_file(monkeypatch, tmp_path)
     inst = mutations.INSTRUMENT
     for layout, seed in mutations._cases():
         spec = mutations.LAYOUTS[layout]
-        if spec.suffix == ".xlsx":
+        if spec.suffix in (".xlsx", ".xls"):  # workbooks: not read in text batches
             continue
         rng = random.Random(f"{layout}/{seed}")
         original = mutations._respondents(rng)

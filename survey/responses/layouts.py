@@ -49,6 +49,7 @@ __all__ = [
     "LAYOUTS",
     "WJX_NAMINGS",
     "Layout",
+    "kobo_layout",
     "limesurvey_layout",
     "qualtrics_layout",
     "redcap_layout",
@@ -140,7 +141,7 @@ def _xlsx(rows: Sequence[Sequence[object]], sheet: str,
           about: Sequence[tuple[str, str]] | None = None) -> bytes:
     from openpyxl import Workbook
 
-    from survey.outputs import neutralise, workbook_bytes
+    from survey.outputs import add_about_sheet, neutralise, workbook_bytes
 
     wb = Workbook()
     ws = wb.active
@@ -149,10 +150,7 @@ def _xlsx(rows: Sequence[Sequence[object]], sheet: str,
         ws.append([None if _missing(v) else (neutralise(v) if isinstance(v, str) else v)
                    for v in r])
     if about:
-        extra = wb.create_sheet("about")
-        extra.append(["key", "value"])
-        for key, value in about:
-            extra.append([key, neutralise(value)])
+        add_about_sheet(wb, about)
     return workbook_bytes(wb)
 
 
@@ -203,6 +201,123 @@ def _answer(instrument: Instrument, var: str, v: object, lang: str | None) -> st
 
 
 # ---- Qualtrics -------------------------------------------------------------------------------
+
+def kobo_layout(
+    frame: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    lang: str | None = None,
+    suffix: str = ".csv",
+) -> bytes:
+    """Template-layout answers as KoboToolbox exports them (for simulate, tests, samples).
+
+    The columns follow the form ``survey export -f xlsform`` writes, as KoboToolbox's
+    exporter lays them out: ``start``, ``end``, then ``respondent_id`` (as a text
+    question the researcher pre-fills; our form itself has none, and a real export then
+    keys respondents by ``_id``), the grouping questions, one group per construct
+    (its never-answered label row ``<construct>_scale``, its items, and the attention
+    checks in the middle construct), then the metadata KoboToolbox appends (``_id``,
+    ``_uuid``, ``_submission_time``, ``_validation_status``, ``_notes``, ``_status``,
+    ``_submitted_by``, ``__version__``, ``_tags``, ``_index``).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Answers in the template layout (``ResponseSet.data`` or ``survey simulate``).
+    instrument : Instrument
+        The instrument.
+    lang : str, optional
+        None: "XML values and headers" (names with group paths, codes). A language:
+        a label export in that language (question labels as headers, without groups,
+        choice labels as values).
+    suffix : str
+        ``.csv`` (``;``-separated, every cell quoted, CRLF, UTF-8, as KoboToolbox
+        writes it) or ``.xlsx`` (one sheet named after the form title, 31 characters).
+
+    Returns
+    -------
+    bytes
+        The same bytes for the same input: times and uuids are derived from the row
+        position and respondent id, never from the clock.
+    """
+    import uuid
+
+    from survey.forms.xlsform import check_slots
+    from survey.outputs import neutralise
+
+    slots = check_slots(instrument)
+    cols: list[tuple[str, str, str]] = []  # (xml header, label header, variable or "")
+    cols.append(("start", "start", ""))
+    cols.append(("end", "end", ""))
+    cols.append(("respondent_id", "respondent_id", "respondent_id"))
+    for g in instrument.groups:
+        cols.append((g.id, g.text.get(lang or "", g.id), g.id))
+    for c in instrument.constructs:
+        cols.append((f"{c.id}/{c.id}_scale", f"{c.id}_scale", ""))
+        for it in c.items:
+            cols.append((f"{c.id}/{it.id}", it.text.get(lang or "", it.id), it.id))
+        for chk in slots.get(c.id, ()):
+            cols.append((f"{c.id}/{chk.id}", chk.text.get(lang or "", chk.id), chk.id))
+    meta_names = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes",
+                  "_status", "_submitted_by", "__version__", "_tags", "_index"]
+    header = [x if lang is None else lab for x, lab, _ in cols] + meta_names
+
+    base = dt.datetime(2024, 3, 4, 9, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    rows: list[list[str]] = []
+    for i, rec in enumerate(frame.to_dict("records")):
+        rid = str(rec["respondent_id"])
+        start = base + dt.timedelta(minutes=7 * i, milliseconds=(i * 137) % 1000)
+        end = start + dt.timedelta(seconds=240 + (i * 37) % 600)
+        row = [start.isoformat(timespec="milliseconds"), end.isoformat(timespec="milliseconds")]
+        for _, _, var in cols[2:]:
+            row.append(_kobo_value(rec.get(var), var, instrument, lang) if var else "")
+        row.extend([
+            str(i + 1),
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"lab-culture-survey/{rid}")),
+            (end.astimezone(dt.UTC) + dt.timedelta(seconds=20)).strftime("%Y-%m-%dT%H:%M:%S"),
+            "", "", "submitted_via_web", "", "v1", "", str(i + 1),
+        ])
+        rows.append([str(neutralise(v)) for v in row])
+
+    if suffix == ".csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        w.writerow(header)
+        w.writerows(rows)
+        return buf.getvalue().encode("utf-8")
+    if suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        from survey.outputs import workbook_bytes
+
+        wb = Workbook()
+        ws = wb.active
+        ws.title = instrument.text(instrument.title)[:31]
+        ws.append(header)
+        for row in rows:
+            ws.append([None if v == "" else (int(v) if h in ("_id", "_index") else v)
+                       for h, v in zip(header, row, strict=True)])
+        return workbook_bytes(wb)
+    raise ValueError(f"suffix must be .csv or .xlsx, got {suffix!r}")
+
+
+def _kobo_value(value: object, var: str, instrument: Instrument, lang: str | None) -> str:
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if var == "respondent_id":
+        return str(value)
+    if var in instrument.group_ids:
+        g = instrument.group(var)
+        if g.type == "choice" and lang is not None:
+            return g.label(str(value), lang)
+        return str(value)
+    code = int(value)
+    if lang is not None:
+        return instrument.scale_of(var).label(code, lang)
+    return str(code)
+
 
 def qualtrics_layout(data: pd.DataFrame, instrument: Instrument, *, labels: bool = False,
                      lang: str = "en") -> bytes:
@@ -547,9 +662,7 @@ def write_layout(name: str, data: pd.DataFrame, instrument: Instrument, *,
             return write_frame(frame, ".csv")
         return _xlsx(_template_rows(frame), "responses", about)
     if name == "kobo":
-        from survey.responses.kobo import write_layout as kobo
-
-        data_bytes = kobo(data, instrument, lang=lang, suffix=suffix)
+        data_bytes = kobo_layout(data, instrument, lang=lang, suffix=suffix)
         return _with_about(data_bytes, about) if suffix == ".xlsx" and about else data_bytes
     if name == "wjx":
         # a text download of the form exported in ``lang``: its headers and labels
@@ -588,11 +701,8 @@ def _with_about(workbook: bytes, about: Sequence[tuple[str, str]]) -> bytes:
     """Add an ``about`` sheet to a workbook."""
     from openpyxl import load_workbook
 
-    from survey.outputs import neutralise, workbook_bytes
+    from survey.outputs import add_about_sheet, workbook_bytes
 
     wb = load_workbook(io.BytesIO(workbook))
-    extra = wb.create_sheet("about")
-    extra.append(["key", "value"])
-    for key, value in about:
-        extra.append([key, neutralise(value)])
+    add_about_sheet(wb, about)
     return workbook_bytes(wb)

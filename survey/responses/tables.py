@@ -54,7 +54,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from survey.errors import ResponseFileError
+from survey.errors import ResponseFileError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -293,9 +293,14 @@ _GB_SEQ = re.compile(rb"[\x81-\xfe](?:[\x30-\x39][\x81-\xfe][\x30-\x39]|[\x40-\x
 _CP1252_HOLES = frozenset(b"\x81\x8d\x8f\x90\x9d")
 
 
-def _where(data: bytes, offset: int) -> tuple[int, str]:
-    """Row (lines counted as a text editor counts them) and a description of a byte."""
-    row = data[:offset].count(b"\n") + 1
+def _where(data: bytes, offset: int, encoding: str | None = None) -> tuple[int, str]:
+    """Row (lines counted as a text editor counts them) and a description of a byte.
+
+    With ``encoding`` (in which the bytes before ``offset`` decode), the line breaks are
+    counted in the decoded text: a UTF-16 character may hold a 0x0a byte.
+    """
+    before = data[:offset]
+    row = (before.decode(encoding).count("\n") if encoding else before.count(b"\n")) + 1
     return row, f"byte 0x{data[offset]:02x} at offset {offset:,}"
 
 
@@ -356,7 +361,7 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
         try:
             text = data.decode(name)
         except UnicodeDecodeError as exc:
-            row, what = _where(data, exc.start)
+            row, what = _where(data, exc.start, name)
             raise ResponseFileError(
                 f"cannot decode the file as {name} (--encoding): {what} is not valid "
                 f"{name}; give the encoding the file was saved in", file=file, row=row,
@@ -365,11 +370,11 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
             text = text[1:]
         return text, f"{_ENCODING_NOTES.get(name, name)} (as asked)"
     if data.startswith(b"\xef\xbb\xbf"):
-        return _decode_strict(data[3:], "utf-8", file), "utf-8 with BOM"
+        return _decode_strict(data, 3, "utf-8", file), "utf-8 with BOM"
     if data.startswith(b"\xff\xfe"):
-        return _decode_strict(data[2:], "utf-16-le", file), "utf-16 LE"
+        return _decode_strict(data, 2, "utf-16-le", file), "utf-16 LE"
     if data.startswith(b"\xfe\xff"):
-        return _decode_strict(data[2:], "utf-16-be", file), "utf-16 BE"
+        return _decode_strict(data, 2, "utf-16-be", file), "utf-16 BE"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -409,14 +414,19 @@ def decode(data: bytes, file: str, encoding: str | None = None) -> tuple[str, st
         "encoding with --encoding", file=file, row=row)
 
 
-def _decode_strict(data: bytes, encoding: str, file: str) -> str:
+def _decode_strict(data: bytes, bom: int, encoding: str, file: str) -> str:
+    """Decode ``data`` after its ``bom`` bytes of byte-order mark, or refuse naming the row
+    and the file offset of the first byte that is not ``encoding``."""
+    body = data[bom:]
     try:
-        return data.decode(encoding)
+        return body.decode(encoding)
     except UnicodeDecodeError as exc:
+        row, _ = _where(body, exc.start, encoding)
+        _, what = _where(data, bom + exc.start)  # its offset in the file, the mark included
         raise ResponseFileError(
-            f"the file starts with a {encoding} byte-order mark but byte {exc.start} is not "
-            f"valid {encoding}; save it again from the spreadsheet program",
-            file=file,
+            f"the file starts with a {encoding} byte-order mark but {what} is not valid "
+            f"{encoding}; save it again from the spreadsheet program",
+            file=file, row=row,
         ) from None
 
 
@@ -760,7 +770,47 @@ class _Sheet:
     hint: str | None
 
 
-def _calamine_problem(exc: Exception) -> str:
+def _calamine_failed(exc: BaseException) -> bool:
+    """True for calamine's failures on a damaged file: its exceptions, and the panics of
+    its Rust code (pyo3's ``PanicException`` derives from ``BaseException``)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+def _ole_cut_short(data: bytes) -> str | None:
+    """Why an OLE2 file (a legacy ``.xls``) is cut short, or None.
+
+    The header gives the sector size and where the allocation table lies; the table
+    gives the last sector in use. A file ending before it is an incomplete download or
+    copy (on which calamine panics instead of failing). Only the header's own 109
+    table entries are looked at; files needing more are left to calamine.
+    """
+    import struct
+
+    if len(data) < 512:
+        return None  # not even a header: calamine says it cannot tell the format
+    shift = struct.unpack_from("<H", data, 0x1E)[0]
+    if shift not in (9, 12):
+        return None
+    size = 1 << shift
+    whole = len(data) // size - 1  # sectors after the header sector
+    count = struct.unpack_from("<I", data, 0x2C)[0]
+    table = [t for t in struct.unpack_from("<109I", data, 0x4C)[:count] if t < 0xFFFFFFFA]
+    per = size // 4
+    last = -1
+    for k, t in enumerate(table):
+        if t >= whole:
+            return (f"it ends at byte {len(data):,} but its allocation table reaches byte "
+                    f"{(t + 2) * size:,}")
+        entries = struct.unpack_from(f"<{per}I", data, (t + 1) * size)
+        used = [i for i, e in enumerate(entries) if e != 0xFFFFFFFF]
+        if used:
+            last = k * per + used[-1]
+    if last < whole:
+        return None
+    return f"it ends at byte {len(data):,} but its sectors reach byte {(last + 2) * size:,}"
+
+
+def _calamine_problem(exc: BaseException) -> str:
     """calamine's message, one line, cut short (it may quote a whole XML fragment)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 160 else text[:157] + "..."
@@ -772,7 +822,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
 
     try:
         wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+    except BaseException as exc:  # noqa: BLE001 - calamine raises several unrelated types
+        if not _calamine_failed(exc):
+            raise
         raise ResponseFileError(
             f"cannot open as an {kind} workbook ({_calamine_problem(exc)}); save it again "
             "from the spreadsheet program",
@@ -786,8 +838,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
         for meta in wb.sheets_metadata:
             if "visible" not in str(meta.visible).lower().rsplit(".", 1)[-1]:
                 hidden.add(meta.name)
-    except Exception:  # noqa: BLE001, S110 - visibility is a nicety; all count as visible
-        pass
+    except BaseException as exc:  # noqa: BLE001 - visibility is a nicety; all count as visible
+        if not _calamine_failed(exc):
+            raise
 
     opened: dict[str, Any] = {}  # calamine parses the whole sheet on opening: once each
 
@@ -804,7 +857,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
                 if len(out) >= limit:
                     break
             return out
-        except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+        except BaseException as exc:  # noqa: BLE001 - calamine raises several unrelated types
+            if not _calamine_failed(exc):
+                raise
             raise ResponseFileError(
                 f"sheet '{name}' is damaged and cannot be read ({_calamine_problem(exc)}); "
                 "open the workbook in Excel or LibreOffice and save it again",
@@ -814,7 +869,9 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
     def merged(name: str) -> list[Any]:
         try:
             return list(getattr(opened[name], "merged_cell_ranges", None) or ())
-        except Exception:  # noqa: BLE001 - merged ranges are optional
+        except BaseException as exc:  # noqa: BLE001 - merged ranges are optional
+            if not _calamine_failed(exc):
+                raise
             return []
 
     notes: list[str] = []
@@ -824,7 +881,7 @@ def _read_workbook(data: bytes, file: str, expected: Iterable[str] = (),
             shown = ", ".join(f"'{n}'" for n in names)
             raise ResponseFileError(
                 f"--sheet: no sheet named '{sheet}'; the workbook has {shown}."
-                + _did_you_mean(sheet, names), file=file)
+                + did_you_mean(sheet, names), file=file)
         chosen = sheet
         rows = load(chosen)
         notes.append(f"sheet: {chosen}" + (" (hidden; as asked)" if chosen in hidden else ""))
@@ -912,7 +969,9 @@ def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
         names = list(wb.sheet_names)
         visible = [m.name for m in wb.sheets_metadata
                    if "visible" in str(m.visible).lower().rsplit(".", 1)[-1]]
-    except Exception:  # noqa: BLE001 - the careful path says what is wrong
+    except BaseException as exc:  # noqa: BLE001 - the careful path says what is wrong
+        if not _calamine_failed(exc):
+            raise
         return None
     if sheet is not None:
         if sheet not in names:
@@ -946,7 +1005,9 @@ def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
         got = fastexcel.read_excel(data).load_sheet(
             chosen, header_row=0, dtype_coercion="strict", schema_sample_rows=None,
             skip_whitespace_tail_rows=False, whitespace_as_null=False).to_arrow()
-    except Exception:  # noqa: BLE001 - mixed columns, odd cells: the careful path
+    except BaseException as exc:  # noqa: BLE001 - mixed columns, odd cells: the careful path
+        if not _calamine_failed(exc):
+            raise
         got = None
     worker.join()
     if got is None or not scan.get("ok"):
@@ -1006,12 +1067,6 @@ def _read_workbook_fast(data: bytes, file: str, expected: Iterable[str],
         notes.append(f"sheet '{chosen}' read")
     return Table(header=header, frame=frame, file=file, header_row=1, notes=notes,
                  cell_notes=cells)
-
-
-def _did_you_mean(value: str, known: list[str]) -> str:
-    from survey.errors import did_you_mean
-
-    return did_you_mean(value, known)
 
 
 _XML_SHEET = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
@@ -1122,6 +1177,11 @@ def _read_xls(data: bytes, file: str, expected: Iterable[str] = (),
     An OLE2 file calamine cannot open and that is named ``.xlsx`` is most often a
     password-protected workbook (Excel encrypts it into an OLE2 container).
     """
+    cut = _ole_cut_short(data)
+    if cut is not None:
+        raise ResponseFileError(
+            f"the workbook is cut short ({cut}): an incomplete download or copy; download "
+            "or copy it again", file=file)
     try:
         book = _read_workbook(data, file, expected, sheet, kind=".xls")
     except ResponseFileError as exc:

@@ -57,6 +57,7 @@ Respondents and durations
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from typing import TYPE_CHECKING
@@ -150,7 +151,7 @@ def parse_duration(text: object) -> float | None:
     except ValueError:
         pass
     else:
-        return value if value >= 0 else None
+        return value if math.isfinite(value) and value >= 0 else None
     m = _DURATION.match(s)
     if m is None or not any(m.groups()):
         return None

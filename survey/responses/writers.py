@@ -179,23 +179,16 @@ def _xlsx_text(value: object, file: str | None, row: int, column: str) -> object
     return _ILLEGAL_XLSX.sub("\ufffd", value)
 
 
-def _quote_field(text: str) -> str:
-    """A CSV field as Python's csv writer writes it (QUOTE_MINIMAL, CR or LF quoted)."""
-    if "," in text or '"' in text or "\n" in text or "\r" in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
 def _csv_fast(frame: pd.DataFrame, columns: list[str], verbatim: bool) -> bytes:
     """CSV bytes column by column: the same bytes as the csv-module writer above.
 
     Numbers are formatted in bulk and text through its distinct values only, then each
     row is joined once; 100,000 x 60 cells take a fraction of the time cell by cell did.
     """
-    from survey.outputs import neutralise
+    from survey.outputs import csv_field, neutralise
 
     fields = [_csv_column(frame[c], verbatim) for c in frame.columns]
-    head = ",".join(_quote_field(c if verbatim else str(neutralise(c))) for c in columns)
+    head = ",".join(csv_field(c if verbatim else str(neutralise(c))) for c in columns)
     lines = [head, *map(",".join, zip(*fields, strict=True))] if fields else [head]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -205,7 +198,7 @@ def _csv_column(s: pd.Series, verbatim: bool) -> list[str]:
     import numpy as np
     import pandas as pd
 
-    from survey.outputs import neutralise
+    from survey.outputs import csv_field, neutralise
 
     n = len(s)
     if pd.api.types.is_bool_dtype(s.dtype):
@@ -242,13 +235,13 @@ def _csv_column(s: pd.Series, verbatim: bool) -> list[str]:
                 out.append("")
                 continue
             v = v if isinstance(v, int | float | str) else str(v)
-            out.append(_quote_field(str(v if verbatim else neutralise(v))))
+            out.append(csv_field(str(v if verbatim else neutralise(v))))
         return out
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     table = []
     for v in uniques:
         v = v if isinstance(v, int | float | str) else str(v)
-        table.append(_quote_field(str(v if verbatim else neutralise(v))))
+        table.append(csv_field(str(v if verbatim else neutralise(v))))
     table.append("")  # missing
     lookup = np.array(table, dtype=object)
     return lookup[np.where(codes < 0, len(table) - 1, codes)].tolist()
@@ -314,8 +307,13 @@ def _suffix(s: str) -> str:
 
 
 def _missing(v: object) -> bool:
+    """None, NaN or pandas' NA (whose ``!=`` is NA, not a bool)."""
+    from pandas import NA
+
+    if v is None or v is NA:
+        return True
     try:
-        return v is None or bool(v != v)
+        return bool(v != v)
     except (TypeError, ValueError):
         return False
 
