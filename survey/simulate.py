@@ -992,7 +992,7 @@ def write_simulated(frame: pd.DataFrame, suffix: str) -> bytes:
 
     from openpyxl import Workbook
 
-    from survey.outputs import workbook_bytes
+    from survey.outputs import add_about_sheet, workbook_bytes
 
     wb = Workbook()
     ws = wb.active
@@ -1000,12 +1000,7 @@ def write_simulated(frame: pd.DataFrame, suffix: str) -> bytes:
     ws.append([str(c) for c in plain.columns])
     for row in plain.itertuples(index=False, name=None):
         ws.append([neutralise(v) for v in row])
-    about = wb.create_sheet("about")
-    about.append(["key", "value"])
-    for key, value in about_rows(frame):
-        about.append([key, neutralise(value)])
-    about.column_dimensions["A"].width = 22
-    about.column_dimensions["B"].width = 100
+    add_about_sheet(wb, about_rows(frame), widths=(22, 100))
     return workbook_bytes(wb)
 
 
