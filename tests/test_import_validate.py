@@ -191,6 +191,18 @@ def test_speeders(tiny_instrument):
     assert rs.n == 2
 
 
+def test_negative_or_infinite_durations_are_unknown(tiny_instrument):
+    """A time below zero (an end before its start) or infinite ('inf' in a Qualtrics or
+    LimeSurvey column) neither makes nor clears a speeder; the log says how many rows."""
+    raw = _raw(tiny_instrument, duration=[-5.0, float("inf"), 45.0])
+    rs = validate(raw, tiny_instrument, Policy(min_duration=60, reject_speeders=True))
+    assert rs.log.flatten(["row", "reason", "action"]) == [[4, "speeder", "rejected"]]
+    assert ("durations negative or infinite in 2 rows: taken as unknown (no speeder check "
+            "for those rows)") in rs.log.notes
+    assert rs.meta["duration_seconds"].isna().tolist() == [True, True]
+    assert (rs.log.rows_read, rs.log.rows_accepted, rs.log.rows_rejected) == (3, 2, 1)
+
+
 def test_min_duration_without_durations_is_noted(tmp_path, tiny_instrument):
     rs = _read(tmp_path, tiny_instrument, "R1,china,CN-01,4,2,4\n",
                policy=Policy(min_duration=60))

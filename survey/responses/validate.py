@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING
 from survey.errors import ResponseFileError
 from survey.responses.model import ImportLog, RawResponses, ResponseSet
 from survey.responses.tables import as_text, normalise_name
+from survey.wording import count
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -424,7 +425,15 @@ def validate(
     speeder = np.zeros(n, dtype=bool)
     dur = None
     if raw.duration is not None:
-        dur = pd.to_numeric(raw.duration.reindex(rows), errors="coerce")
+        dur = pd.to_numeric(raw.duration.reindex(rows), errors="coerce").astype("float64")
+        # a negative or infinite time (a clock set wrong, an end before its start, 'inf'
+        # typed in) is no time: it neither makes nor clears a speeder
+        odd = ~(np.isfinite(dur) | dur.isna())
+        odd |= dur < 0
+        if odd.any():
+            dur = dur.mask(odd)
+            log.notes.append(f"durations negative or infinite in {count(int(odd.sum()), 'row')}:"
+                             " taken as unknown (no speeder check for those rows)")
     if policy.min_duration is not None:
         if dur is None:
             log.notes.append("speeder check skipped: the file records no durations")
