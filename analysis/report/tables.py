@@ -279,13 +279,18 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
         measurement_tables, measurement = run_measurement(
             responses, by, groups, checks_tables["invariance_summary"],
             progress=steps.append)
-        return checks_tables, checks, measurement_tables, measurement, steps
+        hypotheses = hypotheses_table(
+            responses, scores, checks_tables["invariance_summary"],
+            min_group_n=min_group_n, adjust=adjust, alpha=alpha, cluster=cluster,
+            equivalence=equivalence, latent=measurement_tables["latent_means"])
+        return checks_tables, checks, measurement_tables, measurement, hypotheses, steps
 
     step("comparing groups")
-    # the comparability checks and the measurement model need the groups, not their
-    # comparison: computed by a worker beside the comparison, reliability and nesting in
-    # labs when there is a core to spare (scipy.stats, which both need, loaded first so
-    # that it is inherited rather than loaded twice)
+    # the comparability checks, the measurement model and the hypotheses (which need
+    # both) need the groups, not their comparison: computed by a worker beside the
+    # comparison, reliability and nesting in labs when there is a core to spare
+    # (scipy.stats, which both need, loaded first so that it is inherited rather than
+    # loaded twice)
     try:
         groups = reported_groups(scores, inst, by, min_group_n=min_group_n)
     except SurveyError:
@@ -309,14 +314,10 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
                 beside()  # let the worker finish
         raise
     done = beside() if beside is not None else checks_and_model(comparison.groups)
-    other_checks, checks, measurement_tables, measurement, steps = done
+    other_checks, checks, measurement_tables, measurement, hypotheses, steps = done
     checks_tables = {**labs, **other_checks}
     for message in steps:  # said in the order they were done
         step(message)
-    hypotheses = hypotheses_table(responses, scores, checks_tables["invariance_summary"],
-                                  min_group_n=min_group_n, adjust=adjust, alpha=alpha,
-                                  cluster=cluster, equivalence=equivalence,
-                                  latent=measurement_tables["latent_means"])
 
     tables = {
         "hypotheses": hypotheses,
