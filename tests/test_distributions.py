@@ -1,5 +1,5 @@
 """analysis.distributions gives the numbers of the scipy.stats methods it stands in for,
-to the last bit.
+to the last bit, and the commands that use it never import scipy.stats.
 
 The reference here is scipy.stats itself (the installed version): each function must be
 a drop-in replacement for the call it replaced, so that no table changes by a single
@@ -11,6 +11,7 @@ the analyses that use them.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -278,3 +279,65 @@ def test_studentized_range_without_scipy_stats():
     assert np.array_equal(np.frombuffer(bytes.fromhex(out["p"])), want, equal_nan=True)
     assert out["later"] == float(stats.studentized_range.sf(3.0, 4, 12.0))
     assert out["same_module"] is True
+
+
+# ---- the commands ---------------------------------------------------------------------------
+
+#: Runs survey commands in one process, recording into LOG every process (the forked
+#: workers too) that imports scipy.stats, with where from, and prints whether this one
+#: has it. analysis/report/tables.py imports scipy.stats before forking its worker, to
+#: share what the analyses needed of it; that statement is set aside here (it binds
+#: ``scipy`` and loads nothing) so that the test sees what the analyses import.
+RUNNER = textwrap.dedent("""
+    import builtins, os, sys, traceback
+    LOG = sys.argv[1]
+
+    class Recorder:
+        def find_spec(self, name, path=None, target=None):
+            if name == "scipy.stats":
+                frames = traceback.format_stack(limit=12)
+                with open(LOG, "a") as fh:
+                    fh.write(f"process {os.getpid()} imports scipy.stats:\\n"
+                             + "".join(frames))
+            return None
+
+    sys.meta_path.insert(0, Recorder())
+    real_import = builtins.__import__
+
+    def set_aside(name, globals=None, locals=None, fromlist=(), level=0):
+        if (name == "scipy.stats" and not fromlist and level == 0
+                and (globals or {}).get("__name__") == "analysis.report.tables"):
+            name = "scipy"
+        return real_import(name, globals, locals, fromlist, level)
+
+    builtins.__import__ = set_aside
+    from survey.cli import cli
+    for command in sys.argv[2:]:
+        cli.main(args=command.split("\\x1f"), prog_name="survey", standalone_mode=False)
+    print("scipy.stats" in sys.modules)
+    sys.stdout.flush()
+    os._exit(0)
+""")
+
+
+@pytest.mark.slow
+def test_commands_never_import_scipy_stats(tmp_path):
+    """survey report (the comparability worker forked beside it included), survey
+    compare by a three-group question (Games-Howell: the studentized range) and survey
+    plan (the noncentral t) on the sample run without scipy.stats."""
+    log = tmp_path / "imports.log"
+    commands = [
+        ["report", str(SAMPLE), "-o", str(tmp_path / "report"), "--no-figures", "-q"],
+        ["compare", str(SAMPLE), "--by", "lab_type", "-o", str(tmp_path / "compare")],
+        ["plan", "--effect", "1.5", "--labs", "2", "--icc", "0.6"],
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    run = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(log), *("\x1f".join(c) for c in commands)],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert not log.exists(), log.read_text()
+    assert run.stdout.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "report" / "report.html").is_file()
+    pairwise = (tmp_path / "compare" / "pairwise.csv").read_text()
+    assert "games_howell" in pairwise
