@@ -324,12 +324,16 @@ RUNNER = textwrap.dedent("""
 def test_commands_never_import_scipy_stats(tmp_path):
     """survey report (the comparability worker forked beside it included), survey
     compare by a three-group question (Games-Howell: the studentized range) and survey
-    plan (the noncentral t) on the sample run without scipy.stats."""
+    plan (the noncentral t, and its tail integrated where it fails) run without
+    scipy.stats."""
     log = tmp_path / "imports.log"
     commands = [
         ["report", str(SAMPLE), "-o", str(tmp_path / "report"), "--no-figures", "-q"],
         ["compare", str(SAMPLE), "--by", "lab_type", "-o", str(tmp_path / "compare")],
         ["plan", "--effect", "1.5", "--labs", "2", "--icc", "0.6"],
+        # so few df that the noncentral t's lower tail is integrated (normal, chi-squared)
+        ["plan", "--labs", "2", "--per-lab", "2", "--icc", "0.2", "--power", "0.99",
+         "--alpha", "0.001"],
     ]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
     run = subprocess.run(
