@@ -2,7 +2,9 @@
 
 - Figures drawn by forked worker processes are the bytes drawn one after the other in
   this process, and the page built around stand-ins for them is the page built with them.
-- A figure's SVG is the bytes ``Figure.savefig`` writes, its PNG the same pixels.
+- A figure's PNG has the pixels ``Figure.savefig`` gives; its SVG is the bytes savefig
+  writes from the PNG's layout, and the figure laid out again for the SVG (as savefig
+  does) writes the same SVG but for the ids of its clip paths.
 - The comparability checks and measurement model computed by a worker beside the
   comparison are those computed in this process, with the same progress messages.
 - The workbook written by a forked worker (without figures) is the one written here.
@@ -91,10 +93,13 @@ def test_cli_no_figures(tmp_path):
 
 @pytest.mark.parametrize("construct", [None, "speaking_up"])
 def test_figure_bytes_are_what_savefig_gives(report_data, construct):
-    """Drawn by the canvases (laid out once per format, the PNG as RGB at zlib level 3):
-    the SVG is the bytes Figure.savefig writes after the PNG, the PNG the same pixels,
-    size in pixels and resolution as savefig's."""
+    """Drawn by the canvases (laid out once, for the PNG; the PNG as RGB at zlib level
+    3): the PNG has the pixels, size in pixels and resolution Figure.savefig gives; the
+    SVG is the bytes savefig writes with the PNG's layout kept, and the same as savefig
+    writes when it lays the figure out again (the two-pass way) except for the clip
+    path ids, which hash the clip box's unwritten last digits."""
     import io
+    import re
 
     import matplotlib as mpl
     from PIL import Image
@@ -106,10 +111,25 @@ def test_figure_bytes_are_what_savefig_gives(report_data, construct):
     with mpl.rc_context(figures_module._rc(report_data.lang)):
         png, svg = figures_module.figure_bytes(draw())
         fig = draw()
-        want_png, want_svg = io.BytesIO(), io.BytesIO()
+        want_png, want_svg, again_svg = io.BytesIO(), io.BytesIO(), io.BytesIO()
         fig.savefig(want_png, format="png", dpi=150, metadata={"Software": None})
+        fig.set_layout_engine("none")
         fig.savefig(want_svg, format="svg", metadata={"Date": None, "Creator": None})
+        again = draw()  # laid out for the PNG, then again for the SVG
+        again.savefig(io.BytesIO(), format="png", dpi=150, metadata={"Software": None})
+        again.savefig(again_svg, format="svg", metadata={"Date": None, "Creator": None})
     assert svg == want_svg.getvalue()
+
+    # laid out again for the SVG: the same drawing, everything within a point of where
+    # the PNG's layout put it (the clip path ids hash the clip box to every digit)
+    def parts(text: bytes) -> tuple[list[bytes], np.ndarray]:
+        text = re.sub(rb"\bp[0-9a-f]{10}\b", b"p", text)
+        number = rb"-?\d+\.\d+"
+        return re.split(number, text), np.array(re.findall(number, text), dtype=float)
+
+    (ours, at), (theirs, there) = parts(svg), parts(again_svg.getvalue())
+    assert ours == theirs
+    assert at.shape == there.shape and np.abs(at - there).max() < 1.0
     got, want = Image.open(io.BytesIO(png)), Image.open(want_png)
     assert got.format == "PNG" and got.mode == "RGB" and want.mode == "RGBA"
     assert got.size == want.size

@@ -56,7 +56,6 @@ def render_report(
     """Write the files of a computed report (see :func:`build_report`); without
     ``figures``, no figures are drawn (none in the page, no ``figures/``)."""
     from analysis.report.html import render_html
-    from analysis.report.workbook import workbook
     from analysis.report.workers import start_workbook
 
     step = progress or (lambda _message: None)
@@ -87,8 +86,8 @@ def render_report(
                 drawn = {**rest(), **charts_now()}
                 return {name: drawn[name] for name, _ in jobs}
         stand_ins = {name: (b"", f'<svg id="{name}"/>'.encode()) for name, _ in jobs}
-    # without figures a core is spare: the workbook is written there beside the page
-    book: Callable[[], bytes] = (lambda: workbook(data)) if figures else start_workbook(data)
+    # the workbook is written by a worker beside the page (and the figures)
+    book: Callable[[], bytes] = start_workbook(data)
     try:
         step("writing report.html")
         page = render_html(data, stand_ins)

@@ -64,6 +64,7 @@ __all__ = [
     "Checks",
     "has_labs",
     "hypotheses_table",
+    "lab_checks",
     "run_checks",
     "without_few_labs",
 ]
@@ -143,6 +144,7 @@ def run_checks(
     min_answered: float,
     cluster: str | None = "lab",
     progress: Callable[[str], None] | None = None,
+    lab_tables: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], Checks]:
     """Run the comparability checks for the groups of ``by``.
 
@@ -162,6 +164,9 @@ def run_checks(
         The cluster column (``None``: no lab-aware analysis).
     progress : callable, optional
         Called with a short message at the start of each step.
+    lab_tables : dict of str to pandas.DataFrame, optional
+        The tables of the nesting in labs, computed already by :func:`lab_checks` with
+        the same arguments (the report computes them beside the other checks).
 
     Returns
     -------
@@ -169,29 +174,15 @@ def run_checks(
         The tables of :data:`CHECK_TABLES` (empty, with their columns, when a check does
         not apply) and what else the report says about them.
     """
-    from analysis import multilevel, styles
+    from analysis import styles
 
     step = progress or (lambda _message: None)
     inst = responses.instrument
-    tables: dict[str, pd.DataFrame] = {}
     labs = has_labs(scores, cluster)
-
-    step("nesting in labs")
-    if labs:
-        tables["icc"] = multilevel.lab_icc(scores, inst, lab=cluster, by=by,
-                                           groups=list(groups))
-        tables["nested"] = multilevel.compare_nested(
-            scores, inst, by, lab=cluster, groups=list(groups), min_group_n=min_group_n,
-            min_labs=MIN_LABS, adjust=adjust)
-        agreement = multilevel.lab_agreement(responses.data, inst, lab=cluster,
-                                             min_lab_n=min_group_n)
-        tables["rwg"] = multilevel.agreement_summary(agreement)
-        tables["rwg_labs"] = agreement
-    else:
-        tables["icc"] = _empty(multilevel.ICC_COLUMNS)
-        tables["nested"] = _empty(multilevel.NESTED_COLUMNS)
-        tables["rwg"] = _empty(multilevel.AGREEMENT_SUMMARY_COLUMNS)
-        tables["rwg_labs"] = _empty(multilevel.AGREEMENT_COLUMNS)
+    if lab_tables is None:
+        lab_tables = lab_checks(responses, scores, by, groups, min_group_n=min_group_n,
+                                adjust=adjust, cluster=cluster, progress=step)
+    tables = dict(lab_tables)
 
     step("measurement invariance")
     inv = _invariance(responses, by, groups)
@@ -219,6 +210,44 @@ def run_checks(
     )
     return tables, Checks(labs=labs, unbalanced=unbalanced, styles_note=note,
                           cluster=cluster)
+
+
+def lab_checks(
+    responses: ResponseSet,
+    scores: pd.DataFrame,
+    by: str,
+    groups: Sequence[str],
+    *,
+    min_group_n: int,
+    adjust: str,
+    cluster: str | None = "lab",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The tables of the nesting in labs (``icc``, ``nested``, ``rwg``, ``rwg_labs``),
+    the first of :func:`run_checks`; empty, with their columns, when the responses have
+    no cluster answers. The parameters are those of :func:`run_checks`."""
+    from analysis import multilevel
+
+    step = progress or (lambda _message: None)
+    inst = responses.instrument
+    tables: dict[str, pd.DataFrame] = {}
+    step("nesting in labs")
+    if has_labs(scores, cluster):
+        tables["icc"] = multilevel.lab_icc(scores, inst, lab=cluster, by=by,
+                                           groups=list(groups))
+        tables["nested"] = multilevel.compare_nested(
+            scores, inst, by, lab=cluster, groups=list(groups), min_group_n=min_group_n,
+            min_labs=MIN_LABS, adjust=adjust)
+        agreement = multilevel.lab_agreement(responses.data, inst, lab=cluster,
+                                             min_lab_n=min_group_n)
+        tables["rwg"] = multilevel.agreement_summary(agreement)
+        tables["rwg_labs"] = agreement
+    else:
+        tables["icc"] = _empty(multilevel.ICC_COLUMNS)
+        tables["nested"] = _empty(multilevel.NESTED_COLUMNS)
+        tables["rwg"] = _empty(multilevel.AGREEMENT_SUMMARY_COLUMNS)
+        tables["rwg_labs"] = _empty(multilevel.AGREEMENT_COLUMNS)
+    return tables
 
 
 def _invariance_support(row) -> str:

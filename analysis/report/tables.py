@@ -263,17 +263,19 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
 
     from analysis.compare import compare_groups, reported_groups
     from analysis.reliability import analyse_items, assess_reliability
-    from analysis.report.comparability import hypotheses_table, run_checks
+    from analysis.report.comparability import hypotheses_table, lab_checks, run_checks
     from analysis.report.measurement import run_measurement
     from analysis.report.workers import fork_call
 
     inst = responses.instrument
 
     def checks_and_model(groups: tuple[str, ...]) -> tuple[Any, ...]:
+        # the checks but the nesting in labs (computed by the caller, beside them)
         steps: list[str] = []
         checks_tables, checks = run_checks(
             responses, scores, by, groups, min_group_n=min_group_n, adjust=adjust,
-            alpha=alpha, min_answered=min_answered, cluster=cluster, progress=steps.append)
+            alpha=alpha, min_answered=min_answered, cluster=cluster, progress=steps.append,
+            lab_tables={})
         measurement_tables, measurement = run_measurement(
             responses, by, groups, checks_tables["invariance_summary"],
             progress=steps.append)
@@ -281,9 +283,9 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
 
     step("comparing groups")
     # the comparability checks and the measurement model need the groups, not their
-    # comparison: computed by a worker beside the comparison and reliability when there
-    # is a core to spare (scipy.stats, which both need, loaded first so that it is
-    # inherited rather than loaded twice)
+    # comparison: computed by a worker beside the comparison, reliability and nesting in
+    # labs when there is a core to spare (scipy.stats, which both need, loaded first so
+    # that it is inherited rather than loaded twice)
     try:
         groups = reported_groups(scores, inst, by, min_group_n=min_group_n)
     except SurveyError:
@@ -298,13 +300,17 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
         step("reliability")
         reliability = assess_reliability(responses, by=by, min_group_n=min_group_n)
         items = analyse_items(responses)
+        labs = lab_checks(responses, scores, by, comparison.groups,
+                          min_group_n=min_group_n, adjust=adjust, cluster=cluster,
+                          progress=step)
     except BaseException:
         if beside is not None:
             with contextlib.suppress(Exception):
                 beside()  # let the worker finish
         raise
     done = beside() if beside is not None else checks_and_model(comparison.groups)
-    checks_tables, checks, measurement_tables, measurement, steps = done
+    other_checks, checks, measurement_tables, measurement, steps = done
+    checks_tables = {**labs, **other_checks}
     for message in steps:  # said in the order they were done
         step(message)
     hypotheses = hypotheses_table(responses, scores, checks_tables["invariance_summary"],

@@ -54,6 +54,7 @@ def fork_map(data: Any, function: Callable[[Any], T], items: list[Any],
     out of memory) instead of waiting for it forever, so the caller can do the work
     itself; an exception raised by ``function`` is raised as it was.
     """
+    import gc
     import multiprocessing
     import sys
     import warnings
@@ -67,6 +68,10 @@ def fork_map(data: Any, function: Callable[[Any], T], items: list[Any],
         return None
     global _WORKER_DATA
     _WORKER_DATA = data
+    # the objects there are now are out of the cycle collector's sight in the workers
+    # (they would otherwise walk them all, and copy every page they touch) and, until
+    # they are forked, here
+    gc.freeze()
     try:
         with warnings.catch_warnings():
             # Python 3.12+ warns about forking a process that has threads (the BLAS's,
@@ -78,6 +83,7 @@ def fork_map(data: Any, function: Callable[[Any], T], items: list[Any],
             futures = [executor.submit(function, item) for item in items]
     finally:
         _WORKER_DATA = None
+        gc.unfreeze()
     executor.shutdown(wait=False)
 
     def wait() -> list[T]:
