@@ -403,13 +403,13 @@ def measurement_invariance(
                 if ok:
                     holds[level] = bool(fit.cfi >= min_cfi)
             elif prev is not None and fit is not None:
-                from scipy.stats import chi2
+                from analysis.distributions import chi2_sf
 
                 dchi = fit.chisq - prev.chisq
                 ddf = fit.df - prev.df
                 row.update(delta_cfi=fit.cfi - prev.cfi, delta_rmsea=fit.rmsea - prev.rmsea,
                            delta_srmr=fit.srmr - prev.srmr, delta_chisq=dchi, delta_df=ddf,
-                           delta_p=float(chi2.sf(max(dchi, 0.0), ddf)))
+                           delta_p=float(chi2_sf(max(dchi, 0.0), ddf)))
                 before = holds[LEVELS[LEVELS.index(level) - 1]]
                 if ok and before is not pd.NA:
                     fails = row["delta_cfi"] <= delta_cfi_cutoff and (
@@ -489,7 +489,7 @@ def _item_tests(constrained: GroupFit, step: str) -> list[tuple[str, float, int,
     Each partial model starts from the estimates of the constrained one. Identified by
     ``std.lv``, every item's loading can be released, the first one's too.
     """
-    from scipy.stats import chi2
+    from analysis.distributions import chi2_sf
 
     model = dict(zip(constrained.factors, [constrained.items], strict=True))
     out = []
@@ -503,7 +503,7 @@ def _item_tests(constrained: GroupFit, step: str) -> list[tuple[str, float, int,
             continue
         lr = max(constrained.chisq - partial.chisq, 0.0)
         ddf = constrained.df - partial.df
-        out.append((item, lr, ddf, float(chi2.sf(lr, ddf))))
+        out.append((item, lr, ddf, float(chi2_sf(lr, ddf))))
     return out
 
 

@@ -307,10 +307,10 @@ def lab_icc(
     """
     import numpy as np
     import pandas as pd
-    from scipy.stats import f as f_dist
 
     from analysis import stats
     from analysis.compare import _construct_ids, _group_column, _group_order
+    from analysis.distributions import f_sf
 
     labs = _lab_column(scores, _lab_name(instrument, lab))
     ids = _construct_ids(scores, instrument, constructs)
@@ -358,7 +358,7 @@ def lab_icc(
         f = msb / msw
         icc1 = (msb - msw) / (msb + (n0 - 1.0) * msw)
         de = stats.design_effect(n_total / n_labs, max(icc1, 0.0))
-        row.update(f=f, p_f=float(f_dist.sf(f, df1, df2)), icc1=icc1,
+        row.update(f=f, p_f=float(f_sf(f, df1, df2)), icc1=icc1,
                    icc2=(msb - msw) / msb if msb > 0 else np.nan, design_effect=de,
                    n_effective=n_total / de)
     table = pd.DataFrame(rows, columns=ICC_COLUMNS)
@@ -403,8 +403,8 @@ class _Nested(NamedTuple):
 def _nested_difference(y: np.ndarray, is_a: np.ndarray, labs: np.ndarray) -> _Nested:
     """Mixed-model difference ``a - b`` with nlme's df (``y``, ``is_a``, ``labs`` aligned)."""
     import numpy as np
-    from scipy.stats import norm
-    from scipy.stats import t as t_dist
+
+    from analysis.distributions import norm_sf, t_sf
 
     x = np.column_stack([np.ones(y.size), is_a.astype(float)])
     fit = fit_random_intercept(y, x, labs)
@@ -421,8 +421,8 @@ def _nested_difference(y: np.ndarray, is_a: np.ndarray, labs: np.ndarray) -> _Ne
         df = float(fit.n - fit.labs - 1)
         method = "t, df = N - labs - 1 (as nlme::lme; group varies within labs)"
     t = est / se if se > 0 else np.nan
-    p = float(2 * t_dist.sf(abs(t), df)) if df >= 1 and np.isfinite(t) else np.nan
-    p_z = float(2 * norm.sf(abs(t))) if np.isfinite(t) else np.nan
+    p = float(2 * t_sf(abs(t), df)) if df >= 1 and np.isfinite(t) else np.nan
+    p_z = float(2 * norm_sf(abs(t))) if np.isfinite(t) else np.nan
     return _Nested(est, se, float(t), df, p, p_z, method, fit.tau2, fit.sigma2)
 
 
@@ -672,10 +672,10 @@ def evaluate_hypotheses_nested(
     """
     import numpy as np
     import pandas as pd
-    from scipy.stats import t as t_dist
 
     from analysis import stats
     from analysis.compare import _check_options
+    from analysis.distributions import t_ppf
     from analysis.hypotheses import group_problem, hypothesis_inputs
 
     _check_options(min_group_n, adjust)
@@ -721,7 +721,7 @@ def evaluate_hypotheses_nested(
         if pair.get("status") not in ("ok", "few labs"):
             continue
         total = pair["tau2"] + pair["sigma2"]
-        crit = t_dist.ppf(0.975, pair["df"])
+        crit = t_ppf(0.975, pair["df"])
         sd = np.sqrt(total) if total > 0 else np.nan
         row.update(estimate=pair["estimate"], se=pair["se"], df=pair["df"], t=pair["t"],
                    p_unc=pair["p_unc"], p_method=pair["p_method"],

@@ -177,17 +177,16 @@ def ttest_power(effect: float, n_eff_a: float, n_eff_b: float, df: float,
     >>> round(ttest_power(0.5, 64, 64, 126), 6)
     0.80146
     """
-    from scipy.stats import nct
-    from scipy.stats import t as t_dist
+    from analysis.distributions import nct_cdf, nct_sf, t_isf
 
     if df <= 0:
         return float("nan")
     ncp = abs(effect) * math.sqrt(n_eff_a * n_eff_b / (n_eff_a + n_eff_b))
-    crit = float(t_dist.isf(alpha / 2, df))
+    crit = float(t_isf(alpha / 2, df))
     if ncp - crit > 40:  # beyond where scipy's noncentral t is accurate; power is 1
         return 1.0
-    upper = float(nct.sf(crit, df, ncp))
-    lower = float(nct.cdf(-crit, df, ncp))
+    upper = float(nct_sf(crit, df, ncp))
+    lower = float(nct_cdf(-crit, df, ncp))
     if not math.isfinite(upper):
         upper = _nct_tail(crit, df, ncp, upper=True)
     if not math.isfinite(lower):
@@ -204,10 +203,11 @@ def _nct_tail(x: float, df: float, ncp: float, *, upper: bool) -> float:
     scipy's noncentral t returns nan.
     """
     from scipy import integrate
-    from scipy.stats import chi2, norm
+
+    from analysis.distributions import chi2_pdf, norm_cdf
 
     def below(v: float) -> float:
-        return float(norm.cdf(x * math.sqrt(v / df) - ncp)) * float(chi2.pdf(v, df))
+        return float(norm_cdf(x * math.sqrt(v / df) - ncp)) * float(chi2_pdf(v, df))
 
     p, _ = integrate.quad(below, 0.0, math.inf, limit=200)
     p = min(max(p, 0.0), 1.0)

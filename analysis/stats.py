@@ -134,7 +134,8 @@ def welch_t(
     (1.414214, 19.8)
     """
     import numpy as np
-    from scipy.stats import t as t_dist
+
+    from analysis.distributions import t_sf
 
     n_a, mean_a, var_a, n_b, mean_b, var_b = (
         np.asarray(v, dtype=float) for v in (n_a, mean_a, var_a, n_b, mean_b, var_b)
@@ -147,7 +148,7 @@ def welch_t(
         t = diff / se
         df = se2**2 / (ua**2 / (n_a - 1) + ub**2 / (n_b - 1))
         df = np.where(se2 > 0, df, np.nan)
-    p = 2 * t_dist.sf(np.abs(t), df)
+    p = 2 * t_sf(np.abs(t), df)
     return WelchT(diff, se, t, df, p)
 
 
@@ -178,7 +179,8 @@ def games_howell_p(t: ArrayLike, df: ArrayLike, k: int) -> np.ndarray:
     0.05263
     """
     import numpy as np
-    from scipy.stats import studentized_range
+
+    from analysis.distributions import studentized_range_sf
 
     t = np.asarray(t, dtype=float)
     df = np.asarray(df, dtype=float)
@@ -186,7 +188,7 @@ def games_howell_p(t: ArrayLike, df: ArrayLike, k: int) -> np.ndarray:
     ok = np.isfinite(t) & np.isfinite(df)
     if np.any(ok):
         q = np.sqrt(2.0) * np.abs(np.broadcast_to(t, out.shape)[ok])
-        out[ok] = studentized_range.sf(q, k, np.broadcast_to(df, out.shape)[ok])
+        out[ok] = studentized_range_sf(q, k, np.broadcast_to(df, out.shape)[ok])
     return out if out.shape else out[()]
 
 
@@ -223,7 +225,8 @@ def hedges_g(
     (0.566879, -0.343894, 1.477652)
     """
     import numpy as np
-    from scipy.stats import t as t_dist
+
+    from analysis.distributions import t_ppf
 
     n_a, mean_a, var_a, n_b, mean_b, var_b = (
         np.asarray(v, dtype=float) for v in (n_a, mean_a, var_a, n_b, mean_b, var_b)
@@ -234,7 +237,7 @@ def hedges_g(
         sp = np.where(pooled > 0, np.sqrt(pooled), np.nan)
         g = (mean_a - mean_b) / sp * (1 - 3 / (4 * n - 9))
         se = np.sqrt(n / (n_a * n_b) + g**2 / (2 * n))
-    crit = t_dist.ppf(1 - (1 - confidence) / 2, n - 2)
+    crit = t_ppf(1 - (1 - confidence) / 2, n - 2)
     return g, g - crit * se, g + crit * se
 
 
@@ -259,7 +262,8 @@ def welch_anova(n: ArrayLike, mean: ArrayLike, var: ArrayLike) -> WelchAnova:
     (3.132271, 17.7373)
     """
     import numpy as np
-    from scipy.stats import f as f_dist
+
+    from analysis.distributions import f_sf
 
     n, mean, var = (np.asarray(v, dtype=float) for v in (n, mean, var))
     k = n.size
@@ -271,7 +275,7 @@ def welch_anova(n: ArrayLike, mean: ArrayLike, var: ArrayLike) -> WelchAnova:
     lam = 3 * ((1 - w / sw) ** 2 / (n - 1)).sum() / (k**2 - 1)
     f = ((w * (mean - m) ** 2).sum() / (k - 1)) / (1 + 2 * lam * (k - 2) / 3)
     df1, df2 = float(k - 1), float(1 / lam)
-    return WelchAnova(float(f), df1, df2, float(f_dist.sf(f, df1, df2)))
+    return WelchAnova(float(f), df1, df2, float(f_sf(f, df1, df2)))
 
 
 def omega_squared_welch(f: float, df1: float, n_total: float) -> float:
@@ -347,7 +351,8 @@ def kruskal_wallis(samples: Sequence[ArrayLike]) -> KruskalResult:
     (5.197802, 2.0)
     """
     import numpy as np
-    from scipy.stats import chi2, rankdata
+
+    from analysis.distributions import chi2_sf, rankdata
 
     arrays = [np.asarray(s, dtype=float) for s in samples]
     k = len(arrays)
@@ -366,7 +371,7 @@ def kruskal_wallis(samples: Sequence[ArrayLike]) -> KruskalResult:
     h = (12 / (n_total * (n_total + 1)) * (rank_sums**2 / sizes).sum() - 3 * (n_total + 1))
     h /= correction
     df = float(k - 1)
-    return KruskalResult(float(h), df, float(chi2.sf(h, df)), float(h / (n_total - 1)))
+    return KruskalResult(float(h), df, float(chi2_sf(h, df)), float(h / (n_total - 1)))
 
 
 def adjust_p(p: ArrayLike, method: str = "holm") -> np.ndarray:
@@ -456,15 +461,16 @@ def tost_p(estimate: ArrayLike, se: ArrayLike, df: ArrayLike, bound: ArrayLike) 
     0.965097
     """
     import numpy as np
-    from scipy.stats import t as t_dist
+
+    from analysis.distributions import t_cdf, t_sf
 
     est, se, df, bound = (np.asarray(v, dtype=float) for v in (estimate, se, df, bound))
     with np.errstate(divide="ignore", invalid="ignore"):
         ok = (se > 0) & (df > 0) & np.isfinite(est) & np.isfinite(bound)
         se_ok = np.where(ok, se, 1.0)
         df_ok = np.where(ok, df, 1.0)
-        lower = t_dist.sf((est + bound) / se_ok, df_ok)
-        upper = t_dist.cdf((est - bound) / se_ok, df_ok)
+        lower = t_sf((est + bound) / se_ok, df_ok)
+        upper = t_cdf((est - bound) / se_ok, df_ok)
     out = np.where(ok, np.maximum(lower, upper), np.nan)
     return out if out.shape else out[()]
 

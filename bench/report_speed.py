@@ -70,7 +70,7 @@ clocked("survey.commands._common", "load_instrument", "read")
 survey.commands.report.load_instrument = sys.modules["survey.commands._common"].load_instrument
 clocked("survey.responses", "read_responses", "read")
 # the whole of the tables' computation is analysis, less the phases clocked within it
-# (the imports it needs, scipy.stats among them, and the hypotheses count here)
+# (the imports it needs, scipy's among them, and the hypotheses count here)
 report.prepare_report = clocked("analysis.report.tables", "prepare_report", "analysis")
 def beside(real, phase_of):
     # clock the start of work done beside this process and the wait for it
