@@ -285,11 +285,9 @@ def test_studentized_range_without_scipy_stats():
 
 #: Runs survey commands in one process, recording into LOG every process (the forked
 #: workers too) that imports scipy.stats, with where from, and prints whether this one
-#: has it. analysis/report/tables.py imports scipy.stats before forking its worker, to
-#: share what the analyses needed of it; that statement is set aside here (it binds
-#: ``scipy`` and loads nothing) so that the test sees what the analyses import.
+#: has it.
 RUNNER = textwrap.dedent("""
-    import builtins, os, sys, traceback
+    import os, sys, traceback
     LOG = sys.argv[1]
 
     class Recorder:
@@ -302,15 +300,6 @@ RUNNER = textwrap.dedent("""
             return None
 
     sys.meta_path.insert(0, Recorder())
-    real_import = builtins.__import__
-
-    def set_aside(name, globals=None, locals=None, fromlist=(), level=0):
-        if (name == "scipy.stats" and not fromlist and level == 0
-                and (globals or {}).get("__name__") == "analysis.report.tables"):
-            name = "scipy"
-        return real_import(name, globals, locals, fromlist, level)
-
-    builtins.__import__ = set_aside
     from survey.cli import cli
     for command in sys.argv[2:]:
         cli.main(args=command.split("\\x1f"), prog_name="survey", standalone_mode=False)

@@ -288,15 +288,18 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
     step("comparing groups")
     # the comparability checks, the measurement model and the hypotheses (which need
     # both) need the groups, not their comparison: computed by a worker beside the
-    # comparison, reliability and nesting in labs when there is a core to spare
-    # (scipy.stats, which both need, loaded first so that it is inherited rather than
-    # loaded twice)
+    # comparison, reliability and nesting in labs when there is a core to spare (the
+    # parts of scipy both need, loaded first so that they are inherited rather than
+    # loaded twice: the mixed models' optimiser, and the integration of the studentized
+    # range in Games-Howell)
     try:
         groups = reported_groups(scores, inst, by, min_group_n=min_group_n)
     except SurveyError:
         beside = None  # the comparison raises it
     else:
-        import scipy.stats  # noqa: F401
+        import scipy.integrate  # noqa: F401
+        import scipy.optimize  # noqa: F401
+        import scipy.special  # noqa: F401
 
         beside = fork_call(lambda: checks_and_model(groups))
     try:
