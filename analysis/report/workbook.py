@@ -83,16 +83,23 @@ def _cell(value: object) -> object:
 
 
 def _sheet(wb, name: str, frame: pd.DataFrame) -> None:
+    from copy import copy
+
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(name)
     columns = [str(c) for c in frame.columns]
     ws.append(columns)
-    for cell in ws[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=_HEADER_FILL)
-        cell.alignment = Alignment(vertical="center")
+    # a style is given to the first cell of a run and copied to the others (the same
+    # style, without looking it up among the workbook's again)
+    header = ws[1] if columns else ()
+    if header:
+        header[0].font = Font(bold=True, color="FFFFFF")
+        header[0].fill = PatternFill("solid", fgColor=_HEADER_FILL)
+        header[0].alignment = Alignment(vertical="center")
+        for cell in header[1:]:
+            cell._style = copy(header[0]._style)
     numeric = {c: frame[c].dtype.kind in "iuf" for c in frame.columns}
     formats = {str(c): number_format(name, str(c)) for c in frame.columns if numeric[c]}
     widths = [len(c) for c in columns]
@@ -105,9 +112,11 @@ def _sheet(wb, name: str, frame: pd.DataFrame) -> None:
                 widths[j] = max(widths[j], shown)
     for j, col in enumerate(columns, start=1):
         fmt = formats.get(col)
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.number_format = fmt
+        if fmt and len(frame):
+            cells = [cell for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j)]
+            cells[0].number_format = fmt
+            for cell in cells[1:]:
+                cell._style = copy(cells[0]._style)
         ws.column_dimensions[get_column_letter(j)].width = min(max(widths[j - 1] + 2, 6), 60)
     ws.freeze_panes = "A2"
     if len(frame):
