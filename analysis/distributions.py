@@ -1,8 +1,8 @@
-"""The distribution functions the tests need, without importing :mod:`scipy.stats`.
+"""The distribution functions the statistical tests need, without importing :mod:`scipy.stats`.
 
 Importing ``scipy.stats`` takes about half a second (it loads scipy's sparse matrices,
 spatial, interpolation and optimisation packages and builds a hundred distribution
-objects), a quarter of a whole ``survey report``. The tests here need a dozen of its
+objects), a quarter of a whole ``survey report``. The statistical tests need a dozen of its
 methods, and each of those is a thin wrapper around a function of :mod:`scipy.special`
 (``scipy.stats.t.sf(x, df)`` is ``scipy.special.stdtr(df, -x)``). The functions of this
 module call the same :mod:`scipy.special` function, handle what lies outside the
