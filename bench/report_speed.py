@@ -99,7 +99,10 @@ for name in ("score_scales", "compare_groups", "assess_reliability", "analyse_it
               "assess_reliability": "analysis.reliability",
               "analyse_items": "analysis.reliability"}[name]
     setattr(tables, name, clocked(module, name, "analysis"))
-tables.run_checks = clocked("analysis.report.comparability", "run_checks", "comparability")
+# the checks the worker runs (group_checks; an older version: run_checks, all of them)
+import analysis.report.comparability as comparability
+checks = "group_checks" if hasattr(comparability, "group_checks") else "run_checks"
+setattr(tables, checks, clocked("analysis.report.comparability", checks, "comparability"))
 tables.run_measurement = clocked("analysis.report.measurement", "run_measurement",
                                  "measurement model")
 import analysis.report.figures as figures

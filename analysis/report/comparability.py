@@ -64,6 +64,7 @@ __all__ = [
     "Checks",
     "has_labs",
     "hypotheses_table",
+    "group_checks",
     "lab_checks",
     "run_checks",
     "without_few_labs",
@@ -144,9 +145,10 @@ def run_checks(
     min_answered: float,
     cluster: str | None = "lab",
     progress: Callable[[str], None] | None = None,
-    lab_tables: dict[str, pd.DataFrame] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], Checks]:
-    """Run the comparability checks for the groups of ``by``.
+    """Run the comparability checks for the groups of ``by``: the nesting in labs
+    (:func:`lab_checks`), then measurement invariance and response styles
+    (:func:`group_checks`; the report computes the two beside each other).
 
     Parameters
     ----------
@@ -164,9 +166,6 @@ def run_checks(
         The cluster column (``None``: no lab-aware analysis).
     progress : callable, optional
         Called with a short message at the start of each step.
-    lab_tables : dict of str to pandas.DataFrame, optional
-        The tables of the nesting in labs, computed already by :func:`lab_checks` with
-        the same arguments (the report computes them beside the other checks).
 
     Returns
     -------
@@ -174,15 +173,37 @@ def run_checks(
         The tables of :data:`CHECK_TABLES` (empty, with their columns, when a check does
         not apply) and what else the report says about them.
     """
+    tables = lab_checks(responses, scores, by, groups, min_group_n=min_group_n,
+                        adjust=adjust, cluster=cluster, progress=progress)
+    more, checks = group_checks(responses, scores, by, groups, min_group_n=min_group_n,
+                                adjust=adjust, alpha=alpha, min_answered=min_answered,
+                                cluster=cluster, progress=progress)
+    return {**tables, **more}, checks
+
+
+def group_checks(
+    responses: ResponseSet,
+    scores: pd.DataFrame,
+    by: str,
+    groups: Sequence[str],
+    *,
+    min_group_n: int,
+    adjust: str,
+    alpha: float,
+    min_answered: float,
+    cluster: str | None = "lab",
+    progress: Callable[[str], None] | None = None,
+) -> tuple[dict[str, pd.DataFrame], Checks]:
+    """The checks of :func:`run_checks` after the nesting in labs: measurement invariance
+    (``invariance_fits``, ``invariance_summary``, ``invariance_items``) and response
+    styles (``styles``, ``style_differences``, ``acquiescence_sensitivity``), with what
+    else the report says about the checks. The parameters are those of
+    :func:`run_checks`."""
     from analysis import styles
 
     step = progress or (lambda _message: None)
     inst = responses.instrument
-    labs = has_labs(scores, cluster)
-    if lab_tables is None:
-        lab_tables = lab_checks(responses, scores, by, groups, min_group_n=min_group_n,
-                                adjust=adjust, cluster=cluster, progress=step)
-    tables = dict(lab_tables)
+    tables: dict[str, pd.DataFrame] = {}
 
     step("measurement invariance")
     inv = _invariance(responses, by, groups)
@@ -208,8 +229,8 @@ def run_checks(
         c.id for c in inst.constructs
         if sum(i.reverse for i in c.items) * 2 != len(c.items)
     )
-    return tables, Checks(labs=labs, unbalanced=unbalanced, styles_note=note,
-                          cluster=cluster)
+    return tables, Checks(labs=has_labs(scores, cluster), unbalanced=unbalanced,
+                          styles_note=note, cluster=cluster)
 
 
 def lab_checks(

@@ -263,7 +263,7 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
 
     from analysis.compare import compare_groups, reported_groups
     from analysis.reliability import analyse_items, assess_reliability
-    from analysis.report.comparability import hypotheses_table, lab_checks, run_checks
+    from analysis.report.comparability import group_checks, hypotheses_table, lab_checks
     from analysis.report.measurement import run_measurement
     from analysis.report.workers import fork_call
 
@@ -272,10 +272,9 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
     def checks_and_model(groups: tuple[str, ...]) -> tuple[Any, ...]:
         # the checks but the nesting in labs (computed by the caller, beside them)
         steps: list[str] = []
-        checks_tables, checks = run_checks(
+        checks_tables, checks = group_checks(
             responses, scores, by, groups, min_group_n=min_group_n, adjust=adjust,
-            alpha=alpha, min_answered=min_answered, cluster=cluster, progress=steps.append,
-            lab_tables={})
+            alpha=alpha, min_answered=min_answered, cluster=cluster, progress=steps.append)
         measurement_tables, measurement = run_measurement(
             responses, by, groups, checks_tables["invariance_summary"],
             progress=steps.append)
