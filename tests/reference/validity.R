@@ -70,49 +70,13 @@
 #                              p; China's is fixed at 0 and its variance at 1); partial
 #                              model of build_vs_buy with group.partial = "bb5 ~ 1"
 
-suppressPackageStartupMessages({
-  library(psych)
-  library(lavaan)
-  library(semTools)
-})
-out_dir <- "tests/reference"
-# fa.parallel draws its random data inside parallel::mclapply, whose forked workers do not
-# follow set.seed(); one core makes the draws, and so these files, reproducible
-options(mc.cores = 1)
-fmt <- function(x) ifelse(is.na(x), "", sprintf("%.17g", x))
-write_ref <- function(df, name) {
-  for (col in names(df)) if (is.numeric(df[[col]])) df[[col]] <- fmt(df[[col]])
-  write.csv(df, file.path(out_dir, name), row.names = FALSE, quote = FALSE, na = "")
-}
-
-# ---- data ------------------------------------------------------------------------------
-sample <- read.csv(file.path(out_dir, "validity_sample.csv"), stringsAsFactors = FALSE)
-prefixes <- c(self_promotion = "sp", student_involvement = "si", build_vs_buy = "bb",
-              open_weights = "ow", team_execution = "te", societal_engagement = "se",
-              peer_respect = "pr", business_attention = "ba")
-sample_factors <- lapply(prefixes, function(p) paste0(p, 1:6))
-for (f in sample_factors) for (it in f[c(2, 4, 6)]) sample[[it]] <- 6 - sample[[it]]
-
+# psych::bfi as the file the tests read, then the data and helpers both scripts share
 bfi_raw <- psych::bfi[, c(paste0(rep(c("A", "C", "E", "N", "O"), each = 5), 1:5), "gender")]
-write.csv(bfi_raw, file.path(out_dir, "validity_bfi.csv"), row.names = FALSE, quote = FALSE,
-          na = "")
-bfi <- read.csv(file.path(out_dir, "validity_bfi.csv"))
-for (it in c("A1", "C4", "C5", "E1", "E2", "O2", "O5")) bfi[[it]] <- 7 - bfi[[it]]
-bfi_factors <- list(agree = paste0("A", 1:5), consc = paste0("C", 1:5),
-                    extra = paste0("E", 1:5), neuro = paste0("N", 1:5),
-                    open = paste0("O", 1:5))
-bfi_items <- unlist(bfi_factors, use.names = FALSE)
+write.csv(bfi_raw, file.path("tests/reference", "validity_bfi.csv"), row.names = FALSE,
+          quote = FALSE, na = "")
+source("tests/reference/validity_data.R")
+suppressPackageStartupMessages(library(semTools))
 bfi_complete <- na.omit(bfi[, bfi_items])
-
-model_syntax <- function(factors) {
-  paste(sapply(names(factors), function(f) paste0(f, " =~ ", paste(factors[[f]],
-                                                                    collapse = " + "))),
-        collapse = "\n")
-}
-datasets <- list(
-  sample = list(data = sample[, unlist(sample_factors)], factors = sample_factors),
-  bfi = list(data = bfi[, bfi_items], factors = bfi_factors)
-)
 
 # ---- parallel analysis -------------------------------------------------------------------
 # psych's minres optimiser (L-BFGS-B on the uniquenesses with an approximate gradient)
