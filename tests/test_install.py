@@ -49,6 +49,9 @@ def test_wheel_install_finds_instruments(wheel, tmp_path):
     assert "survey/_bundled/lab-culture/instrument.yaml" in names
     assert "survey/_bundled/lab-culture/README.md" in names
     assert "survey/schema/instrument.schema.json" in names
+    # the figures' font, with its licence
+    assert "analysis/report/fonts/DejaVuSans.ttf" in names
+    assert "analysis/report/fonts/LICENSE" in names
     target = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:
         zf.extractall(target)

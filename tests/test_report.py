@@ -205,7 +205,7 @@ def test_html_sections_and_every_hypothesis(small_report, small_instrument):
     for needle in ("Welch, 1951", "Games & Howell, 1976", "Hedges, 1981", "Holm, 1979",
                    "McDonald, 1999", "Cronbach, 1951", "Feldt", "pairwise item covariances",
                    "at least 50% of the items", "Cronbach, L. J. (1951)",
-                   "Holm, S. (1979)", "pingouin", "matplotlib"):
+                   "Holm, S. (1979)", "pingouin", "pillow"):
         assert needle in unescape(html), needle
     # rows read / accepted / rejected and the reason
     assert "repeated respondent id: 1" in html

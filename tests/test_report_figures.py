@@ -1,25 +1,36 @@
-"""The answer charts lay out their legend for any scale: 2, 5, 7 and 11 points, with long
-labels in English and Chinese, every legend text inside the figure (a 7-point scale
-used to lose both ends: "rongly disagree") and read in the order of the scale.
+"""The figures, measured from the files drawn rather than by the arithmetic of the layout.
 
-The extents are measured by drawing each figure with matplotlib's Agg renderer, not
-by the arithmetic the layout uses.
+- The answer charts lay out their legend for any scale: 2, 5, 7 and 11 points, with long
+  labels in English and Chinese, every legend text inside the figure (a 7-point scale
+  used to lose both ends: "rongly disagree") and read in the order of the scale. Each
+  text's extent is FreeType's ink box where the PNG draws it (Pillow's ``textbbox``), and
+  the PNG's edge columns are blank.
+- The bars of an answer chart are the shares of the answers: read from the SVG (bar
+  widths against the axis from -100 % to 100 %) they are the shares counted here from
+  the responses, to the rounding of the SVG's coordinates.
+- The PNG and the SVG are one drawing: the same size (at 150 dpi), and each bar and
+  shaded area of the SVG has its colour in the PNG at its centre.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
+import xml.etree.ElementTree as ET
 
-import matplotlib as mpl
+import numpy as np
 import pytest
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image, ImageDraw
 
+from analysis.report import canvas as canvas_module
 from analysis.report import figures
 from analysis.report.tables import prepare_report
 from survey.instrument import loads
 from survey.responses.model import ImportLog, ResponseSet
 from survey.simulate import simulate
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 SCALES = {
     2: (["Disagree", "Agree"], ["不同意", "同意"]),
@@ -66,27 +77,48 @@ def report_data(request):
     return prepare_report(rs)
 
 
+def _ink_box(shape, line: str, baseline: float, dpi: float = figures.PNG_DPI):
+    """FreeType's ink box (pixels) of one line of a text shape where the PNG draws it."""
+    draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    scale = dpi / 72
+    boxes, x = [], shape.x * scale
+    runs = canvas_module._runs(line, shape.font)
+    faces = [canvas_module._face(kind, shape.font.size, dpi) for _, kind in runs]
+    widths = [draw.textlength(run, font=face) for (run, _), face in zip(runs, faces, strict=True)]
+    if shape.ha != "left":
+        x -= sum(widths) / (2 if shape.ha == "center" else 1)
+    for (run, _), face, width in zip(runs, faces, widths, strict=True):
+        boxes.append(draw.textbbox((x, baseline * scale), run, font=face, anchor="ls"))
+        x += width
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_legend_text_lies_inside_the_figure_in_scale_order(report_data, lang):
     data = dataclasses.replace(report_data, lang=lang)
     scale = data.instrument.scales["s"]
-    with mpl.rc_context(figures._rc(lang)):
-        fig = figures.likert_chart(data, "c")
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        renderer = canvas.get_renderer()
-        (legend,) = fig.legends
-        texts = legend.get_texts()
-        boxes = [t.get_window_extent(renderer) for t in texts]
-    frame = fig.bbox
-    assert len(texts) == len(scale.points)
-    for text, box in zip(texts, boxes, strict=True):
-        inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1
-                  and box.y0 >= frame.y0 and box.y1 <= frame.y1)
-        assert inside, (text.get_text(), box, frame)
+    chart = figures.likert_chart(data, "c")
+    png = Image.open(io.BytesIO(figures.figure_bytes(chart)[0]))
+    texts = [s for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)]
+    legend = texts[-len(scale.points):]  # the legend is drawn last
+    width, height = png.size
+    boxes = []
+    for shape in legend:
+        lines = [_ink_box(shape, line, base)
+                 for line, base in zip(shape.lines, shape.baselines, strict=True)]
+        box = (min(b[0] for b in lines), min(b[1] for b in lines),
+               max(b[2] for b in lines), max(b[3] for b in lines))
+        assert 0 <= box[0] and box[2] <= width and 0 <= box[1] and box[3] <= height, \
+            (shape.lines, box, png.size)
+        boxes.append(box)
+    # nothing is cut at the edges: the outermost columns and rows of pixels are blank
+    pixels = np.asarray(png)
+    for edge in (pixels[:, 0], pixels[:, -1], pixels[0], pixels[-1]):
+        assert (edge == 255).all()
     # the labels are the scale's, only broken into lines, and read row by row
-    shown = [t.get_text().replace("\n", "" if lang == "zh" else " ") for t in texts]
-    order = sorted(range(len(boxes)), key=lambda k: (_row(boxes, k), boxes[k].x0))
+    shown = [("" if lang == "zh" else " ").join(s.lines) for s in legend]
+    order = sorted(range(len(boxes)), key=lambda k: (_row(boxes, k), boxes[k][0]))
     labels = [scale.label(p, lang) for p in scale.points]
     if lang == "zh" and figures._cjk_font() is None:
         labels = [str(p) for p in scale.points]  # no Chinese font: codes, as documented
@@ -94,15 +126,70 @@ def test_legend_text_lies_inside_the_figure_in_scale_order(report_data, lang):
 
 
 def _row(boxes, k: int) -> int:
-    """Row of text ``k`` from the top: texts whose vertical extents overlap share a row."""
-    tops = sorted(boxes, key=lambda b: -b.y1)
+    """Row of box ``k`` from the top: boxes whose vertical extents overlap share a row."""
+    tops = sorted(boxes, key=lambda b: b[1])
     rows: list[list] = []
     for b in tops:
-        if rows and b.y1 > min(r.y0 for r in rows[-1]):
+        if rows and b[1] < max(r[3] for r in rows[-1]):
             rows[-1].append(b)
         else:
             rows.append([b])
     return next(i for i, row in enumerate(rows) if any(r is boxes[k] for r in row))
+
+
+def test_bars_are_the_shares_of_the_answers(report_data):
+    """Each bar's width in the SVG, as a share of the axis from -100 % to 100 %, is the
+    share of that answer among the group's answers to the item, counted here."""
+    data = report_data
+    inst = data.instrument
+    points = list(inst.scales["s"].points)
+    root = ET.fromstring(figures.figure_bytes(figures.likert_chart(data, "c"))[1])
+    grid = sorted(float(e.get("x1")) for e in root.iter(f"{SVG}line")
+                  if e.get("stroke") == "#E5E5E5")
+    assert len(grid) == 5  # -100 %, -50 %, 0, 50 %, 100 %
+    per_share = (grid[-1] - grid[0]) / 2
+    edge = 0.5  # the white edge is drawn inside each bar
+    bars = [float(e.get("width")) + edge for e in root.iter(f"{SVG}rect")
+            if e.get("stroke") == "#FFFFFF"][:-len(points)]  # the legend's come last
+    frame = data.responses.data
+    want = []
+    for item in inst.construct("c").items:
+        for group in data.comparison.groups:
+            answers = frame.loc[frame[data.by] == group, item.id].dropna()
+            counts = answers.value_counts()
+            want += [counts.get(p, 0) / len(answers) for p in points
+                     if counts.get(p, 0) > 0]
+    assert len(bars) == len(want)
+    np.testing.assert_allclose(np.array(bars) / per_share, want, atol=0.01 / per_share + 1e-3)
+
+
+@pytest.mark.parametrize("which", ["forest", "chart"])
+def test_png_and_svg_are_one_drawing(report_data, which):
+    chart = (figures.forest_plot(report_data) if which == "forest"
+             else figures.likert_chart(report_data, "c"))
+    png_bytes, svg = figures.figure_bytes(chart)
+    png = Image.open(io.BytesIO(png_bytes))
+    assert png.format == "PNG" and png.mode == "RGB"
+    assert png.info["dpi"] == pytest.approx((150, 150), abs=0.02)
+    assert not {"Software", "Creation Time", "tIME"} & set(png.info)
+    root = ET.fromstring(svg)
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    assert png.size == (int(width * 150 / 72 + 0.5), int(height * 150 / 72 + 0.5))
+    pixels = np.asarray(png)
+    checked = 0
+    for rect in root.iter(f"{SVG}rect"):
+        x, y = (float(rect.get(k, 0)) * 150 / 72 for k in ("x", "y"))
+        w, h = (float(rect.get(k)) * 150 / 72 for k in ("width", "height"))
+        if w < 6 or h < 6:
+            continue  # too thin to have an inside of its own colour
+        inside = pixels[int(y) + 2:int(y + h) - 2, int(x) + 2:int(x + w) - 2].reshape(-1, 3)
+        colours, counts = np.unique(inside, axis=0, return_counts=True)
+        fill = rect.get("fill").lstrip("#")
+        # most of the inside is the rectangle's colour (lines and text cross some of it)
+        assert tuple(colours[counts.argmax()]) == tuple(int(fill[k:k + 2], 16)
+                                                         for k in (0, 2, 4)), rect.attrib
+        checked += 1
+    assert checked >= (2 if which == "forest" else 10)
 
 
 def test_legend_layout_prefers_one_row_then_wraps_then_more_rows():

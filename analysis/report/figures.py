@@ -9,29 +9,30 @@
   the neutral answer split across zero; shares among those who answered.
 
 Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
-deficiencies); verdicts differ by marker shape as well as colour. Figures are drawn on a
-bare :class:`matplotlib.figure.Figure` (no pyplot, no global state) inside an
-``rc_context`` that fixes the SVG id salt and leaves out dates and software stamps, so
-the bytes depend only on the data and the matplotlib version.
+deficiencies); verdicts differ by marker shape as well as colour. Each chart is laid out
+here, in points, on a :class:`~analysis.report.canvas.Canvas`, which writes it as SVG
+(text as text, for the page) and as PNG at :data:`PNG_DPI` (for ``figures/``) from the
+same coordinates; the bytes depend only on the data (and, for the PNG, on the FreeType
+that Pillow ships).
 """
 
 from __future__ import annotations
 
-import functools
-import io
+import math
 import textwrap
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from analysis.report.canvas import Canvas, Font, cjk_font, line_height, text_width
 from analysis.report.text import label
 
 if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.figure import Figure
-
     from analysis.report.tables import ReportData
 
-__all__ = ["OKABE_ITO", "Figures", "answer_chart_jobs", "draw_figure", "figure_bytes",
-           "figure_jobs", "forest_plot", "likert_chart", "make_figures", "start_figures"]
+__all__ = ["OKABE_ITO", "Chart", "Figures", "answer_chart_jobs", "draw_figure",
+           "figure_bytes", "figure_jobs", "forest_plot", "legend_layout", "likert_chart",
+           "make_figures", "row_major", "start_figures"]
 
 #: The Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -44,6 +45,9 @@ _LEFT = ["#D55E00", "#E69F00", "#F2C57C", "#F8E0B8"]
 _RIGHT = ["#0072B2", "#56B4E9", "#A7D5F2", "#D3EAF8"]
 _NEUTRAL = "#BDBDBD"
 _SHADE = "#E3F0F9"
+#: Further shades of the two sides for scales with more than four points on a side
+#: (from the extreme answer inwards, interpolated towards white).
+_LEFT_END, _RIGHT_END = "#7F2704", "#08306B"
 
 #: Marker and colour per verdict.
 _VERDICT_STYLE = {
@@ -53,25 +57,22 @@ _VERDICT_STYLE = {
     "equivalent": ("s", "white", OKABE_ITO["green"]),
 }
 
-_RC = {
-    "svg.hashsalt": "lab-culture-survey",
-    "svg.fonttype": "none",
-    "font.size": 11,
-    "axes.titlesize": 12,
-    "axes.labelsize": 11,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "path.simplify": False,
-}
-#: Fonts with Chinese glyphs, first found first used: Linux (Noto/Source Han, WenQuanYi,
-#: Droid), macOS (PingFang SC, Hiragino Sans GB) and Windows (Microsoft YaHei, SimHei).
-_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB",
-              "Microsoft YaHei", "SimHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-              "Droid Sans Fallback")
-#: Legend spacing, in font sizes (matplotlib's handle length and text pad, a tighter
-#: column spacing) and the largest number of lines a wrapped legend label may take.
-_LEGEND = {"handlelength": 1.6, "handletextpad": 0.5, "columnspacing": 1.2,
-           "borderpad": 0.4}
+#: Room left at the edges of a figure, the length of the tick marks and the gap between
+#: a tick and its label, and the width of the axes' lines, in points.
+_PAD = 4.0
+_TICK = 3.5
+_TICK_PAD = 3.5
+_AXIS_WIDTH = 0.8
+#: Sizes of the tick labels, the answer charts' group names and item headings, and their
+#: percentages, in points.
+_TICK_FONT = Font(11)
+_GROUP_FONT = Font(10)
+_SHARE_FONT = Font(9)
+#: Legend spacing, in font sizes (the length and height of a handle, the gap to its
+#: text, between columns, between rows and around the legend) and the largest number of
+#: lines a wrapped legend label may take.
+_LEGEND = {"handlelength": 1.6, "handleheight": 0.7, "handletextpad": 0.5,
+           "columnspacing": 1.2, "labelspacing": 0.5, "borderpad": 0.4}
 _LEGEND_SIZES = (9.0, 8.0, 7.0)
 _LEGEND_MAX_LINES = 3
 #: Group names on the answer charts are wrapped at this many characters.
@@ -86,75 +87,26 @@ PNG_DPI = 150
 _PNG_COMPRESSION = 3
 
 
+@dataclass
+class Chart:
+    """A figure laid out: its canvas and its title (the SVG's, for screen readers)."""
+
+    canvas: Canvas
+    title: str
+
+
 def _cjk_font() -> str | None:
-    """A font with Chinese glyphs that matplotlib knows, if there is one (looked up once
-    per process: every figure and text of a Chinese report asks)."""
-    return _font_lookup(_CJK_FONTS)
+    """A font with Chinese glyphs, if one is installed (looked up once per process:
+    every figure and text of a Chinese report asks)."""
+    return cjk_font()
 
 
-@functools.lru_cache(maxsize=8)
-def _font_lookup(wanted: tuple[str, ...]) -> str | None:
-    """The first of ``wanted`` among the fonts matplotlib knows."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in wanted if name in names), None)
-
-
-def _rc(lang: str) -> dict[str, object]:
-    rc = dict(_RC)
-    families = ["DejaVu Sans"]
-    if lang == "zh":
-        cjk = _cjk_font()
-        if cjk is not None:
-            families.append(cjk)
-    rc["font.family"] = families
-    return rc
-
-
-def figure_bytes(fig: Figure) -> tuple[bytes, bytes]:
-    """The figure as (PNG, SVG) bytes with no date or software stamp.
-
-    Each format is drawn by its canvas directly: ``Figure.savefig`` draws a figure
-    with a layout engine twice, once with drawing turned off to lay it out and then for
-    real, where the canvas lays it out within the one drawing (the same layout: it is
-    computed from the same renderer at the same resolution, so the same pixels). The
-    figure is laid out once, for the PNG: the SVG is drawn where that layout put
-    everything. Laying it out again at the SVG's 72 dpi, as ``savefig`` does, took almost
-    half of the SVG's time and moved the axes by less than a point (text measured at
-    72 dpi is a little narrower than at 150): the sample's figures come out with the
-    same coordinates either way, and only the ids of their clip paths differ, as those
-    hash the clip box to every digit. The PNG (:data:`PNG_DPI`) is written as RGB when
-    it is opaque, at zlib level 3: the pixels ``savefig`` gives, in a smaller file
-    written in half the time.
-    """
-    import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    from PIL import Image
-
-    dpi = fig.dpi
-    png = io.BytesIO()
-    try:
-        fig.dpi = PNG_DPI
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        rgba = np.asarray(canvas.buffer_rgba())
-        image = Image.fromarray(rgba, "RGBA")
-        if (rgba[..., 3] == 255).all():
-            # opaque (the figures have a white background): the same pixels without
-            # the alpha channel, a quarter less to compress
-            image = image.convert("RGB")
-        image.save(png, format="png", compress_level=_PNG_COMPRESSION, dpi=(PNG_DPI, PNG_DPI))
-    finally:
-        fig.dpi = dpi
-    fig.set_layout_engine("none")  # keep the PNG's layout
-    svg = io.BytesIO()
-    try:
-        FigureCanvasSVG(fig).print_svg(svg, metadata={"Date": None, "Creator": None})
-    finally:
-        fig.dpi = dpi  # the SVG canvas draws at 72 dpi and leaves it so
-    return png.getvalue(), svg.getvalue()
+def figure_bytes(fig: Chart) -> tuple[bytes, bytes]:
+    """The figure as (PNG, SVG) bytes with no date or software stamp: the PNG at
+    :data:`PNG_DPI`, opaque RGB, at zlib level 3; the SVG with its text as text. Both are
+    drawn from the one layout."""
+    return (fig.canvas.png(PNG_DPI, compress_level=_PNG_COMPRESSION),
+            fig.canvas.svg(fig.title))
 
 
 def _text_ok(lang: str) -> bool:
@@ -162,7 +114,115 @@ def _text_ok(lang: str) -> bool:
     return lang != "zh" or _cjk_font() is not None
 
 
-def forest_plot(data: ReportData) -> Figure:
+@dataclass(frozen=True)
+class _Axes:
+    """Where the data go: ``x`` from ``xlim[0]`` at ``left`` to ``xlim[1]`` at ``right``,
+    ``y`` from ``ylim[0]`` at ``bottom`` up to ``ylim[1]`` at ``top`` (points)."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+
+    def x(self, value: float) -> float:
+        lo, hi = self.xlim
+        return self.left + (value - lo) / (hi - lo) * (self.right - self.left)
+
+    def y(self, value: float) -> float:
+        lo, hi = self.ylim
+        return self.bottom - (value - lo) / (hi - lo) * (self.bottom - self.top)
+
+
+def nice_ticks(lo: float, hi: float, most: int = 6) -> list[float]:
+    """Ticks between ``lo`` and ``hi`` at a round step (1, 2, 2.5 or 5 times a power of
+    ten), at most about ``most`` intervals apart.
+
+    Examples
+    --------
+    >>> nice_ticks(-1.45, 1.45)
+    [-1.0, -0.5, 0.0, 0.5, 1.0]
+    >>> nice_ticks(-0.55, 0.55)
+    [-0.4, -0.2, 0.0, 0.2, 0.4]
+    """
+    raw = (hi - lo) / most
+    power = 10.0 ** math.floor(math.log10(raw))
+    step = next(s * power for s in (1, 2, 2.5, 5, 10) if s * power >= raw * (1 - 1e-9))
+    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+    return [round(k * step, 12) + 0.0 for k in range(first, last + 1)]
+
+
+def _tick_labels(ticks: list[float]) -> list[str]:
+    """Tick values with the decimals their step needs, and a true minus sign."""
+    step = abs(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
+    decimals = next(d for d in range(10) if abs(round(step, d) - step) < 1e-9)
+    decimals = max(decimals, 1) if any(t != int(t) for t in ticks) or step < 1 else decimals
+    return [f"{t:.{decimals}f}".replace("-", "\u2212") for t in ticks]
+
+
+def _legend_size(labels: list[str], ncol: int, font: Font) -> tuple[list[float], float]:
+    """Column widths and height (points) of a legend of ``labels`` read row by row in
+    ``ncol`` columns."""
+    size = font.size
+    per = (_LEGEND["handlelength"] + _LEGEND["handletextpad"]) * size
+    columns = [max(text_width(t, font) for t in labels[j::ncol]) + per for j in range(ncol)]
+    rows = [labels[i:i + ncol] for i in range(0, len(labels), ncol)]
+    heights = [max(max(line_height(t, font) for t in row), _LEGEND["handleheight"] * size)
+               for row in rows]
+    height = (sum(heights) + (len(rows) - 1) * _LEGEND["labelspacing"] * size
+              + 2 * _LEGEND["borderpad"] * size)
+    return columns, height
+
+
+#: Draws a legend handle given the centre of its box and the font size.
+_Handle = Callable[[float, float, float], None]
+
+
+def _draw_legend(canvas: Canvas, entries: list[tuple[_Handle, str]], ncol: int, font: Font,
+                 bottom: float) -> None:
+    """A legend of (draw handle, label) ``entries``, read row by row in ``ncol``
+    columns, centred across the canvas and ending at ``bottom``; each handle is drawn by
+    its function given the centre of its box and the font size."""
+    labels = [text for _, text in entries]
+    columns, height = _legend_size(labels, ncol, font)
+    size = font.size
+    spacing = _LEGEND["columnspacing"] * size
+    total = sum(columns) + (ncol - 1) * spacing
+    top = bottom - height + _LEGEND["borderpad"] * size
+    starts = [(canvas.width - total) / 2 + sum(columns[:j]) + j * spacing
+              for j in range(ncol)]
+    for i in range(0, len(entries), ncol):
+        row = entries[i:i + ncol]
+        row_height = max(max(line_height(t, font) for _, t in row),
+                         _LEGEND["handleheight"] * size)
+        middle = top + row_height / 2
+        for j, (handle, text) in enumerate(row):
+            handle(starts[j] + _LEGEND["handlelength"] * size / 2, middle, size)
+            canvas.text(starts[j] + (_LEGEND["handlelength"] + _LEGEND["handletextpad"]) * size,
+                        middle, text, font)
+        top += row_height + _LEGEND["labelspacing"] * size
+
+
+def _x_grid(canvas: Canvas, axes: _Axes, ticks: list[float], colour: str) -> None:
+    """Grid lines up the axes at ``ticks`` (drawn first, under the data)."""
+    for t in ticks:
+        canvas.line(axes.x(t), axes.top, axes.x(t), axes.bottom, colour=colour, width=0.6)
+
+
+def _x_ticks(canvas: Canvas, axes: _Axes, ticks: list[float], labels: list[str]) -> None:
+    """The bottom spine, tick marks and tick labels (drawn over the data)."""
+    canvas.line(axes.left, axes.bottom, axes.right, axes.bottom, colour="#000000",
+                width=_AXIS_WIDTH)
+    for t, text in zip(ticks, labels, strict=True):
+        x = axes.x(t)
+        canvas.line(x, axes.bottom, x, axes.bottom + _TICK, colour="#000000",
+                    width=_AXIS_WIDTH)
+        canvas.text(x, axes.bottom + _TICK + _TICK_PAD, text, _TICK_FONT, ha="center",
+                    va="top")
+
+
+def forest_plot(data: ReportData) -> Chart:
     """Hedges' g with 95 % CI per hypothesis; the predicted side (g > 0) shaded.
 
     The marker shows the verdict. When the hypothesis was tested with the lab-aware
@@ -170,91 +230,118 @@ def forest_plot(data: ReportData) -> Figure:
     with its 95 % t interval. Hypotheses that could not be tested are listed without a
     point.
     """
-    import math
-
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
     hyp = data.tables["hypotheses"]
     lang = data.lang
     words = _text_ok(lang)
     n = len(hyp)
-    fig = Figure(figsize=(9, 0.55 * max(n, 1) + 1.6), layout="constrained")
-    ax = fig.add_subplot()
+    width, height = 9 * 72, (0.55 * max(n, 1) + 1.6) * 72
+    canvas = Canvas(width, height)
     mixed = hyp["test"] == "mixed"
     bounds = [*hyp["g_ci_low"], *hyp["g_ci_high"]]
     if mixed.any():
         bounds += [*hyp.loc[mixed, "std_ci_low"], *hyp.loc[mixed, "std_ci_high"]]
     finite = [float(v) for v in bounds if not math.isnan(float(v))]
     reach = max([abs(v) for v in finite] + [0.5]) * 1.1
-    ax.axvspan(0, reach, color=_SHADE, zorder=0)
-    ax.axvline(0, color=OKABE_ITO["black"], linewidth=1, zorder=1)
     labels = []
-    for i, row in enumerate(hyp.itertuples(index=False)):
-        y = n - 1 - i
+    for row in hyp.itertuples(index=False):
         construct = data.instrument.construct(row.construct)
         name = data.text(construct.name) if words else row.construct
-        labels.append(f"{row.hypothesis}  {name}")
+        # a long name is cut so that the axes keep at least half the width
+        labels.append(_shorten(f"{row.hypothesis}  {name}", _TICK_FONT, 0.45 * width))
+    ticks = nice_ticks(-reach, reach)
+    tick_labels = _tick_labels(ticks)
+    xlabel = "Hedges' g [95% CI]"
+    title_font = Font(10)
+    title = f"{label('as_predicted', lang) if words else 'as predicted'} \u2192"
+
+    # the legend
+    handles: list[tuple[_Handle, str]] = []
+    for verdict, (marker, face, edge) in _VERDICT_STYLE.items():
+        if verdict == "equivalent" and not (hyp["verdict"] == "equivalent").any():
+            continue
+
+        def handle(x: float, y: float, _size: float, marker: str = marker, face: str = face,
+                   edge: str = edge) -> None:
+            canvas.marker(x, y, marker, size=8, face=face, edge=edge, edge_width=1.0)
+        handles.append((handle, label(verdict, lang) if words else verdict))
+    if mixed.any():
+        def lab_handle(x: float, y: float, size: float) -> None:
+            half = _LEGEND["handlelength"] * size / 2
+            canvas.line(x - half, y, x + half, y, colour=OKABE_ITO["grey"], width=1.2)
+            canvas.marker(x, y, "|", size=7, face=OKABE_ITO["grey"], edge=OKABE_ITO["grey"])
+        handles.append((lab_handle, label("forest_lab_interval", lang) if words
+                        else "lab-aware 95% CI (mixed model, SD units)"))
+    legend_font = Font(11)
+    _, legend_height = _legend_size([t for _, t in handles], len(handles), legend_font)
+
+    # the layout: labels left of the axes, the title above, ticks, x label and legend below
+    label_width = max([text_width(t, _TICK_FONT) for t in labels] + [0.0])
+    left = _PAD + label_width + _TICK_PAD + _TICK
+    right = width - _PAD - max(text_width(t, _TICK_FONT) for t in tick_labels) / 2
+    top = _PAD + line_height(title, title_font) + 6.0
+    bottom = (height - _PAD - legend_height - 4.0 - line_height(xlabel, _TICK_FONT) - 4.0
+              - line_height("0", _TICK_FONT) - _TICK_PAD - _TICK)
+    axes = _Axes(left, top, right, bottom, (-reach, reach), (-0.7, n - 0.3))
+
+    canvas.rect(axes.x(0), top, right - axes.x(0), bottom - top, fill=_SHADE)
+    _x_grid(canvas, axes, ticks, "#DDDDDD")
+    canvas.line(axes.x(0), top, axes.x(0), bottom, colour=OKABE_ITO["black"], width=1.0)
+    for i, row in enumerate(hyp.itertuples(index=False)):
+        y = axes.y(n - 1 - i)
         if row.verdict == "not testable" or math.isnan(row.hedges_g):
-            ax.text(0.02 * reach, y, label("not testable", lang) if words else "not testable",
-                    va="center", ha="left", color=OKABE_ITO["grey"], style="italic")
+            canvas.text(axes.x(0.02 * reach), y,
+                        label("not testable", lang) if words else "not testable",
+                        Font(11, style="italic"), colour=OKABE_ITO["grey"])
             continue
         marker, face, edge = _VERDICT_STYLE[row.verdict]
         if bool(mixed.iloc[i]) and not math.isnan(row.std_ci_low):
-            ax.plot([row.std_ci_low, row.std_ci_high], [y - 0.25, y - 0.25],
-                    color=OKABE_ITO["grey"], linewidth=1.2, zorder=2)
-            ax.plot([row.std_diff], [y - 0.25], marker="|", markersize=7,
-                    color=OKABE_ITO["grey"], linestyle="none", zorder=2)
-        ax.plot([row.g_ci_low, row.g_ci_high], [y, y], color=edge, linewidth=2, zorder=2)
-        ax.plot([row.hedges_g], [y], marker=marker, markersize=9, markerfacecolor=face,
-                markeredgecolor=edge, markeredgewidth=1.5, linestyle="none", zorder=3)
-    ax.set_yticks(range(n), labels[::-1])
-    ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xlim(-reach, reach)
-    ax.set_xlabel("Hedges' g [95% CI]")
-    arrow = label("as_predicted", lang) if words else "as predicted"
-    ax.set_title(f"{arrow} \u2192", loc="right", color=OKABE_ITO["blue"], fontsize=10)
-    handles = [
-        Line2D([], [], marker=m, markerfacecolor=f, markeredgecolor=e, color=e,
-               linestyle="none", markersize=8, label=label(v, lang) if words else v)
-        for v, (m, f, e) in _VERDICT_STYLE.items()
-        if v != "equivalent" or (hyp["verdict"] == "equivalent").any()
-    ]
-    if mixed.any():
-        handles.append(Line2D([], [], color=OKABE_ITO["grey"], linewidth=1.2, marker="|",
-                              markersize=7, label=label("forest_lab_interval", lang)
-                              if words else "lab-aware 95% CI (mixed model, SD units)"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
-    ax.grid(axis="x", color="#DDDDDD", linewidth=0.6, zorder=0)
-    ax.set_axisbelow(True)
-    return fig
+            low = axes.y(n - 1 - i - 0.25)
+            canvas.line(axes.x(row.std_ci_low), low, axes.x(row.std_ci_high), low,
+                        colour=OKABE_ITO["grey"], width=1.2)
+            canvas.marker(axes.x(row.std_diff), low, "|", size=7, face=OKABE_ITO["grey"],
+                          edge=OKABE_ITO["grey"])
+        canvas.line(axes.x(row.g_ci_low), y, axes.x(row.g_ci_high), y, colour=edge, width=2)
+        canvas.marker(axes.x(row.hedges_g), y, marker, size=9, face=face, edge=edge,
+                      edge_width=1.5)
+    # the left spine with a tick and label per hypothesis, then the bottom axis
+    canvas.line(left, top, left, bottom, colour="#000000", width=_AXIS_WIDTH)
+    for i, text in enumerate(labels):
+        y = axes.y(n - 1 - i)
+        canvas.line(left - _TICK, y, left, y, colour="#000000", width=_AXIS_WIDTH)
+        canvas.text(left - _TICK - _TICK_PAD, y, text, _TICK_FONT, ha="right")
+    _x_ticks(canvas, axes, ticks, tick_labels)
+    labels_bottom = bottom + _TICK + _TICK_PAD + line_height("0", _TICK_FONT)
+    canvas.text((left + right) / 2, labels_bottom + 4.0, xlabel, _TICK_FONT, ha="center",
+                va="top")
+    canvas.text(right, top - 6.0, title, title_font, colour=OKABE_ITO["blue"], ha="right",
+                va="bottom")
+    _draw_legend(canvas, handles, len(handles), legend_font, height - _PAD)
+    return Chart(canvas, "Hedges' g [95% CI] per hypothesis")
+
+
+def _mix(colour: str, other: str, t: float) -> str:
+    """``colour`` moved a share ``t`` of the way to ``other`` (hex RGB)."""
+    a = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+    b = [int(other[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * t):02X}" for x, y in zip(a, b, strict=True))
 
 
 def _side_colours(points: list[int], midpoint: float) -> list[str]:
-    import matplotlib as mpl
-
+    """The bar colour of each scale point: :data:`_LEFT` below the midpoint, grey on it,
+    :data:`_RIGHT` above, each from the extreme answer inwards; a side with more than
+    four points is shaded evenly from a darker end towards white."""
     left = [p for p in points if p < midpoint]
     right = [p for p in points if p > midpoint]
 
-    def ramp(base: list[str], k: int, cmap: str) -> list[str]:
+    def ramp(base: list[str], k: int, end: str) -> list[str]:
         if k <= len(base):
             return base[:k]
-        colours = mpl.colormaps[cmap]
-        return [mpl.colors.to_hex(colours(0.95 - 0.6 * i / (k - 1))) for i in range(k)]
+        return [_mix(end, "#FFFFFF", 0.75 * i / (k - 1)) for i in range(k)]
 
-    colours = ramp(_LEFT, len(left), "Oranges")
+    colours = ramp(_LEFT, len(left), _LEFT_END)
     colours += [_NEUTRAL] * sum(1 for p in points if p == midpoint)
-    colours += ramp(_RIGHT, len(right), "Blues")[::-1]
+    colours += ramp(_RIGHT, len(right), _RIGHT_END)[::-1]
     return colours
-
-
-def _text_width(renderer: object, text: str, size: float) -> float:
-    """Width in points of the widest line of ``text`` in the current font family."""
-    from matplotlib.font_manager import FontProperties
-
-    prop = FontProperties(size=size)
-    return max(renderer.get_text_width_height_descent(line, prop, ismath=False)[0]  # type: ignore[attr-defined]
-               for line in text.split("\n"))
 
 
 def _wrap(label: str, chars: int) -> str:
@@ -271,8 +358,8 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
     Tries, in order of preference, the largest font of :data:`_LEGEND_SIZES`, then one
     row before several, then labels as they are before wrapping them onto at most
     :data:`_LEGEND_MAX_LINES` lines; the first layout whose measured width (text widths
-    from the Agg renderer, plus handles and spacing) fits is used. Several rows are read
-    row by row, as the scale runs (see :func:`row_major`).
+    from FreeType, plus handles and spacing) fits is used. Several rows are read row by
+    row, as the scale runs.
 
     Parameters
     ----------
@@ -294,16 +381,11 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
     >>> legend_layout(["no", "yes"], 700)
     (['no', 'yes'], 2, 9.0)
     """
-    import math
-
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    renderer = RendererAgg(1, 1, 72)  # 72 dpi: one pixel is one point
     n = len(labels)
     longest = max((len(t) for t in labels), default=1)
     fallback: tuple[list[str], int, float] = ([], 1, _LEGEND_SIZES[-1])
     for size in _LEGEND_SIZES:
-        per_column = (_LEGEND["handlelength"] + _LEGEND["handletextpad"]) * size
+        font = Font(size)
         for rows in range(1, n + 1):
             ncol = math.ceil(n / rows)
             if rows > 1 and math.ceil(n / (ncol)) != rows:
@@ -312,10 +394,8 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
                 wrapped = [_wrap(t, chars) for t in labels]
                 if max(t.count("\n") + 1 for t in wrapped) > _LEGEND_MAX_LINES:
                     break
-                widths = [_text_width(renderer, t, size) for t in wrapped]
-                columns = [max(widths[j::ncol]) for j in range(ncol)]
-                total = (sum(columns) + ncol * per_column
-                         + (ncol - 1) * _LEGEND["columnspacing"] * size
+                columns, _ = _legend_size(wrapped, ncol, font)
+                total = (sum(columns) + (ncol - 1) * _LEGEND["columnspacing"] * size
                          + 2 * _LEGEND["borderpad"] * size)
                 if total <= width:
                     return wrapped, ncol, size
@@ -324,8 +404,7 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
 
 
 def row_major(items: list, ncol: int) -> list:
-    """Reorder ``items`` so that matplotlib's legend, which fills columns first, shows
-    them row by row.
+    """Reorder ``items`` so that a legend that fills columns first shows them row by row.
 
     Examples
     --------
@@ -335,17 +414,32 @@ def row_major(items: list, ncol: int) -> list:
     return [x for j in range(ncol) for x in items[j::ncol]]
 
 
-def likert_chart(data: ReportData, construct_id: str) -> Figure:
+def _shorten(text: str, font: Font, room: float) -> str:
+    """``text`` cut after a word and ended with an ellipsis so that it fits ``room`` points
+    (as it is when it fits; its spacing kept).
+
+    Examples
+    --------
+    >>> _shorten("H1  Attention to the business of AI", Font(11), 120)
+    'H1  Attention to…'
+    """
+    if text_width(text, font) <= room:
+        return text
+    cuts = [k for k, char in enumerate(text) if char == " " and k and text[k - 1] != " "]
+    for cut in reversed(cuts):
+        shorter = text[:cut] + "…"
+        if text_width(shorter, font) <= room:
+            return shorter
+    return text[:1] + "…"
+
+
+def likert_chart(data: ReportData, construct_id: str) -> Chart:
     """Diverging stacked bars of the answers to each item of a construct, by group.
 
     Each item has a heading row (id, (R) when reverse keyed, the item text) and one
     bar per reported group; a group with fewer than ``min_group_n`` answers to an item
     gets no bar.
     """
-    import numpy as np
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
     inst = data.instrument
     lang = data.lang
     words = _text_ok(lang)
@@ -365,81 +459,103 @@ def likert_chart(data: ReportData, construct_id: str) -> Figure:
     lines = min(max((t.count("\n") + 1 for t in names.values()), default=1), 3)
     names = {g: "\n".join(t.split("\n")[:3]) for g, t in names.items()}
     row_height = 0.32 * (1 + 0.45 * (lines - 1))
-    fig = Figure(figsize=(10, row_height * n_rows + 1.5), layout="constrained")
-    ax = fig.add_subplot()
-    y = n_rows
-    ticks, tick_labels = [], []
-    # every bar of the chart, added at once in the order they are listed
-    bar_y: list[int] = []
-    bar_width: list[float] = []
-    bar_left: list[float] = []
-    bar_colour: list[str] = []
+    width, height = 10 * 72, (row_height * n_rows + 1.5) * 72
+    canvas = Canvas(width, height)
+
+    # what each row shows: a heading, or a group's bar (the shares left and right of zero)
+    heading_font = Font(10, weight="bold" if lang == "en" else "normal")  # CJK: one face
     wrap = 95 if lang == "en" else 50
+    rows: list[tuple[str, object]] = []
     for item in construct.items:
-        y -= 1
         head = f"{item.id}{' (R)' if item.reverse else ''}"
         if words:
             head += "  " + textwrap.shorten(data.text(item.text), wrap, placeholder="…")
-        # the CJK fallback font has no bold face (matplotlib would log a warning)
-        weight = "bold" if lang == "en" else "normal"
-        ax.text(-1.0, y, head, ha="left", va="center", fontsize=10, fontweight=weight,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0}, zorder=4)
+        rows.append(("head", head))
         for g in groups:
-            y -= 1
             cell = shares[(shares["item"] == item.id) & (shares["group"] == g)]
             n = int(cell["n"].iloc[0]) if len(cell) else 0
-            ticks.append(y)
-            tick_labels.append(f"{names[g]} (n={n})")
-            if n < data.min_group_n:
-                continue
-            share = dict(zip(cell["point"], cell["share"], strict=True))
-            s = np.array([share.get(p, 0.0) for p in points])
-            below = sum(s[i] for i, p in enumerate(points) if p < mid)
-            neutral = sum(s[i] for i, p in enumerate(points) if p == mid)
-            left = -(below + neutral / 2)
-            for value, colour in zip(s, colours, strict=True):
-                if value > 0:
-                    bar_y.append(y)
-                    bar_width.append(value)
-                    bar_left.append(left)
-                    bar_colour.append(colour)
-                left += value
-            above = 1 - below - neutral
-            ax.text(-(below + neutral / 2) - 0.01, y, f"{below:.0%}", ha="right",
-                    va="center", fontsize=9)
-            ax.text(above + neutral / 2 + 0.01, y, f"{above:.0%}", ha="left", va="center",
-                    fontsize=9)
-    _add_bars(ax, bar_y, bar_width, bar_left, bar_colour, height=0.78)
-    ax.axvline(0, color=OKABE_ITO["black"], linewidth=0.8)
-    ax.set_xlim(-1.0, 1.0)
-    ax.set_ylim(-0.6, n_rows - 0.4)
-    ax.set_yticks(ticks, tick_labels, fontsize=10)
-    ax.set_xticks([-1, -0.5, 0, 0.5, 1], ["100%", "50%", "0", "50%", "100%"])
-    ax.tick_params(axis="y", length=0)
-    ax.spines["left"].set_visible(False)
-    ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
-    ax.set_axisbelow(True)
+            bar = None
+            if n >= data.min_group_n:
+                share = dict(zip(cell["point"], cell["share"], strict=True))
+                values = [float(share.get(p, 0.0)) for p in points]
+                below = sum(v for v, p in zip(values, points, strict=True) if p < mid)
+                neutral = sum(v for v, p in zip(values, points, strict=True) if p == mid)
+                bar = (values, below, neutral)
+            rows.append(("group", (f"{names[g]} (n={n})", bar)))
+
     legend_labels = [scale.label(p, lang) if words else str(p) for p in points]
-    room = fig.get_figwidth() * 72 * 0.94  # the margins of the constrained layout
-    legend_labels, ncol, size = legend_layout(legend_labels, room)
-    handles = [Patch(facecolor=c, edgecolor="white", label=t)
-               for c, t in zip(colours, legend_labels, strict=True)]
-    fig.legend(handles=row_major(handles, ncol), loc="outside lower center", ncol=ncol,
-               frameon=False, fontsize=size, **_LEGEND)
-    return fig
+    legend_labels, ncol, size = legend_layout(legend_labels, width * 0.94)
+    legend_font = Font(size)
+    _, legend_height = _legend_size(legend_labels, ncol, legend_font)
 
+    # the layout: group names left of the axes; the shares' labels may reach past the
+    # bars, so the axes are made narrow enough for the longest to fit
+    group_labels = [r[1][0] for r in rows if r[0] == "group"]  # type: ignore[index]
+    left = _PAD + max([text_width(t, _GROUP_FONT) for t in group_labels] + [0.0]) + _TICK_PAD
+    tick_labels = ["100%", "50%", "0", "50%", "100%"]
+    room = width - _PAD - left - text_width("100%", _TICK_FONT) / 2
+    for kind, content in rows:
+        if kind == "group" and content[1] is not None:  # type: ignore[index]
+            _, below, neutral = content[1]  # type: ignore[index]
+            above = 1 - below - neutral
+            reach = (above + neutral / 2 + 0.01 + 1) / 2  # share of the axes' width
+            text = text_width(f"{above:.0%}", _SHARE_FONT)
+            room = min(room, (width - _PAD - left - text) / reach)
+    top = _PAD
+    bottom = (height - _PAD - legend_height - 4.0 - line_height("0", _TICK_FONT)
+              - _TICK_PAD - _TICK)
+    axes = _Axes(left, top, left + room, bottom, (-1.0, 1.0), (-0.6, n_rows - 0.4))
 
-def _add_bars(ax: Any, y: list[int], width: list[float], left: list[float],
-              colours: list[str], *, height: float) -> None:
-    """Horizontal bars centred on ``y``, white-edged, as ``ax.barh`` draws them, in
-    order; without the data limits ``barh`` works out for each bar (the chart sets its
-    limits), which took most of the time a chart took to build."""
-    from matplotlib.patches import Rectangle
+    ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    _x_grid(canvas, axes, ticks, "#E5E5E5")
+    bar_height = 0.78 * (axes.y(0) - axes.y(1))
+    labels_after: list[tuple[float, float, str, str]] = []
+    y = n_rows
+    for kind, content in rows:
+        y -= 1
+        centre = axes.y(y)
+        if kind == "head":
+            continue
+        name, bar = content  # type: ignore[misc]
+        canvas.text(left - _TICK_PAD, centre, name, _GROUP_FONT, ha="right")
+        if bar is None:
+            continue
+        values, below, neutral = bar
+        start = -(below + neutral / 2)
+        for value, colour in zip(values, colours, strict=True):
+            if value > 0:
+                canvas.rect(axes.x(start), centre - bar_height / 2,
+                            axes.x(start + value) - axes.x(start), bar_height, fill=colour,
+                            edge="#FFFFFF", edge_width=0.5)
+            start += value
+        above = 1 - below - neutral
+        labels_after.append((axes.x(-(below + neutral / 2) - 0.01), centre,
+                             f"{below:.0%}", "right"))
+        labels_after.append((axes.x(above + neutral / 2 + 0.01), centre, f"{above:.0%}",
+                             "left"))
+    canvas.line(axes.x(0), top, axes.x(0), bottom, colour=OKABE_ITO["black"], width=0.8)
+    for x, centre, text, ha in labels_after:
+        canvas.text(x, centre, text, _SHARE_FONT, ha=ha)
+    # the headings over everything, on white, cut to the width of the figure
+    y = n_rows
+    for kind, content in rows:
+        y -= 1
+        if kind == "head":
+            head = _shorten(str(content), heading_font, width - _PAD - left - 1.0)
+            canvas.text(left, axes.y(y), head, heading_font, background="#FFFFFF", pad=1.0)
+    _x_ticks(canvas, axes, ticks, tick_labels)
 
-    for y_, w, x, colour in zip(y, width, left, colours, strict=True):
-        bar = Rectangle((x, y_ - height / 2), w, height, facecolor=colour,
-                        edgecolor="white", linewidth=0.5, label="_nolegend_")
-        ax.add_artist(bar)
+    def patch(colour: str) -> _Handle:
+        def draw(x: float, y: float, size: float) -> None:
+            w, h = _LEGEND["handlelength"] * size, _LEGEND["handleheight"] * size
+            canvas.rect(x - w / 2, y - h / 2, w, h, fill=colour, edge="#FFFFFF",
+                        edge_width=0.5)
+        return draw
+
+    _draw_legend(canvas, [(patch(c), t) for c, t in zip(colours, legend_labels, strict=True)],
+                 ncol, legend_font, height - _PAD)
+    name = data.text(construct.name) if words else construct.id
+    return Chart(canvas, f"{name}: answers by group")
 
 
 def make_figures(data: ReportData, *, processes: int | None = None) -> Figures:
@@ -475,11 +591,8 @@ def answer_chart_jobs(data: ReportData) -> list[tuple[str, str | None]]:
 def draw_figure(data: ReportData, construct: str | None) -> tuple[bytes, bytes]:
     """One figure as (PNG, SVG) bytes: the forest plot (``construct`` None) or the answer
     chart of ``construct``."""
-    import matplotlib as mpl
-
-    with mpl.rc_context(_rc(data.lang)):
-        fig = forest_plot(data) if construct is None else likert_chart(data, construct)
-        return figure_bytes(fig)
+    fig = forest_plot(data) if construct is None else likert_chart(data, construct)
+    return figure_bytes(fig)
 
 
 def start_figures(data: ReportData, *, processes: int | None = None,
@@ -490,7 +603,7 @@ def start_figures(data: ReportData, *, processes: int | None = None,
     With several figures and more than one core (on a platform that can fork), the
     figures are drawn in that many forked worker processes while the caller goes on
     (writing the workbook and tables, say); the workers inherit the report data and the
-    loaded matplotlib, so nothing is pickled on the way there or imported again. Else
+    loaded Pillow, so nothing is pickled on the way there or imported again. Else
     the figures are drawn in this process when the function is called. Either way the
     bytes are the same.
 
@@ -564,9 +677,13 @@ def _fork_map(data: ReportData, order: list[tuple[str, str | None]],
     """Draw ``order`` in forked workers that draw from ``data``, or None where processes
     are not forked (:func:`analysis.report.workers.fork_map`)."""
     # loaded here once, so that the workers inherit it instead of each loading it
-    import matplotlib.backends.backend_agg  # noqa: F401
-    import matplotlib.backends.backend_svg  # noqa: F401
-    import matplotlib.figure  # noqa: F401
+    import PIL.Image
+    import PIL.ImageDraw
+    import PIL.ImageFont
+    import PIL.PngImagePlugin  # noqa: F401
+
+    if data.lang == "zh":
+        _cjk_font()  # looked up once, for every worker
 
     from analysis.report.workers import fork_map
 

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Packages whose versions the methods text names, in order.
-SOFTWARE = ("pandas", "numpy", "scipy", "pingouin", "matplotlib")
+SOFTWARE = ("pandas", "numpy", "scipy", "pingouin", "pillow")
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
