@@ -103,7 +103,7 @@ def main() -> None:
     """Entry point of the console script.
 
     When the command is done the process ends at once, without tearing the interpreter
-    down: freeing every module and object of pandas, pyarrow and matplotlib one by one
+    down: freeing every module and object of pandas, pyarrow and scipy one by one
     takes a tenth of a second and changes nothing, since every file has been written and
     closed by then. The output streams are flushed first.
     """
@@ -125,7 +125,7 @@ GC_THRESHOLD = 50_000
 def _fewer_collections() -> None:
     """Look for reference cycles less often than Python does by default.
 
-    With pandas, pyarrow and matplotlib loaded a process holds a few million objects,
+    With pandas, pyarrow and scipy loaded a process holds a few million objects,
     and each command allocates and frees containers by the hundred thousand: at the
     default threshold the collector runs thousands of times and walks every surviving
     object again and again (a tenth of the report's time on the sample). Nothing a

@@ -254,7 +254,8 @@ def test_adjusted_p_values_are_pingouins(method):
         np.testing.assert_array_equal(got, want)
 
 
-def test_report_imports_no_pingouin(tmp_path):
+def test_report_imports_no_pingouin_nor_matplotlib(tmp_path):
+    """Neither is loaded by a report, with its figures drawn (in this process: one core)."""
     (tmp_path / "small.yaml").write_text(SMALL_YAML, encoding="utf-8")
     code = ("import sys\n"
             "from analysis.report import build_report\n"
@@ -263,12 +264,15 @@ def test_report_imports_no_pingouin(tmp_path):
             "from survey.simulate import simulate\n"
             "inst = load(sys.argv[1])\n"
             "frame = simulate(inst, seed=1, labs=4, respondents_per_lab=(10, 10))\n"
-            "build_report(ResponseSet(frame, inst, ImportLog('x.csv', 'template', "
-            "rows_read=len(frame))), figures=False)\n"
-            "print('pingouin' in sys.modules)\n")
+            "import analysis.report.workers as w\n"
+            "w.cores = lambda: 1\n"
+            "files = build_report(ResponseSet(frame, inst, ImportLog('x.csv', 'template', "
+            "rows_read=len(frame))))\n"
+            "assert any(name.startswith('figures/') for name in files)\n"
+            "print('pingouin' in sys.modules, 'matplotlib' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "small.yaml")],
                           capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False"
+    assert done.stdout.strip() == "False False"
 
 
 @pytest.mark.parametrize(("given", "expected"), [
