@@ -1093,7 +1093,7 @@ def _rmsea_ci(chisq: float, df: int, N: float, c: float = 1.0, level: float = 0.
     upper_p, lower_p = 1 - (1 - level) / 2, (1 - level) / 2
 
     def root(target: float, hi: float) -> float:
-        from scipy.optimize import brentq
+        from analysis.solvers import brentq
 
         return brentq(lambda lam: chndtr(chisq, df, lam) - target, 0.0, hi, xtol=1e-12,
                       rtol=1e-14, maxiter=500)

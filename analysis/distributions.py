@@ -665,11 +665,14 @@ def _stats_extension() -> Any:
 
 def _studentized_range_cdf(module: Any) -> Callable[..., np.ndarray]:
     """``studentized_range._cdf`` of scipy.stats: the double integral (a single one
-    from df 100000 on) by ``scipy.integrate.nquad``, per value, clipped to [0, 1]."""
+    from df 100000 on) as ``scipy.integrate.nquad`` computes it
+    (:func:`analysis.solvers.nquad`), per value, clipped to [0, 1]."""
     import ctypes
 
     import numpy as np
-    from scipy import LowLevelCallable, integrate
+    from scipy import LowLevelCallable
+
+    from analysis.solvers import nquad
 
     def single(q: float, k: float, df: float) -> float:
         if df < _SR_ASYMPTOTIC_DF:
@@ -683,8 +686,7 @@ def _studentized_range_cdf(module: Any) -> Callable[..., np.ndarray]:
             ranges = [(-np.inf, np.inf)]
         function = LowLevelCallable.from_cython(
             module, symbol, data.ctypes.data_as(ctypes.c_void_p))
-        opts = {"epsabs": 1e-11, "epsrel": 1e-12}
-        return integrate.nquad(function, ranges=ranges, opts=opts)[0]
+        return nquad(function, ranges, epsabs=1e-11, epsrel=1e-12)
 
     each = np.frompyfunc(single, 3, 1)
 

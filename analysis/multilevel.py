@@ -191,7 +191,8 @@ def fit_random_intercept(y: ArrayLike, x: ArrayLike, lab: ArrayLike) -> RandomIn
     (3.375, 2.875, 0.375)
     """
     import numpy as np
-    from scipy.optimize import minimize_scalar
+
+    from analysis.solvers import minimize_bounded
 
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
@@ -232,9 +233,9 @@ def fit_random_intercept(y: ArrayLike, x: ArrayLike, lab: ArrayLike) -> RandomIn
     values = np.array([neg_loglik(float(np.exp(g))) for g in grid])
     k = int(np.argmin(values))
     lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]
-    res = minimize_scalar(lambda g: neg_loglik(float(np.exp(g))), bounds=(lo, hi),
-                          method="bounded", options={"xatol": 1e-10})
-    lam, best = float(np.exp(res.x)), float(res.fun)
+    # scipy.optimize.minimize_scalar(method="bounded", options={"xatol": 1e-10})
+    x, fun = minimize_bounded(lambda g: neg_loglik(float(np.exp(g))), lo, hi, xatol=1e-10)
+    lam, best = float(np.exp(x)), float(fun)
     at_zero = neg_loglik(0.0)
     if at_zero <= best:
         lam, best = 0.0, at_zero

@@ -202,14 +202,14 @@ def _nct_tail(x: float, df: float, ncp: float, *, upper: bool) -> float:
     ``P(T < x) = E_V[Phi(x sqrt(V / df) - ncp)]``, integrated numerically; used where
     scipy's noncentral t returns nan.
     """
-    from scipy import integrate
-
     from analysis.distributions import chi2_pdf, norm_cdf
+    from analysis.solvers import nquad
 
     def below(v: float) -> float:
         return float(norm_cdf(x * math.sqrt(v / df) - ncp)) * float(chi2_pdf(v, df))
 
-    p, _ = integrate.quad(below, 0.0, math.inf, limit=200)
+    # scipy.integrate.quad(below, 0, inf, limit=200) with its default tolerances
+    p = nquad(below, [(0.0, math.inf)], epsabs=1.49e-8, epsrel=1.49e-8, limit=200)
     p = min(max(p, 0.0), 1.0)
     return 1.0 - p if upper else p
 
@@ -311,7 +311,7 @@ def detectable_effect(n_eff_a: float, n_eff_b: float, df: float, *, power: float
     >>> round(detectable_effect(64, 64, 126), 4)
     0.4991
     """
-    from scipy.optimize import brentq
+    from analysis.solvers import brentq
 
     _check(1.0, power, alpha, 0.0, 1.0)
     if not (df >= 1 and n_eff_a > 0 and n_eff_b > 0):
@@ -398,7 +398,7 @@ def unclustered_n(effect: float, power: float = 0.8, alpha: float = 0.05,
     >>> round(unclustered_n(0.5), 4)
     63.7656
     """
-    from scipy.optimize import brentq
+    from analysis.solvers import brentq
 
     _check(effect, power, alpha, 0.0, ratio)
 

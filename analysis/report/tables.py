@@ -289,17 +289,19 @@ def _analyse(responses: ResponseSet, scores: pd.DataFrame, by: str, *, lang: str
     # both) need the groups, not their comparison: computed by a worker beside the
     # comparison, reliability and nesting in labs when there is a core to spare (the
     # parts of scipy both need, loaded first so that they are inherited rather than
-    # loaded twice: the mixed models' optimiser, and the integration of the studentized
-    # range in Games-Howell)
+    # loaded twice: scipy.special, and the compiled root finder and QUADPACK of
+    # analysis.solvers)
     try:
         groups = reported_groups(scores, inst, by, min_group_n=min_group_n)
     except SurveyError:
         beside = None  # the comparison raises it
     else:
-        import scipy.integrate  # noqa: F401
-        import scipy.optimize  # noqa: F401
         import scipy.special  # noqa: F401
 
+        from analysis.solvers import load_extension
+
+        load_extension("optimize", "_zeros")
+        load_extension("integrate", "_quadpack")
         beside = fork_call(lambda: checks_and_model(groups))
     try:
         comparison = compare_groups(scores, inst, by, min_group_n=min_group_n,

@@ -1,0 +1,214 @@
+"""analysis.solvers gives scipy.optimize's and scipy.integrate's numbers to the last bit,
+and the report and comparison never load either package.
+
+The reference is scipy itself (the installed version), as for analysis.distributions:
+each function replaces a call whose numbers the tables were checked with (against R,
+in the tests of the analyses), so it must not change a bit. The problems are seeded:
+roots of monotone functions of several shapes (the RMSEA's noncentral chi-squared among
+them), minima of smooth and flat functions inside and at the ends of their interval
+(the mixed model's restricted likelihood among them), and integrals over finite, half-
+and fully infinite ranges.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import integrate, optimize
+from scipy.special import chndtr
+
+from analysis import solvers
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "sample_data" / "lab_culture_responses.xlsx"
+
+
+def _roots(seed: int):
+    """Seeded (function, a, b, keywords) root problems, each with a sign change."""
+    rng = np.random.default_rng(seed)
+    problems = []
+    for _ in range(40):
+        kind = int(rng.integers(4))
+        c = float(rng.uniform(0.1, 5))
+        if kind == 0:
+            problems.append((lambda x, c=c: x ** 3 - c, 0.0, 3.0))
+        elif kind == 1:
+            problems.append((lambda x, c=c: math.exp(x) - 1 - c, -1.0, 3.0))
+        elif kind == 2:
+            problems.append((lambda x, c=c: math.atan(x - c) + 0.1, -10.0, 20.0))
+        else:  # the RMSEA's limits: chi-squared observed, df, noncentrality sought
+            chisq, df = float(rng.uniform(20, 400)), float(rng.integers(5, 300))
+            target = float(rng.choice([0.05, 0.95]))
+            hi = max(chisq * 4, 50.0)
+            if (chndtr(chisq, df, 0.0) - target) * (chndtr(chisq, df, hi) - target) < 0:
+                problems.append((lambda lam, x=chisq, d=df, t=target: chndtr(x, d, lam) - t,
+                                 0.0, hi))
+    return problems
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("tolerances", [{}, {"xtol": 1e-12, "rtol": 1e-14, "maxiter": 500},
+                                        {"xtol": 1e-4, "maxiter": 6}])
+def test_brentq_is_scipys(seed, tolerances):
+    for f, a, b in _roots(seed):
+        try:
+            want = optimize.brentq(f, a, b, **tolerances)
+        except RuntimeError:  # not converged in maxiter: so must ours
+            with pytest.raises(RuntimeError):
+                solvers.brentq(f, a, b, **tolerances)
+            continue
+        got = solvers.brentq(f, a, b, **tolerances)
+        assert got == want, (f, a, b)
+
+
+def test_brentq_refuses_as_scipy():
+    with pytest.raises(ValueError, match="sign"):
+        solvers.brentq(lambda x: x * x + 1, -1.0, 1.0)
+    with pytest.raises(ValueError, match="NaN"):
+        solvers.brentq(lambda x: math.nan if x > 0.5 else x - 1, 0.0, 2.0)
+    with pytest.raises(ValueError, match="xtol"):
+        solvers.brentq(lambda x: x, -1.0, 1.0, xtol=0)
+    with pytest.raises(ValueError, match="rtol"):
+        solvers.brentq(lambda x: x, -1.0, 1.0, rtol=1e-20)
+
+
+def _minima(seed: int):
+    rng = np.random.default_rng(seed)
+    problems = []
+    for _ in range(40):
+        kind = int(rng.integers(5))
+        c, s = float(rng.uniform(-3, 3)), float(rng.uniform(0.2, 4))
+        if kind == 0:
+            problems.append((lambda x, c=c, s=s: s * (x - c) ** 2, -5.0, 5.0))
+        elif kind == 1:
+            problems.append((lambda x, c=c: math.cosh(x - c) + 0.1 * math.sin(7 * x),
+                             -4.0, 4.0))
+        elif kind == 2:  # minimum at an end of the interval
+            problems.append((lambda x, s=s: s * x, -2.0, 3.0))
+        elif kind == 3:  # flat: every point is a minimum
+            problems.append((lambda x: 1.0, 0.0, 1.0))
+        else:  # a restricted log-likelihood in the log variance ratio, as the mixed model's
+            n, labs = int(rng.integers(20, 400)), int(rng.integers(2, 20))
+            ssb, ssw = float(rng.uniform(1, 50)), float(rng.uniform(50, 500))
+            m = n / labs
+
+            def reml(g, n=n, labs=labs, ssb=ssb, ssw=ssw, m=m):
+                lam = math.exp(g)
+                return (labs * math.log1p(m * lam) + (n - 1)
+                        * math.log(ssw + ssb / (1 + m * lam)))
+            problems.append((reml, -12.0, 6.0))
+    return problems
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("options", [{}, {"xatol": 1e-10}, {"xatol": 1e-3, "maxiter": 5}])
+def test_minimize_bounded_is_scipys(seed, options):
+    for f, lo, hi in _minima(seed):
+        res = optimize.minimize_scalar(f, bounds=(lo, hi), method="bounded", options=options)
+        x, fun = solvers.minimize_bounded(f, lo, hi, **options)
+        assert (x, fun) == (res.x, res.fun), (f, lo, hi)
+
+
+def test_minimize_bounded_refuses_as_scipy():
+    with pytest.raises(ValueError, match="finite"):
+        solvers.minimize_bounded(lambda x: x, 0.0, math.inf)
+    with pytest.raises(ValueError, match="lower bound"):
+        solvers.minimize_bounded(lambda x: x, 2.0, 1.0)
+
+
+def _integrands(seed: int):
+    rng = np.random.default_rng(seed)
+    cases = []
+    for _ in range(12):
+        a, b = sorted(rng.uniform(-3, 3, 2))
+        s = float(rng.uniform(0.3, 2))
+        cases.append((lambda x, s=s: math.exp(-s * x * x), [(a, b)]))
+        cases.append((lambda x, s=s: math.exp(-s * x * x), [(-math.inf, math.inf)]))
+        cases.append((lambda x, y, s=s: math.exp(-s * (x * x + y)) * (1 + y),
+                      [(-math.inf, math.inf), (0, math.inf)]))
+        cases.append((lambda x, y, s=s: math.exp(s * x) * math.cos(y),
+                      [(a, b), (-math.inf, float(b))]))
+        cases.append((lambda x, s=s: 1 / (1 + x * x), [(float(b), float(a))]))  # reversed
+    return cases
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_nquad_is_scipys(seed):
+    opts = {"epsabs": 1e-11, "epsrel": 1e-12}
+    for f, ranges in _integrands(seed):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = integrate.nquad(f, ranges=ranges, opts=opts)[0]
+            got = solvers.nquad(f, ranges, **opts)
+        assert got == want, ranges
+
+
+def test_nquad_warns_where_scipy_warns():
+    """An integral QUADPACK cannot bring to the tolerance: scipy's warning, scipy's
+    number."""
+    def f(x):
+        return math.sin(50 * x) / math.sqrt(abs(x) + 1e-12)
+    with pytest.warns(integrate.IntegrationWarning):
+        want = integrate.nquad(f, ranges=[(-1, 1)], opts={"epsabs": 1e-14, "epsrel": 1e-14,
+                                                           "limit": 5})[0]
+    with pytest.warns(integrate.IntegrationWarning):
+        got = solvers.nquad(f, [(-1, 1)], epsabs=1e-14, epsrel=1e-14, limit=5)
+    assert got == want
+
+
+def test_without_the_extensions_scipys_functions_are_used(monkeypatch):
+    monkeypatch.setattr(solvers, "load_extension", lambda package, name: None)
+    f, a, b = _roots(0)[0]
+    assert solvers.brentq(f, a, b) == optimize.brentq(f, a, b)
+    g = _integrands(0)[2]
+    assert solvers.nquad(g[0], g[1], epsabs=1e-11, epsrel=1e-12) == integrate.nquad(
+        g[0], ranges=g[1], opts={"epsabs": 1e-11, "epsrel": 1e-12})[0]
+
+
+@pytest.mark.slow
+def test_report_and_compare_load_neither_package(tmp_path):
+    """A report with figures (its workers too) and a comparison by a three-group
+    question (Games-Howell: the studentized range, integrated) load neither
+    scipy.optimize nor scipy.integrate."""
+    script = textwrap.dedent("""
+        import os, sys, traceback
+        LOG = sys.argv[1]
+
+        class Recorder:
+            def find_spec(self, name, path=None, target=None):
+                if name in ("scipy.optimize", "scipy.integrate"):
+                    with open(LOG, "a") as fh:
+                        fh.write(f"process {os.getpid()} imports {name}:\\n"
+                                 + "".join(traceback.format_stack(limit=12)))
+                return None
+
+        sys.meta_path.insert(0, Recorder())
+        from survey.cli import cli
+        for command in sys.argv[2:]:
+            cli.main(args=command.split("\\x1f"), prog_name="survey", standalone_mode=False)
+        print(sorted(m for m in sys.modules if m.startswith(("scipy.optimize",
+                                                              "scipy.integrate"))))
+        sys.stdout.flush()
+        os._exit(0)
+    """)
+    log = tmp_path / "imports.log"
+    commands = [["report", str(SAMPLE), "-o", str(tmp_path / "report"), "-q"],
+                ["compare", str(SAMPLE), "--by", "lab_type", "-o", str(tmp_path / "compare")]]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(log), *("\x1f".join(c) for c in commands)],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert not log.exists(), log.read_text()
+    # only the two compiled modules, loaded on their own
+    assert run.stdout.strip().splitlines()[-1] == (
+        "['scipy.integrate._quadpack', 'scipy.optimize._zeros']")
+    assert "games_howell" in (tmp_path / "compare" / "pairwise.csv").read_text()
