@@ -5,6 +5,8 @@
   surrogates, U+FFFE, U+FFFF) or no font draws (C1 controls) are written as U+FFFD in
   both files. The expected strings are written out here from the XML 1.0 ``Char``
   production (https://www.w3.org/TR/xml/#charsets), not from the canvas.
+- The Chinese font is found in its regular face when a family is installed in several
+  (checked with copies of the shipped DejaVu Sans faces standing in for it).
 - A report grouped by a free-text question shows respondents' text (lab codes) on its
   answer charts: with markup and control characters in a code the SVG still parses and
   shows the code.
@@ -13,11 +15,14 @@
 from __future__ import annotations
 
 import io
+import shutil
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from analysis.report import canvas as canvas_module
 from analysis.report import figures
 from analysis.report.canvas import Canvas, Font
 from analysis.report.tables import prepare_report
@@ -105,3 +110,42 @@ constructs:
     names = [t for t in _texts(svg) if "(n=" in t]
     assert f'L<1>&"{REPLACEMENT * 3} (n=6)' in names
     assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
+@pytest.fixture
+def fonts_in(tmp_path, monkeypatch):
+    """Font discovery walking ``tmp_path`` only, looking for DejaVu Sans as if it were
+    the Chinese font; the cached result is cleared before and after."""
+    monkeypatch.setattr(canvas_module, "_font_dirs", lambda: [tmp_path])
+    monkeypatch.setattr(canvas_module, "CJK_FONTS", ("DejaVu Sans",))
+    monkeypatch.setattr(canvas_module, "_CJK_FILES", {"DejaVu Sans": ("dejavusans",)})
+    canvas_module._cjk_file.cache_clear()
+    yield tmp_path
+    canvas_module._cjk_file.cache_clear()
+
+
+def test_font_discovery_takes_the_regular_face(fonts_in):
+    """With a family installed in four faces, the regular one is used, although the bold
+    file's name sorts first (``DejaVuSans-Bold.ttf`` < ``DejaVuSans.ttf``), as with
+    ``NotoSansCJK-Bold.ttc`` and ``NotoSansCJK-Regular.ttc``. DejaVu Sans names its
+    regular face ``Book``."""
+    shipped = Path(canvas_module.__file__).with_name("fonts")
+    names = ["DejaVuSans-Bold.ttf", "DejaVuSans-BoldOblique.ttf", "DejaVuSans-Oblique.ttf",
+             "DejaVuSans.ttf"]
+    for name in names:
+        shutil.copy(shipped / name, fonts_in / name)
+    assert sorted(names)[0] == "DejaVuSans-Bold.ttf"
+    assert canvas_module._cjk_file() == (str(fonts_in / "DejaVuSans.ttf"), 0, "DejaVu Sans")
+
+
+def test_font_discovery_takes_another_face_when_no_regular(fonts_in):
+    """Without a regular face, the first file in name order: the same on every run."""
+    shipped = Path(canvas_module.__file__).with_name("fonts")
+    for name in ("DejaVuSans-Oblique.ttf", "DejaVuSans-Bold.ttf"):
+        shutil.copy(shipped / name, fonts_in / name)
+    assert canvas_module._cjk_file() == (str(fonts_in / "DejaVuSans-Bold.ttf"), 0,
+                                         "DejaVu Sans")
+
+
+def test_font_discovery_finds_nothing(fonts_in):
+    assert canvas_module._cjk_file() is None and canvas_module.cjk_font() is None

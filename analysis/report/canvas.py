@@ -129,12 +129,14 @@ def cjk_font() -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _cjk_file() -> tuple[str, int, str] | None:
-    """(file, face index, family) of the first of :data:`CJK_FONTS` installed."""
+    """(file, face index, family) of the first of :data:`CJK_FONTS` installed, in its
+    regular face (:func:`_regular_first`) when it is installed in several weights."""
     from PIL import ImageFont
 
     files = _font_files()
     for family in CJK_FONTS:
         parts = _CJK_FILES[family]
+        faces = []
         for path in files:
             name = os.path.basename(path).lower()
             if not any(part in name for part in parts):
@@ -145,8 +147,25 @@ def _cjk_file() -> tuple[str, int, str] | None:
                 except OSError:
                     break
                 if face.getname()[0] == family:
-                    return path, index, family
+                    faces.append((path, index, face.getname()[1] or ""))
+        if faces:
+            path, index, _ = min(faces, key=_regular_first)
+            return path, index, family
     return None
+
+
+#: Style names of a family's regular face, best first (Hiragino names its weights W0-W9).
+_REGULAR = ("regular", "book", "normal", "roman", "w3", "medium", "w4")
+
+
+def _regular_first(face: tuple[str, int, str]) -> tuple[int, str, int]:
+    """Sort key of a (file, face index, style name) found for a family: the regular face
+    first (:data:`_REGULAR`), then any other, each in file and index order. File names
+    alone would put ``NotoSansCJK-Bold.ttc`` before ``NotoSansCJK-Regular.ttc``.
+    """
+    path, index, style = face
+    rank = _REGULAR.index(style.lower()) if style.lower() in _REGULAR else len(_REGULAR)
+    return rank, path, index
 
 
 def _font_dirs() -> list[Path]:
