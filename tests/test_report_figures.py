@@ -200,3 +200,71 @@ def test_legend_layout_prefers_one_row_then_wraps_then_more_rows():
     labels, ncol, _ = figures.legend_layout(SCALES[7][0], 300)
     assert ncol < 7 and max(t.count("\n") for t in labels) <= 2
     assert figures.row_major(list("abcdefg"), 3) == list("adgbecf")
+
+
+LONG_ZH = "当截止日期临近时，我们实验室的成员会主动放下自己的工作去帮助同事完成任务，" * 3
+LONG_NAME_ZH = "对人工智能商业化与产品落地的重视程度以及研究人员在其中的参与和投入" * 2
+
+
+def _long_text_data(lang: str):
+    inst = loads(f"""
+id: long
+version: "1"
+languages: [en, zh]
+title: {{en: Long, zh: 长}}
+scales:
+  s: {{points: [1, 2, 3], labels: {{en: [Disagree, Neutral, Agree], zh: [不同意, 中立, 同意]}}}}
+groups:
+  - {{id: region, required: true, text: {{en: Region, zh: 地区}},
+     choices: [{{code: a, label: {{en: A, zh: 甲}}}}, {{code: b, label: {{en: B, zh: 乙}}}}]}}
+constructs:
+  - {{id: c, name: {{en: "Attention to the commercial side of AI", zh: "{LONG_NAME_ZH}"}},
+     definition: {{en: D, zh: 定义}}, scale: s,
+     items: [{{id: i1, reverse: true,
+               text: {{en: "Antidisestablishmentarianism{'x' * 150} is common", zh: "{LONG_ZH}"}}}}]}}
+hypotheses:
+  - {{id: H1, construct: c, by: region, predicts: a > b, source: s}}
+""", file="long.yaml")
+    frame = simulate(inst, seed=2, labs=2, respondents_per_lab=(8, 8))
+    rs = ResponseSet(frame, inst, ImportLog(file="x.csv", platform="template",
+                                            rows_read=len(frame)))
+    return prepare_report(rs, lang=lang)
+
+
+def _svg_texts(svg: bytes) -> list[str]:
+    return [e.text or "" for e in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+@pytest.mark.skipif(figures._cjk_font() is None, reason="no font with Chinese glyphs")
+def test_long_chinese_texts_are_cut_between_characters_not_dropped():
+    """A Chinese item text or construct name, which has no spaces, is cut to fit after
+    as many characters as fit, not replaced by the ellipsis alone (the heading used to
+    read 'i1 (R)  …' and the forest plot's label 'H…')."""
+    data = _long_text_data("zh")
+    chart = figures.likert_chart(data, "c")
+    heading = next(t for t in _svg_texts(figures.figure_bytes(chart)[1])
+                   if t.startswith("i1 (R)"))
+    assert heading.endswith("…")
+    shown = heading.removeprefix("i1 (R)  ").removesuffix("…")
+    assert LONG_ZH.startswith(shown) and len(shown) >= 20  # 20 characters fit easily
+    box = next(s for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)
+               and s.lines[0] == heading)
+    png = Image.open(io.BytesIO(figures.figure_bytes(chart)[0]))
+    ink = _ink_box(box, heading, box.baselines[0])
+    assert ink[2] <= png.size[0]  # inside the figure
+
+    forest = figures.forest_plot(data)
+    label = next(t for t in _svg_texts(figures.figure_bytes(forest)[1])
+                 if t.startswith("H1"))
+    shown = label.removeprefix("H1  ").removesuffix("…")
+    assert label.endswith("…") and LONG_NAME_ZH.startswith(shown) and len(shown) >= 10
+
+
+def test_long_english_word_is_cut_inside_it():
+    """An item text whose first word is too long for the figure is cut inside the word,
+    not reduced to its first letter."""
+    chart = figures.likert_chart(_long_text_data("en"), "c")
+    heading = next(t for t in _svg_texts(figures.figure_bytes(chart)[1])
+                   if t.startswith("i1 (R)"))
+    assert heading.startswith("i1 (R)  Antidisestablishmentarianismxxx")
+    assert heading.endswith("x…")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -245,7 +246,7 @@ def forest_plot(data: ReportData) -> Chart:
     labels = []
     for row in hyp.itertuples(index=False):
         construct = data.instrument.construct(row.construct)
-        name = data.text(construct.name) if words else row.construct
+        name = " ".join(data.text(construct.name).split()) if words else row.construct
         # a long name is cut so that the axes keep at least half the width
         labels.append(_shorten(f"{row.hypothesis}  {name}", _TICK_FONT, 0.45 * width))
     ticks = nice_ticks(-reach, reach)
@@ -415,22 +416,44 @@ def row_major(items: list, ncol: int) -> list:
 
 
 def _shorten(text: str, font: Font, room: float) -> str:
-    """``text`` cut after a word and ended with an ellipsis so that it fits ``room`` points
-    (as it is when it fits; its spacing kept).
+    """``text`` cut and ended with an ellipsis so that it fits ``room`` points (as it is
+    when it fits; its spacing kept): after a word, or after any Chinese character (Chinese
+    has no spaces), unless that would keep less than two thirds of what fits when cut
+    after any character (a long word, a text with no spaces).
 
     Examples
     --------
     >>> _shorten("H1  Attention to the business of AI", Font(11), 120)
     'H1  Attention to…'
+    >>> _shorten("Supercalifragilisticexpialidocious", Font(11), 60)
+    'Supercal…'
     """
     if text_width(text, font) <= room:
         return text
-    cuts = [k for k, char in enumerate(text) if char == " " and k and text[k - 1] != " "]
-    for cut in reversed(cuts):
-        shorter = text[:cut] + "…"
-        if text_width(shorter, font) <= room:
-            return shorter
-    return text[:1] + "…"
+    cuts = [k for k in range(1, len(text))
+            if (text[k] == " " and text[k - 1] != " ") or _wide(text[k - 1])]
+    fit = _longest_fit(text, cuts, font, room) or 0
+    anywhere = _longest_fit(text, list(range(1, len(text))), font, room) or 1
+    return text[:fit if 3 * fit >= 2 * anywhere else anywhere] + "…"
+
+
+def _longest_fit(text: str, cuts: list[int], font: Font, room: float) -> int | None:
+    """The largest of the ascending ``cuts`` at which ``text`` cut and ended with an
+    ellipsis fits ``room`` points, None when none does (found by bisection: a longer
+    start of a text is no narrower)."""
+    lo, hi, best = 0, len(cuts) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if text_width(text[:cuts[mid]] + "…", font) <= room:
+            best, lo = cuts[mid], mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _wide(char: str) -> bool:
+    """Whether ``char`` is a wide (East Asian) character, about two Latin letters wide."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def likert_chart(data: ReportData, construct_id: str) -> Chart:
@@ -464,12 +487,12 @@ def likert_chart(data: ReportData, construct_id: str) -> Chart:
 
     # what each row shows: a heading, or a group's bar (the shares left and right of zero)
     heading_font = Font(10, weight="bold" if lang == "en" else "normal")  # CJK: one face
-    wrap = 95 if lang == "en" else 50
     rows: list[tuple[str, object]] = []
     for item in construct.items:
         head = f"{item.id}{' (R)' if item.reverse else ''}"
         if words:
-            head += "  " + textwrap.shorten(data.text(item.text), wrap, placeholder="…")
+            # on one line, cut to the width of the figure below
+            head += "  " + " ".join(data.text(item.text).split())
         rows.append(("head", head))
         for g in groups:
             cell = shares[(shares["item"] == item.id) & (shares["group"] == g)]
