@@ -268,3 +268,61 @@ def test_long_english_word_is_cut_inside_it():
                    if t.startswith("i1 (R)"))
     assert heading.startswith("i1 (R)  Antidisestablishmentarianismxxx")
     assert heading.endswith("x…")
+
+
+ZH_40 = "一个非常长的组标签用于测试中文换行的效果以及是否会被截断在图的左边缘上看看结果"
+ZH_60 = ZH_40 + "再加上二十个汉字使它超过三行的长度限制"
+EN_LONG = ("A very long group label for a research unit that is somewhere far away "
+           "from here and has a long name")
+
+
+def _group_names(lang: str) -> dict[str, list[str]]:
+    """Each group's name on the answer chart (one item: groups a and b in this order) as
+    its lines, ' (n=…)' taken off."""
+    inst = loads(f"""
+id: names
+version: "1"
+languages: [en, zh]
+title: {{en: Names, zh: 名称}}
+scales:
+  s: {{points: [1, 2, 3], labels: {{en: [Disagree, Neutral, Agree], zh: [不同意, 中立, 同意]}}}}
+groups:
+  - {{id: region, required: true, text: {{en: Region, zh: 地区}},
+     choices: [{{code: a, label: {{en: "{EN_LONG}", zh: "{ZH_40}"}}}},
+               {{code: b, label: {{en: B, zh: "{ZH_60}"}}}}]}}
+constructs:
+  - {{id: c, name: {{en: Calm, zh: 平静}}, definition: {{en: D, zh: 定义}}, scale: s,
+     items: [{{id: i1, text: {{en: One, zh: 一}}}}]}}
+""", file="names.yaml")
+    frame = simulate(inst, seed=2, labs=2, respondents_per_lab=(8, 8))
+    rs = ResponseSet(frame, inst, ImportLog(file="x.csv", platform="template",
+                                            rows_read=len(frame)))
+    data = prepare_report(rs, lang=lang)
+    svg = figures.figure_bytes(figures.likert_chart(data, "c"))[1]
+    names = []
+    for element in ET.fromstring(svg).iter(f"{SVG}text"):
+        lines = [s.text for s in element.iter(f"{SVG}tspan")] or [element.text]
+        if lines[-1].endswith(")") and " (n=" in lines[-1]:
+            lines[-1] = lines[-1][:lines[-1].rindex(" (n=")]
+            names.append(lines)
+    assert len(names) == 2
+    return dict(zip("ab", names, strict=True))
+
+
+@pytest.mark.skipif(figures._cjk_font() is None, reason="no font with Chinese glyphs")
+def test_chinese_group_names_wrap_at_half_the_characters():
+    """A Chinese character is about twice as wide as a Latin letter: a Chinese group name
+    is wrapped at 14 characters where an English one is at 28 letters (the names used to
+    be wrapped at 28 Chinese characters, twice the width, and squeeze the bars). A name
+    longer than three lines ends its third with an ellipsis instead of losing the rest
+    silently."""
+    names = _group_names("zh")
+    assert names["a"] == [ZH_40[:14], ZH_40[14:28], ZH_40[28:]]
+    assert names["b"] == [ZH_60[:14], ZH_60[14:28], ZH_60[28:42] + "…"]
+
+
+def test_english_group_name_past_three_lines_ends_with_ellipsis():
+    names = _group_names("en")
+    assert names["a"] == ["A very long group label for", "a research unit that is",
+                          "somewhere far away from here…"]
+    assert names["b"] == ["B"]

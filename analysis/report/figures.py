@@ -76,7 +76,8 @@ _LEGEND = {"handlelength": 1.6, "handleheight": 0.7, "handletextpad": 0.5,
            "columnspacing": 1.2, "labelspacing": 0.5, "borderpad": 0.4}
 _LEGEND_SIZES = (9.0, 8.0, 7.0)
 _LEGEND_MAX_LINES = 3
-#: Group names on the answer charts are wrapped at this many characters.
+#: Group names on the answer charts are wrapped at this many columns (a Chinese character
+#: takes two), onto at most three lines.
 _GROUP_CHARS = 28
 
 Figures = dict[str, tuple[bytes, bytes]]
@@ -346,11 +347,68 @@ def _side_colours(points: list[int], midpoint: float) -> list[str]:
 
 
 def _wrap(label: str, chars: int) -> str:
-    """``label`` broken into lines of at most ``chars`` characters between words; a text
-    with Chinese characters, which has no spaces, breaks between characters."""
-    cjk = any(ord(c) >= 0x2E80 for c in label)
-    lines = textwrap.wrap(label, chars, break_on_hyphens=False, break_long_words=cjk)
-    return "\n".join(lines) or label
+    """``label`` broken into lines of at most ``chars`` columns between words, a Chinese
+    character taking two columns (it is about twice as wide as a Latin letter) and
+    breaking anywhere (Chinese has no spaces); runs of spaces are folded into one.
+
+    Examples
+    --------
+    >>> print(_wrap("Neither agree nor disagree", 12))
+    Neither
+    agree nor
+    disagree
+    >>> print(_wrap("既不同意也不反对", 8))
+    既不同意
+    也不反对
+    """
+    if not any(_wide(c) for c in label):
+        lines = textwrap.wrap(label, chars, break_on_hyphens=False, break_long_words=False)
+        return "\n".join(lines) or label
+    # Latin words and single Chinese characters, each with whether a space came before
+    # it, filled greedily; a Latin word is not broken, and closing punctuation stays at
+    # the end of the line before
+    tokens: list[tuple[str, bool]] = []
+    space = False
+    for char in label:
+        if char.isspace():
+            space = bool(tokens)
+        elif tokens and not space and (
+                char in _NO_LINE_START
+                or not _wide(char) and not _wide(tokens[-1][0][-1])):
+            tokens[-1] = (tokens[-1][0] + char, tokens[-1][1])
+        else:
+            tokens.append((char, space))
+            space = False
+    lines: list[str] = []
+    line, used = "", 0
+    for token, spaced in tokens:
+        need = _columns(token) + (1 if spaced and line else 0)
+        if line and used + need > chars:
+            lines.append(line)
+            line, used = token, _columns(token)
+        else:
+            line += (" " if spaced and line else "") + token
+            used += need
+    lines.append(line)
+    return "\n".join(lines)
+
+
+#: Punctuation a Chinese line does not start with.
+_NO_LINE_START = frozenset("，。、；：！？）》」』】〉”’…·%")
+
+
+def _first_lines(text: str, most: int) -> str:
+    """The first ``most`` lines of ``text``, the last ended with an ellipsis when lines
+    were left out."""
+    lines = text.split("\n")
+    if len(lines) <= most:
+        return text
+    return "\n".join(lines[:most - 1] + [lines[most - 1] + "…"])
+
+
+def _columns(text: str) -> int:
+    """Columns ``text`` takes: two for each wide (Chinese) character, one for others."""
+    return sum(2 if _wide(c) else 1 for c in text)
 
 
 def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, float]:
@@ -383,7 +441,7 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
     (['no', 'yes'], 2, 9.0)
     """
     n = len(labels)
-    longest = max((len(t) for t in labels), default=1)
+    longest = max((_columns(t) for t in labels), default=1)
     fallback: tuple[list[str], int, float] = ([], 1, _LEGEND_SIZES[-1])
     for size in _LEGEND_SIZES:
         font = Font(size)
@@ -477,10 +535,9 @@ def likert_chart(data: ReportData, construct_id: str) -> Chart:
     rows_per_item = len(groups) + 1
     n_rows = len(construct.items) * rows_per_item
     # long group names are wrapped (at most three lines), and their rows made taller
-    names = {g: _wrap(data.group_label(data.by, g) if words else g, _GROUP_CHARS)
-             for g in groups}
-    lines = min(max((t.count("\n") + 1 for t in names.values()), default=1), 3)
-    names = {g: "\n".join(t.split("\n")[:3]) for g, t in names.items()}
+    names = {g: _first_lines(_wrap(data.group_label(data.by, g) if words else g,
+                                   _GROUP_CHARS), 3) for g in groups}
+    lines = max((t.count("\n") + 1 for t in names.values()), default=1)
     row_height = 0.32 * (1 + 0.45 * (lines - 1))
     width, height = 10 * 72, (row_height * n_rows + 1.5) * 72
     canvas = Canvas(width, height)
