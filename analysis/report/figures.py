@@ -13,7 +13,8 @@ deficiencies); verdicts differ by marker shape as well as colour. Each chart is 
 here, in points, on a :class:`~analysis.report.canvas.Canvas`, which writes it as SVG
 (text as text, for the page) and as PNG at :data:`PNG_DPI` (for ``figures/``) from the
 same coordinates; the bytes depend only on the data (and, for the PNG, on the FreeType
-that Pillow ships).
+that Pillow ships; for Chinese text, on the Chinese font installed, which also sets the
+layout: see :func:`analysis.report.canvas.cjk_font`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["OKABE_ITO", "Chart", "Figures", "answer_chart_jobs", "draw_figure",
            "figure_bytes", "figure_jobs", "forest_plot", "legend_layout", "likert_chart",
-           "make_figures", "row_major", "start_figures"]
+           "make_figures", "start_figures"]
 
 #: The Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -460,17 +461,6 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
                     return wrapped, ncol, size
                 fallback = (wrapped, ncol, size)
     return fallback[0] or list(labels), fallback[1], fallback[2]
-
-
-def row_major(items: list, ncol: int) -> list:
-    """Reorder ``items`` so that a legend that fills columns first shows them row by row.
-
-    Examples
-    --------
-    >>> row_major([1, 2, 3, 4, 5, 6, 7], 4)
-    [1, 5, 2, 6, 3, 7, 4]
-    """
-    return [x for j in range(ncol) for x in items[j::ncol]]
 
 
 def _shorten(text: str, font: Font, room: float) -> str:
