@@ -325,3 +325,29 @@ def test_english_group_name_past_three_lines_ends_with_ellipsis():
     assert names["a"] == ["A very long group label for", "a research unit that is",
                           "somewhere far away from here…"]
     assert names["b"] == ["B"]
+
+
+def test_forest_plot_without_chinese_font_speaks_english(monkeypatch):
+    """A Chinese report drawn where no font has Chinese glyphs writes the forest plot's
+    own words as the English report does (the lab-aware interval's legend entry was a
+    longer text of its own, and with five entries the legend reached within 3 pt of the
+    figure's edges); every text keeps the figure's 4 pt margin."""
+    monkeypatch.setattr(figures, "_cjk_font", lambda: None)
+    data = _long_text_data("zh")
+    hyp = data.tables["hypotheses"].copy()
+    hyp[["test", "verdict", "std_diff", "std_ci_low", "std_ci_high"]] = [
+        "mixed", "equivalent", 0.1, -0.5, 0.7]
+    data = dataclasses.replace(data, tables={**data.tables, "hypotheses": hyp})
+    chart = figures.forest_plot(data)
+    png = Image.open(io.BytesIO(figures.figure_bytes(chart)[0]))
+    texts = [s for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)]
+    assert [t.lines[0] for t in texts[-5:]] == [
+        "supported", "contrary", "not supported", "equivalent", "lab-aware 95% CI"]
+    assert "as predicted \u2192" in [t.lines[0] for t in texts]
+    assert "H1  c" in [t.lines[0] for t in texts]  # the construct's id, not its name
+    margin = 4 * figures.PNG_DPI / 72
+    for shape in texts:
+        for line, base in zip(shape.lines, shape.baselines, strict=True):
+            left, top, right, bottom = _ink_box(shape, line, base)
+            assert left >= margin and right <= png.size[0] - margin, line
+            assert top >= margin and bottom <= png.size[1] - margin, line

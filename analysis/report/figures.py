@@ -236,6 +236,7 @@ def forest_plot(data: ReportData) -> Chart:
     hyp = data.tables["hypotheses"]
     lang = data.lang
     words = _text_ok(lang)
+    say = lang if words else "en"  # the figure's own words, in English without the font
     n = len(hyp)
     width, height = 9 * 72, (0.55 * max(n, 1) + 1.6) * 72
     canvas = Canvas(width, height)
@@ -255,7 +256,7 @@ def forest_plot(data: ReportData) -> Chart:
     tick_labels = _tick_labels(ticks)
     xlabel = "Hedges' g [95% CI]"
     title_font = Font(10)
-    title = f"{label('as_predicted', lang) if words else 'as predicted'} \u2192"
+    title = f"{label('as_predicted', say)} \u2192"
 
     # the legend
     handles: list[tuple[_Handle, str]] = []
@@ -266,14 +267,13 @@ def forest_plot(data: ReportData) -> Chart:
         def handle(x: float, y: float, _size: float, marker: str = marker, face: str = face,
                    edge: str = edge) -> None:
             canvas.marker(x, y, marker, size=8, face=face, edge=edge, edge_width=1.0)
-        handles.append((handle, label(verdict, lang) if words else verdict))
+        handles.append((handle, label(verdict, say)))
     if mixed.any():
         def lab_handle(x: float, y: float, size: float) -> None:
             half = _LEGEND["handlelength"] * size / 2
             canvas.line(x - half, y, x + half, y, colour=OKABE_ITO["grey"], width=1.2)
             canvas.marker(x, y, "|", size=7, face=OKABE_ITO["grey"], edge=OKABE_ITO["grey"])
-        handles.append((lab_handle, label("forest_lab_interval", lang) if words
-                        else "lab-aware 95% CI (mixed model, SD units)"))
+        handles.append((lab_handle, label("forest_lab_interval", say)))
     legend_font = Font(11)
     _, legend_height = _legend_size([t for _, t in handles], len(handles), legend_font)
 
@@ -293,7 +293,7 @@ def forest_plot(data: ReportData) -> Chart:
         y = axes.y(n - 1 - i)
         if row.verdict == "not testable" or math.isnan(row.hedges_g):
             canvas.text(axes.x(0.02 * reach), y,
-                        label("not testable", lang) if words else "not testable",
+                        label("not testable", say),
                         Font(11, style="italic"), colour=OKABE_ITO["grey"])
             continue
         marker, face, edge = _VERDICT_STYLE[row.verdict]
