@@ -351,3 +351,53 @@ def test_forest_plot_without_chinese_font_speaks_english(monkeypatch):
             left, top, right, bottom = _ink_box(shape, line, base)
             assert left >= margin and right <= png.size[0] - margin, line
             assert top >= margin and bottom <= png.size[1] - margin, line
+
+
+def test_forest_plot_of_groups_without_variance():
+    """Every respondent of group a answers 3 and of group b 1: Hedges' g is undefined
+    (no variance) while the lab-aware model still gives a verdict and a standardised
+    difference of no meaning (about 1e40 here). The row shows that verdict instead of
+    claiming the hypothesis untestable, and the axis stays readable: at most ±11 SD
+    (the cap of 10, with the 10 % room), short tick labels, nothing drawn past it."""
+    inst = loads("""
+id: flat
+version: "1"
+languages: [en]
+title: {en: Flat}
+scales:
+  s: {points: [1, 2, 3], labels: {en: [Disagree, Neutral, Agree]}}
+groups:
+  - {id: region, required: true, text: {en: Region},
+     choices: [{code: a, label: {en: A}}, {code: b, label: {en: B}}]}
+  - {id: lab, type: text, required: true, identifying: true, text: {en: Lab}}
+constructs:
+  - {id: c, name: {en: Calm}, definition: {en: D}, scale: s,
+     items: [{id: i1, text: {en: One}}, {id: i2, text: {en: Two}}]}
+hypotheses:
+  - {id: H1, construct: c, by: region, predicts: a > b, source: s}
+""", file="flat.yaml")
+    frame = simulate(inst, seed=4, labs=4, respondents_per_lab=(6, 6))
+    for item in ("i1", "i2"):
+        frame.loc[frame["region"] == "a", item] = 3
+        frame.loc[frame["region"] == "b", item] = 1
+    rs = ResponseSet(frame, inst, ImportLog(file="x.csv", platform="template",
+                                            rows_read=len(frame)))
+    data = prepare_report(rs)
+    row = data.tables["hypotheses"].iloc[0]
+    assert np.isnan(row["hedges_g"]) and row["test"] == "mixed"
+    assert row["verdict"] == "supported"
+    chart = figures.forest_plot(data)
+    texts = [t for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)
+             for t in s.lines]
+    assert "supported" in texts[:3] and "not testable" not in texts
+    root = ET.fromstring(figures.figure_bytes(chart)[1])
+    grid = sorted(float(e.get("x1")) for e in root.iter(f"{SVG}line")
+                  if e.get("stroke") == "#DDDDDD")
+    ticks = [t for t in texts if t.lstrip("\u2212").isdigit()]
+    assert ticks == ["\u221210", "\u22125", "0", "5", "10"] and len(grid) == 5
+    left = min(grid) - (max(grid) - min(grid)) * 0.05  # ±11 around ±10
+    right = max(grid) + (max(grid) - min(grid)) * 0.05
+    for line in root.iter(f"{SVG}line"):
+        xs = [float(line.get("x1")), float(line.get("x2"))]
+        if line.get("stroke") in (figures.OKABE_ITO["grey"], figures.OKABE_ITO["blue"]):
+            assert left - 0.01 <= min(xs) and max(xs) <= right + 0.01

@@ -59,6 +59,9 @@ _VERDICT_STYLE = {
     "equivalent": ("s", "white", OKABE_ITO["green"]),
 }
 
+#: The forest plot's axis reaches at most this far either side of zero (times 1.1), in
+#: standard deviations.
+_G_REACH = 10.0
 #: Room left at the edges of a figure, the length of the tick marks and the gap between
 #: a tick and its label, and the width of the axes' lines, in points.
 _PAD = 4.0
@@ -230,8 +233,9 @@ def forest_plot(data: ReportData) -> Chart:
 
     The marker shows the verdict. When the hypothesis was tested with the lab-aware
     mixed model, a thin grey line under it shows that model's standardised difference
-    with its 95 % t interval. Hypotheses that could not be tested are listed without a
-    point.
+    with its 95 % t interval. Hypotheses that could not be tested, or have no g (groups
+    without variance), are listed without a point, with their verdict in words. The axis
+    reaches at most 11 SD either side; intervals are cut at its ends.
     """
     hyp = data.tables["hypotheses"]
     lang = data.lang
@@ -244,8 +248,10 @@ def forest_plot(data: ReportData) -> Chart:
     bounds = [*hyp["g_ci_low"], *hyp["g_ci_high"]]
     if mixed.any():
         bounds += [*hyp.loc[mixed, "std_ci_low"], *hyp.loc[mixed, "std_ci_high"]]
-    finite = [float(v) for v in bounds if not math.isnan(float(v))]
-    reach = max([abs(v) for v in finite] + [0.5]) * 1.1
+    finite = [float(v) for v in bounds if math.isfinite(float(v))]
+    # at most _G_REACH: a standardised difference far beyond it (a group answering as
+    # one, with no variance) runs off the axes rather than squeezing every other row
+    reach = min(max([abs(v) for v in finite] + [0.5]), _G_REACH) * 1.1
     labels = []
     for row in hyp.itertuples(index=False):
         construct = data.instrument.construct(row.construct)
@@ -291,21 +297,23 @@ def forest_plot(data: ReportData) -> Chart:
     canvas.line(axes.x(0), top, axes.x(0), bottom, colour=OKABE_ITO["black"], width=1.0)
     for i, row in enumerate(hyp.itertuples(index=False)):
         y = axes.y(n - 1 - i)
-        if row.verdict == "not testable" or math.isnan(row.hedges_g):
-            canvas.text(axes.x(0.02 * reach), y,
-                        label("not testable", say),
+        if row.verdict == "not testable" or not math.isfinite(row.hedges_g):
+            # no g to show (a tested hypothesis whose groups have no variance): the verdict
+            canvas.text(axes.x(0.02 * reach), y, label(row.verdict, say),
                         Font(11, style="italic"), colour=OKABE_ITO["grey"])
             continue
         marker, face, edge = _VERDICT_STYLE[row.verdict]
-        if bool(mixed.iloc[i]) and not math.isnan(row.std_ci_low):
+        if bool(mixed.iloc[i]):
             low = axes.y(n - 1 - i - 0.25)
-            canvas.line(axes.x(row.std_ci_low), low, axes.x(row.std_ci_high), low,
-                        colour=OKABE_ITO["grey"], width=1.2)
-            canvas.marker(axes.x(row.std_diff), low, "|", size=7, face=OKABE_ITO["grey"],
-                          edge=OKABE_ITO["grey"])
-        canvas.line(axes.x(row.g_ci_low), y, axes.x(row.g_ci_high), y, colour=edge, width=2)
-        canvas.marker(axes.x(row.hedges_g), y, marker, size=9, face=face, edge=edge,
-                      edge_width=1.5)
+            _interval(canvas, axes, row.std_ci_low, row.std_ci_high, low,
+                      colour=OKABE_ITO["grey"], width=1.2)
+            if abs(row.std_diff) <= reach:
+                canvas.marker(axes.x(row.std_diff), low, "|", size=7,
+                              face=OKABE_ITO["grey"], edge=OKABE_ITO["grey"])
+        _interval(canvas, axes, row.g_ci_low, row.g_ci_high, y, colour=edge, width=2)
+        if abs(row.hedges_g) <= reach:
+            canvas.marker(axes.x(row.hedges_g), y, marker, size=9, face=face, edge=edge,
+                          edge_width=1.5)
     # the left spine with a tick and label per hypothesis, then the bottom axis
     canvas.line(left, top, left, bottom, colour="#000000", width=_AXIS_WIDTH)
     for i, text in enumerate(labels):
@@ -320,6 +328,18 @@ def forest_plot(data: ReportData) -> Chart:
                 va="bottom")
     _draw_legend(canvas, handles, len(handles), legend_font, height - _PAD)
     return Chart(canvas, "Hedges' g [95% CI] per hypothesis")
+
+
+def _interval(canvas: Canvas, axes: _Axes, low: float, high: float, y: float, *,
+              colour: str, width: float) -> None:
+    """A level line from ``low`` to ``high`` at ``y``, cut at the axes' ends; nothing
+    when an end is missing (NaN) or the interval lies beyond the axes."""
+    lo, hi = axes.xlim
+    if math.isnan(low) or math.isnan(high):
+        return
+    start, end = max(float(low), lo), min(float(high), hi)
+    if start <= end:
+        canvas.line(axes.x(start), y, axes.x(end), y, colour=colour, width=width)
 
 
 def _mix(colour: str, other: str, t: float) -> str:
