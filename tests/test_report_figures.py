@@ -353,12 +353,8 @@ def test_forest_plot_without_chinese_font_speaks_english(monkeypatch):
             assert top >= margin and bottom <= png.size[1] - margin, line
 
 
-def test_forest_plot_of_groups_without_variance():
-    """Every respondent of group a answers 3 and of group b 1: Hedges' g is undefined
-    (no variance) while the lab-aware model still gives a verdict and a standardised
-    difference of no meaning (about 1e40 here). The row shows that verdict instead of
-    claiming the hypothesis untestable, and the axis stays readable: at most ±11 SD
-    (the cap of 10, with the 10 % room), short tick labels, nothing drawn past it."""
+def _flat_data():
+    """Every respondent of group a answers 3 (agree) and of group b 1 (disagree)."""
     inst = loads("""
 id: flat
 version: "1"
@@ -382,7 +378,16 @@ hypotheses:
         frame.loc[frame["region"] == "b", item] = 1
     rs = ResponseSet(frame, inst, ImportLog(file="x.csv", platform="template",
                                             rows_read=len(frame)))
-    data = prepare_report(rs)
+    return prepare_report(rs)
+
+
+def test_forest_plot_of_groups_without_variance():
+    """Every respondent of group a answers 3 and of group b 1: Hedges' g is undefined
+    (no variance) while the lab-aware model still gives a verdict and a standardised
+    difference of no meaning (about 1e40 here). The row shows that verdict instead of
+    claiming the hypothesis untestable, and the axis stays readable: at most ±11 SD
+    (the cap of 10, with the 10 % room), short tick labels, nothing drawn past it."""
+    data = _flat_data()
     row = data.tables["hypotheses"].iloc[0]
     assert np.isnan(row["hedges_g"]) and row["test"] == "mixed"
     assert row["verdict"] == "supported"
@@ -401,3 +406,24 @@ hypotheses:
         xs = [float(line.get("x1")), float(line.get("x2"))]
         if line.get("stroke") in (figures.OKABE_ITO["grey"], figures.OKABE_ITO["blue"]):
             assert left - 0.01 <= min(xs) and max(xs) <= right + 0.01
+
+
+def test_share_labels_keep_clear_of_group_names():
+    """A group that disagrees to a man has its '100%' left of a bar reaching -100 %:
+    the axes are moved right so that the label's ink ends before the group name's begins
+    (it used to be drawn over the name), and both lie inside the figure."""
+    chart = figures.likert_chart(_flat_data(), "c")
+    png = Image.open(io.BytesIO(figures.figure_bytes(chart)[0]))
+    texts = [s for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)]
+    boxes = {}
+    for shape in texts:
+        boxes.setdefault(shape.lines[-1], []).append(
+            _ink_box(shape, shape.lines[-1], shape.baselines[-1]))
+    names = boxes["B (n=12)"]
+    shares = [b for b in boxes["100%"] if b[1] < names[-1][3]]  # not the tick labels
+    assert len(names) == 2 and len(shares) == 4  # two items; a's right, b's left
+    for name in names:
+        beside = [b for b in shares if b[1] < name[3] and name[1] < b[3]]
+        assert len(beside) == 1 and beside[0][0] > name[2]
+    for box in shares:
+        assert 0 < box[0] and box[2] < png.size[0]

@@ -579,22 +579,26 @@ def likert_chart(data: ReportData, construct_id: str) -> Chart:
     _, legend_height = _legend_size(legend_labels, ncol, legend_font)
 
     # the layout: group names left of the axes; the shares' labels may reach past the
-    # bars, so the axes are made narrow enough for the longest to fit
+    # bars on either side, so the axes are moved right of the names and made narrow
+    # enough for the longest to fit
     group_labels = [r[1][0] for r in rows if r[0] == "group"]  # type: ignore[index]
     left = _PAD + max([text_width(t, _GROUP_FONT) for t in group_labels] + [0.0]) + _TICK_PAD
     tick_labels = ["100%", "50%", "0", "50%", "100%"]
-    room = width - _PAD - left - text_width("100%", _TICK_FONT) / 2
+    lefts, rights = [], []  # (reach from zero as a share of half the axes, label width)
     for kind, content in rows:
         if kind == "group" and content[1] is not None:  # type: ignore[index]
             _, below, neutral = content[1]  # type: ignore[index]
             above = 1 - below - neutral
-            reach = (above + neutral / 2 + 0.01 + 1) / 2  # share of the axes' width
-            text = text_width(f"{above:.0%}", _SHARE_FONT)
-            room = min(room, (width - _PAD - left - text) / reach)
+            lefts.append((below + neutral / 2 + 0.01, text_width(f"{below:.0%}", _SHARE_FONT)))
+            rights.append((above + neutral / 2 + 0.01,
+                           text_width(f"{above:.0%}", _SHARE_FONT)))
+    gap, half = _bar_axes(width - _PAD - left, text_width("100%", _TICK_FONT) / 2, lefts,
+                          rights)
     top = _PAD
     bottom = (height - _PAD - legend_height - 4.0 - line_height("0", _TICK_FONT)
               - _TICK_PAD - _TICK)
-    axes = _Axes(left, top, left + room, bottom, (-1.0, 1.0), (-0.6, n_rows - 0.4))
+    axes = _Axes(left + gap, top, left + gap + 2 * half, bottom, (-1.0, 1.0),
+                 (-0.6, n_rows - 0.4))
 
     ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
     _x_grid(canvas, axes, ticks, "#E5E5E5")
@@ -646,6 +650,28 @@ def likert_chart(data: ReportData, construct_id: str) -> Chart:
                  ncol, legend_font, height - _PAD)
     name = data.text(construct.name) if words else construct.id
     return Chart(canvas, f"{name}: answers by group")
+
+
+def _bar_axes(room: float, tick: float, lefts: list[tuple[float, float]],
+              rights: list[tuple[float, float]]) -> tuple[float, float]:
+    """(gap, half): where the answer chart's axes start (``gap`` points right of where
+    they may) and half their width, the widest that fit ``room`` points with the labels
+    of the shares beside the bars. ``lefts`` and ``rights`` give each label's bar end (as
+    a share of half the axes from zero) and width; ``tick`` is half the width of the
+    last tick label, centred on the axes' right end.
+
+    The room taken grows with ``half`` (the labels on the right move out at least as
+    fast as those on the left move in), so the widest fit is found by bisection.
+    """
+    def gap_and_end(half: float) -> tuple[float, float]:
+        gap = max([0.0] + [w - (1 - r) * half for r, w in lefts])
+        return gap, gap + max([2 * half + tick] + [(1 + r) * half + w for r, w in rights])
+
+    lo, hi = 0.0, room / 2
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if gap_and_end(mid)[1] <= room else (lo, mid)
+    return gap_and_end(lo)[0], lo
 
 
 def make_figures(data: ReportData, *, processes: int | None = None) -> Figures:
