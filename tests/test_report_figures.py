@@ -199,4 +199,231 @@ def test_legend_layout_prefers_one_row_then_wraps_then_more_rows():
     assert ncol == 7 and "Neither agree nor\ndisagree" in labels
     labels, ncol, _ = figures.legend_layout(SCALES[7][0], 300)
     assert ncol < 7 and max(t.count("\n") for t in labels) <= 2
-    assert figures.row_major(list("abcdefg"), 3) == list("adgbecf")
+
+
+LONG_ZH = "当截止日期临近时，我们实验室的成员会主动放下自己的工作去帮助同事完成任务，" * 3
+LONG_NAME_ZH = "对人工智能商业化与产品落地的重视程度以及研究人员在其中的参与和投入" * 2
+
+
+def _long_text_data(lang: str):
+    inst = loads(f"""
+id: long
+version: "1"
+languages: [en, zh]
+title: {{en: Long, zh: 长}}
+scales:
+  s: {{points: [1, 2, 3], labels: {{en: [Disagree, Neutral, Agree], zh: [不同意, 中立, 同意]}}}}
+groups:
+  - {{id: region, required: true, text: {{en: Region, zh: 地区}},
+     choices: [{{code: a, label: {{en: A, zh: 甲}}}}, {{code: b, label: {{en: B, zh: 乙}}}}]}}
+constructs:
+  - {{id: c, name: {{en: "Attention to the commercial side of AI", zh: "{LONG_NAME_ZH}"}},
+     definition: {{en: D, zh: 定义}}, scale: s,
+     items: [{{id: i1, reverse: true,
+               text: {{en: "Antidisestablishmentarianism{'x' * 150} is common", zh: "{LONG_ZH}"}}}}]}}
+hypotheses:
+  - {{id: H1, construct: c, by: region, predicts: a > b, source: s}}
+""", file="long.yaml")
+    frame = simulate(inst, seed=2, labs=2, respondents_per_lab=(8, 8))
+    rs = ResponseSet(frame, inst, ImportLog(file="x.csv", platform="template",
+                                            rows_read=len(frame)))
+    return prepare_report(rs, lang=lang)
+
+
+def _svg_texts(svg: bytes) -> list[str]:
+    return [e.text or "" for e in ET.fromstring(svg).iter(f"{SVG}text")]
+
+
+@pytest.mark.skipif(figures._cjk_font() is None, reason="no font with Chinese glyphs")
+def test_long_chinese_texts_are_cut_between_characters_not_dropped():
+    """A Chinese item text or construct name, which has no spaces, is cut to fit after
+    as many characters as fit, not replaced by the ellipsis alone (the heading used to
+    read 'i1 (R)  …' and the forest plot's label 'H…')."""
+    data = _long_text_data("zh")
+    chart = figures.likert_chart(data, "c")
+    heading = next(t for t in _svg_texts(figures.figure_bytes(chart)[1])
+                   if t.startswith("i1 (R)"))
+    assert heading.endswith("…")
+    shown = heading.removeprefix("i1 (R)  ").removesuffix("…")
+    assert LONG_ZH.startswith(shown) and len(shown) >= 20  # 20 characters fit easily
+    box = next(s for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)
+               and s.lines[0] == heading)
+    png = Image.open(io.BytesIO(figures.figure_bytes(chart)[0]))
+    ink = _ink_box(box, heading, box.baselines[0])
+    assert ink[2] <= png.size[0]  # inside the figure
+
+    forest = figures.forest_plot(data)
+    label = next(t for t in _svg_texts(figures.figure_bytes(forest)[1])
+                 if t.startswith("H1"))
+    shown = label.removeprefix("H1  ").removesuffix("…")
+    assert label.endswith("…") and LONG_NAME_ZH.startswith(shown) and len(shown) >= 10
+
+
+def test_long_english_word_is_cut_inside_it():
+    """An item text whose first word is too long for the figure is cut inside the word,
+    not reduced to its first letter."""
+    chart = figures.likert_chart(_long_text_data("en"), "c")
+    heading = next(t for t in _svg_texts(figures.figure_bytes(chart)[1])
+                   if t.startswith("i1 (R)"))
+    assert heading.startswith("i1 (R)  Antidisestablishmentarianismxxx")
+    assert heading.endswith("x…")
+
+
+ZH_40 = "一个非常长的组标签用于测试中文换行的效果以及是否会被截断在图的左边缘上看看结果"
+ZH_60 = ZH_40 + "再加上二十个汉字使它超过三行的长度限制"
+EN_LONG = ("A very long group label for a research unit that is somewhere far away "
+           "from here and has a long name")
+
+
+def _group_names(lang: str) -> dict[str, list[str]]:
+    """Each group's name on the answer chart (one item: groups a and b in this order) as
+    its lines, ' (n=…)' taken off."""
+    inst = loads(f"""
+id: names
+version: "1"
+languages: [en, zh]
+title: {{en: Names, zh: 名称}}
+scales:
+  s: {{points: [1, 2, 3], labels: {{en: [Disagree, Neutral, Agree], zh: [不同意, 中立, 同意]}}}}
+groups:
+  - {{id: region, required: true, text: {{en: Region, zh: 地区}},
+     choices: [{{code: a, label: {{en: "{EN_LONG}", zh: "{ZH_40}"}}}},
+               {{code: b, label: {{en: B, zh: "{ZH_60}"}}}}]}}
+constructs:
+  - {{id: c, name: {{en: Calm, zh: 平静}}, definition: {{en: D, zh: 定义}}, scale: s,
+     items: [{{id: i1, text: {{en: One, zh: 一}}}}]}}
+""", file="names.yaml")
+    frame = simulate(inst, seed=2, labs=2, respondents_per_lab=(8, 8))
+    rs = ResponseSet(frame, inst, ImportLog(file="x.csv", platform="template",
+                                            rows_read=len(frame)))
+    data = prepare_report(rs, lang=lang)
+    svg = figures.figure_bytes(figures.likert_chart(data, "c"))[1]
+    names = []
+    for element in ET.fromstring(svg).iter(f"{SVG}text"):
+        lines = [s.text for s in element.iter(f"{SVG}tspan")] or [element.text]
+        if lines[-1].endswith(")") and " (n=" in lines[-1]:
+            lines[-1] = lines[-1][:lines[-1].rindex(" (n=")]
+            names.append(lines)
+    assert len(names) == 2
+    return dict(zip("ab", names, strict=True))
+
+
+@pytest.mark.skipif(figures._cjk_font() is None, reason="no font with Chinese glyphs")
+def test_chinese_group_names_wrap_at_half_the_characters():
+    """A Chinese character is about twice as wide as a Latin letter: a Chinese group name
+    is wrapped at 14 characters where an English one is at 28 letters (the names used to
+    be wrapped at 28 Chinese characters, twice the width, and squeeze the bars). A name
+    longer than three lines ends its third with an ellipsis instead of losing the rest
+    silently."""
+    names = _group_names("zh")
+    assert names["a"] == [ZH_40[:14], ZH_40[14:28], ZH_40[28:]]
+    assert names["b"] == [ZH_60[:14], ZH_60[14:28], ZH_60[28:42] + "…"]
+
+
+def test_english_group_name_past_three_lines_ends_with_ellipsis():
+    names = _group_names("en")
+    assert names["a"] == ["A very long group label for", "a research unit that is",
+                          "somewhere far away from here…"]
+    assert names["b"] == ["B"]
+
+
+def test_forest_plot_without_chinese_font_speaks_english(monkeypatch):
+    """A Chinese report drawn where no font has Chinese glyphs writes the forest plot's
+    own words as the English report does (the lab-aware interval's legend entry was a
+    longer text of its own, and with five entries the legend reached within 3 pt of the
+    figure's edges); every text keeps the figure's 4 pt margin."""
+    monkeypatch.setattr(figures, "_cjk_font", lambda: None)
+    data = _long_text_data("zh")
+    hyp = data.tables["hypotheses"].copy()
+    hyp[["test", "verdict", "std_diff", "std_ci_low", "std_ci_high"]] = [
+        "mixed", "equivalent", 0.1, -0.5, 0.7]
+    data = dataclasses.replace(data, tables={**data.tables, "hypotheses": hyp})
+    chart = figures.forest_plot(data)
+    png = Image.open(io.BytesIO(figures.figure_bytes(chart)[0]))
+    texts = [s for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)]
+    assert [t.lines[0] for t in texts[-5:]] == [
+        "supported", "contrary", "not supported", "equivalent", "lab-aware 95% CI"]
+    assert "as predicted \u2192" in [t.lines[0] for t in texts]
+    assert "H1  c" in [t.lines[0] for t in texts]  # the construct's id, not its name
+    margin = 4 * figures.PNG_DPI / 72
+    for shape in texts:
+        for line, base in zip(shape.lines, shape.baselines, strict=True):
+            left, top, right, bottom = _ink_box(shape, line, base)
+            assert left >= margin and right <= png.size[0] - margin, line
+            assert top >= margin and bottom <= png.size[1] - margin, line
+
+
+def _flat_data():
+    """Every respondent of group a answers 3 (agree) and of group b 1 (disagree)."""
+    inst = loads("""
+id: flat
+version: "1"
+languages: [en]
+title: {en: Flat}
+scales:
+  s: {points: [1, 2, 3], labels: {en: [Disagree, Neutral, Agree]}}
+groups:
+  - {id: region, required: true, text: {en: Region},
+     choices: [{code: a, label: {en: A}}, {code: b, label: {en: B}}]}
+  - {id: lab, type: text, required: true, identifying: true, text: {en: Lab}}
+constructs:
+  - {id: c, name: {en: Calm}, definition: {en: D}, scale: s,
+     items: [{id: i1, text: {en: One}}, {id: i2, text: {en: Two}}]}
+hypotheses:
+  - {id: H1, construct: c, by: region, predicts: a > b, source: s}
+""", file="flat.yaml")
+    frame = simulate(inst, seed=4, labs=4, respondents_per_lab=(6, 6))
+    for item in ("i1", "i2"):
+        frame.loc[frame["region"] == "a", item] = 3
+        frame.loc[frame["region"] == "b", item] = 1
+    rs = ResponseSet(frame, inst, ImportLog(file="x.csv", platform="template",
+                                            rows_read=len(frame)))
+    return prepare_report(rs)
+
+
+def test_forest_plot_of_groups_without_variance():
+    """Every respondent of group a answers 3 and of group b 1: Hedges' g is undefined
+    (no variance) while the lab-aware model still gives a verdict and a standardised
+    difference of no meaning (about 1e40 here). The row shows that verdict instead of
+    claiming the hypothesis untestable, and the axis stays readable: at most ±11 SD
+    (the cap of 10, with the 10 % room), short tick labels, nothing drawn past it."""
+    data = _flat_data()
+    row = data.tables["hypotheses"].iloc[0]
+    assert np.isnan(row["hedges_g"]) and row["test"] == "mixed"
+    assert row["verdict"] == "supported"
+    chart = figures.forest_plot(data)
+    texts = [t for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)
+             for t in s.lines]
+    assert "supported" in texts[:3] and "not testable" not in texts
+    root = ET.fromstring(figures.figure_bytes(chart)[1])
+    grid = sorted(float(e.get("x1")) for e in root.iter(f"{SVG}line")
+                  if e.get("stroke") == "#DDDDDD")
+    ticks = [t for t in texts if t.lstrip("\u2212").isdigit()]
+    assert ticks == ["\u221210", "\u22125", "0", "5", "10"] and len(grid) == 5
+    left = min(grid) - (max(grid) - min(grid)) * 0.05  # ±11 around ±10
+    right = max(grid) + (max(grid) - min(grid)) * 0.05
+    for line in root.iter(f"{SVG}line"):
+        xs = [float(line.get("x1")), float(line.get("x2"))]
+        if line.get("stroke") in (figures.OKABE_ITO["grey"], figures.OKABE_ITO["blue"]):
+            assert left - 0.01 <= min(xs) and max(xs) <= right + 0.01
+
+
+def test_share_labels_keep_clear_of_group_names():
+    """A group that disagrees to a man has its '100%' left of a bar reaching -100 %:
+    the axes are moved right so that the label's ink ends before the group name's begins
+    (it used to be drawn over the name), and both lie inside the figure."""
+    chart = figures.likert_chart(_flat_data(), "c")
+    png = Image.open(io.BytesIO(figures.figure_bytes(chart)[0]))
+    texts = [s for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)]
+    boxes = {}
+    for shape in texts:
+        boxes.setdefault(shape.lines[-1], []).append(
+            _ink_box(shape, shape.lines[-1], shape.baselines[-1]))
+    names = boxes["B (n=12)"]
+    shares = [b for b in boxes["100%"] if b[1] < names[-1][3]]  # not the tick labels
+    assert len(names) == 2 and len(shares) == 4  # two items; a's right, b's left
+    for name in names:
+        beside = [b for b in shares if b[1] < name[3] and name[1] < b[3]]
+        assert len(beside) == 1 and beside[0][0] > name[2]
+    for box in shares:
+        assert 0 < box[0] and box[2] < png.size[0]

@@ -38,6 +38,7 @@ import functools
 import io
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,10 @@ _ASCENT = 1901 / 2048
 _DESCENT = 483 / 2048
 #: Markers are drawn at this many times the resolution and scaled down.
 _SUPERSAMPLE = 4
+#: Characters an SVG (XML 1.0) may not hold (C0 controls but tab and line ends, lone
+#: surrogates, U+FFFE and U+FFFF) and C1 controls, which no font draws: each is shown as
+#: U+FFFD. Labels can be respondents' text (a lab code the report is grouped by).
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,20 @@ def _is_cjk(char: str) -> bool:
         or 0xFF00 <= code <= 0xFFEF or 0x20000 <= code <= 0x2FA1F
 
 
+def _clean(text: str) -> str:
+    """``text`` as the canvas draws it: line ends (``\\r\\n``, ``\\r``) as ``\\n``, tabs as
+    spaces and any character of :data:`_UNSHOWABLE` as U+FFFD, so that the SVG is
+    well-formed XML and the PNG shows the same text.
+
+    Examples
+    --------
+    >>> _clean("a\\tb\\r\\nc\\x01\\ufffe") == "a b\\nc\\ufffd\\ufffd"
+    True
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNSHOWABLE.sub("\ufffd", text)
+
+
 def cjk_font() -> str | None:
     """The family of the font with Chinese glyphs the figures use, None when none of
     :data:`CJK_FONTS` is installed (looked up once per process)."""
@@ -110,12 +129,14 @@ def cjk_font() -> str | None:
 
 @functools.lru_cache(maxsize=1)
 def _cjk_file() -> tuple[str, int, str] | None:
-    """(file, face index, family) of the first of :data:`CJK_FONTS` installed."""
+    """(file, face index, family) of the first of :data:`CJK_FONTS` installed, in its
+    regular face (:func:`_regular_first`) when it is installed in several weights."""
     from PIL import ImageFont
 
     files = _font_files()
     for family in CJK_FONTS:
         parts = _CJK_FILES[family]
+        faces = []
         for path in files:
             name = os.path.basename(path).lower()
             if not any(part in name for part in parts):
@@ -126,8 +147,25 @@ def _cjk_file() -> tuple[str, int, str] | None:
                 except OSError:
                     break
                 if face.getname()[0] == family:
-                    return path, index, family
+                    faces.append((path, index, face.getname()[1] or ""))
+        if faces:
+            path, index, _ = min(faces, key=_regular_first)
+            return path, index, family
     return None
+
+
+#: Style names of a family's regular face, best first (Hiragino names its weights W0-W9).
+_REGULAR = ("regular", "book", "normal", "roman", "w3", "medium", "w4")
+
+
+def _regular_first(face: tuple[str, int, str]) -> tuple[int, str, int]:
+    """Sort key of a (file, face index, style name) found for a family: the regular face
+    first (:data:`_REGULAR`), then any other, each in file and index order. File names
+    alone would put ``NotoSansCJK-Bold.ttc`` before ``NotoSansCJK-Regular.ttc``.
+    """
+    path, index, style = face
+    rank = _REGULAR.index(style.lower()) if style.lower() in _REGULAR else len(_REGULAR)
+    return rank, path, index
 
 
 def _font_dirs() -> list[Path]:
@@ -202,13 +240,13 @@ def text_width(text: str, font: Font) -> float:
     >>> round(text_width("Agree", Font(10)), 1), round(text_width("Agree", Font(20)), 1)
     (29.8, 60.0)
     """
-    return max(_line_width(line, font) for line in text.split("\n"))
+    return max(_line_width(line, font) for line in _clean(text).split("\n"))
 
 
 def line_height(text: str, font: Font) -> float:
     """Height in points of ``text``'s lines: the line spacing for each line but the last,
     and the font's ascent and descent for it."""
-    lines = text.count("\n") + 1
+    lines = _clean(text).count("\n") + 1
     return (lines - 1) * LINE_SPACING * font.size + (_ASCENT + _DESCENT) * font.size
 
 
@@ -315,8 +353,10 @@ class Canvas:
         ``ha`` puts ``x`` at the ``left``, ``center`` or ``right`` of the widest line;
         ``va`` puts ``y`` at the middle of the capitals (``center``), the ``top`` or the
         ``bottom`` of the text, or the first line's ``baseline``. A ``background`` box with
-        ``pad`` points around the text is drawn under it.
+        ``pad`` points around the text is drawn under it. Characters no SVG can hold or no
+        font draws (controls) are written as U+FFFD, tabs as spaces (:func:`_clean`).
         """
+        text = _clean(text)
         lines = tuple(text.split("\n"))
         step = LINE_SPACING * font.size
         span = (len(lines) - 1) * step
@@ -357,7 +397,7 @@ class Canvas:
                f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{w}pt" '
                f'height="{h}pt" viewBox="0 0 {w} {h}" role="img">\n']
         if title:
-            out.append(f"<title>{escape(title)}</title>\n")
+            out.append(f"<title>{escape(_clean(title))}</title>\n")
         out.append(f'<rect width="{w}" height="{h}" fill="#ffffff"/>\n')
         out.append(f'<g font-family="{escape(family)}">\n')
         for shape in self.shapes:

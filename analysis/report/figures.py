@@ -13,13 +13,15 @@ deficiencies); verdicts differ by marker shape as well as colour. Each chart is 
 here, in points, on a :class:`~analysis.report.canvas.Canvas`, which writes it as SVG
 (text as text, for the page) and as PNG at :data:`PNG_DPI` (for ``figures/``) from the
 same coordinates; the bytes depend only on the data (and, for the PNG, on the FreeType
-that Pillow ships).
+that Pillow ships; for Chinese text, on the Chinese font installed, which also sets the
+layout: see :func:`analysis.report.canvas.cjk_font`).
 """
 
 from __future__ import annotations
 
 import math
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -32,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["OKABE_ITO", "Chart", "Figures", "answer_chart_jobs", "draw_figure",
            "figure_bytes", "figure_jobs", "forest_plot", "legend_layout", "likert_chart",
-           "make_figures", "row_major", "start_figures"]
+           "make_figures", "start_figures"]
 
 #: The Okabe-Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -57,6 +59,9 @@ _VERDICT_STYLE = {
     "equivalent": ("s", "white", OKABE_ITO["green"]),
 }
 
+#: The forest plot's axis reaches at most this far either side of zero (times 1.1), in
+#: standard deviations.
+_G_REACH = 10.0
 #: Room left at the edges of a figure, the length of the tick marks and the gap between
 #: a tick and its label, and the width of the axes' lines, in points.
 _PAD = 4.0
@@ -75,7 +80,8 @@ _LEGEND = {"handlelength": 1.6, "handleheight": 0.7, "handletextpad": 0.5,
            "columnspacing": 1.2, "labelspacing": 0.5, "borderpad": 0.4}
 _LEGEND_SIZES = (9.0, 8.0, 7.0)
 _LEGEND_MAX_LINES = 3
-#: Group names on the answer charts are wrapped at this many characters.
+#: Group names on the answer charts are wrapped at this many columns (a Chinese character
+#: takes two), onto at most three lines.
 _GROUP_CHARS = 28
 
 Figures = dict[str, tuple[bytes, bytes]]
@@ -227,12 +233,14 @@ def forest_plot(data: ReportData) -> Chart:
 
     The marker shows the verdict. When the hypothesis was tested with the lab-aware
     mixed model, a thin grey line under it shows that model's standardised difference
-    with its 95 % t interval. Hypotheses that could not be tested are listed without a
-    point.
+    with its 95 % t interval. Hypotheses that could not be tested, or have no g (groups
+    without variance), are listed without a point, with their verdict in words. The axis
+    reaches at most 11 SD either side; intervals are cut at its ends.
     """
     hyp = data.tables["hypotheses"]
     lang = data.lang
     words = _text_ok(lang)
+    say = lang if words else "en"  # the figure's own words, in English without the font
     n = len(hyp)
     width, height = 9 * 72, (0.55 * max(n, 1) + 1.6) * 72
     canvas = Canvas(width, height)
@@ -240,19 +248,21 @@ def forest_plot(data: ReportData) -> Chart:
     bounds = [*hyp["g_ci_low"], *hyp["g_ci_high"]]
     if mixed.any():
         bounds += [*hyp.loc[mixed, "std_ci_low"], *hyp.loc[mixed, "std_ci_high"]]
-    finite = [float(v) for v in bounds if not math.isnan(float(v))]
-    reach = max([abs(v) for v in finite] + [0.5]) * 1.1
+    finite = [float(v) for v in bounds if math.isfinite(float(v))]
+    # at most _G_REACH: a standardised difference far beyond it (a group answering as
+    # one, with no variance) runs off the axes rather than squeezing every other row
+    reach = min(max([abs(v) for v in finite] + [0.5]), _G_REACH) * 1.1
     labels = []
     for row in hyp.itertuples(index=False):
         construct = data.instrument.construct(row.construct)
-        name = data.text(construct.name) if words else row.construct
+        name = " ".join(data.text(construct.name).split()) if words else row.construct
         # a long name is cut so that the axes keep at least half the width
         labels.append(_shorten(f"{row.hypothesis}  {name}", _TICK_FONT, 0.45 * width))
     ticks = nice_ticks(-reach, reach)
     tick_labels = _tick_labels(ticks)
     xlabel = "Hedges' g [95% CI]"
     title_font = Font(10)
-    title = f"{label('as_predicted', lang) if words else 'as predicted'} \u2192"
+    title = f"{label('as_predicted', say)} \u2192"
 
     # the legend
     handles: list[tuple[_Handle, str]] = []
@@ -263,14 +273,13 @@ def forest_plot(data: ReportData) -> Chart:
         def handle(x: float, y: float, _size: float, marker: str = marker, face: str = face,
                    edge: str = edge) -> None:
             canvas.marker(x, y, marker, size=8, face=face, edge=edge, edge_width=1.0)
-        handles.append((handle, label(verdict, lang) if words else verdict))
+        handles.append((handle, label(verdict, say)))
     if mixed.any():
         def lab_handle(x: float, y: float, size: float) -> None:
             half = _LEGEND["handlelength"] * size / 2
             canvas.line(x - half, y, x + half, y, colour=OKABE_ITO["grey"], width=1.2)
             canvas.marker(x, y, "|", size=7, face=OKABE_ITO["grey"], edge=OKABE_ITO["grey"])
-        handles.append((lab_handle, label("forest_lab_interval", lang) if words
-                        else "lab-aware 95% CI (mixed model, SD units)"))
+        handles.append((lab_handle, label("forest_lab_interval", say)))
     legend_font = Font(11)
     _, legend_height = _legend_size([t for _, t in handles], len(handles), legend_font)
 
@@ -288,21 +297,23 @@ def forest_plot(data: ReportData) -> Chart:
     canvas.line(axes.x(0), top, axes.x(0), bottom, colour=OKABE_ITO["black"], width=1.0)
     for i, row in enumerate(hyp.itertuples(index=False)):
         y = axes.y(n - 1 - i)
-        if row.verdict == "not testable" or math.isnan(row.hedges_g):
-            canvas.text(axes.x(0.02 * reach), y,
-                        label("not testable", lang) if words else "not testable",
+        if row.verdict == "not testable" or not math.isfinite(row.hedges_g):
+            # no g to show (a tested hypothesis whose groups have no variance): the verdict
+            canvas.text(axes.x(0.02 * reach), y, label(row.verdict, say),
                         Font(11, style="italic"), colour=OKABE_ITO["grey"])
             continue
         marker, face, edge = _VERDICT_STYLE[row.verdict]
-        if bool(mixed.iloc[i]) and not math.isnan(row.std_ci_low):
+        if bool(mixed.iloc[i]):
             low = axes.y(n - 1 - i - 0.25)
-            canvas.line(axes.x(row.std_ci_low), low, axes.x(row.std_ci_high), low,
-                        colour=OKABE_ITO["grey"], width=1.2)
-            canvas.marker(axes.x(row.std_diff), low, "|", size=7, face=OKABE_ITO["grey"],
-                          edge=OKABE_ITO["grey"])
-        canvas.line(axes.x(row.g_ci_low), y, axes.x(row.g_ci_high), y, colour=edge, width=2)
-        canvas.marker(axes.x(row.hedges_g), y, marker, size=9, face=face, edge=edge,
-                      edge_width=1.5)
+            _interval(canvas, axes, row.std_ci_low, row.std_ci_high, low,
+                      colour=OKABE_ITO["grey"], width=1.2)
+            if abs(row.std_diff) <= reach:
+                canvas.marker(axes.x(row.std_diff), low, "|", size=7,
+                              face=OKABE_ITO["grey"], edge=OKABE_ITO["grey"])
+        _interval(canvas, axes, row.g_ci_low, row.g_ci_high, y, colour=edge, width=2)
+        if abs(row.hedges_g) <= reach:
+            canvas.marker(axes.x(row.hedges_g), y, marker, size=9, face=face, edge=edge,
+                          edge_width=1.5)
     # the left spine with a tick and label per hypothesis, then the bottom axis
     canvas.line(left, top, left, bottom, colour="#000000", width=_AXIS_WIDTH)
     for i, text in enumerate(labels):
@@ -317,6 +328,18 @@ def forest_plot(data: ReportData) -> Chart:
                 va="bottom")
     _draw_legend(canvas, handles, len(handles), legend_font, height - _PAD)
     return Chart(canvas, "Hedges' g [95% CI] per hypothesis")
+
+
+def _interval(canvas: Canvas, axes: _Axes, low: float, high: float, y: float, *,
+              colour: str, width: float) -> None:
+    """A level line from ``low`` to ``high`` at ``y``, cut at the axes' ends; nothing
+    when an end is missing (NaN) or the interval lies beyond the axes."""
+    lo, hi = axes.xlim
+    if math.isnan(low) or math.isnan(high):
+        return
+    start, end = max(float(low), lo), min(float(high), hi)
+    if start <= end:
+        canvas.line(axes.x(start), y, axes.x(end), y, colour=colour, width=width)
 
 
 def _mix(colour: str, other: str, t: float) -> str:
@@ -345,11 +368,68 @@ def _side_colours(points: list[int], midpoint: float) -> list[str]:
 
 
 def _wrap(label: str, chars: int) -> str:
-    """``label`` broken into lines of at most ``chars`` characters between words; a text
-    with Chinese characters, which has no spaces, breaks between characters."""
-    cjk = any(ord(c) >= 0x2E80 for c in label)
-    lines = textwrap.wrap(label, chars, break_on_hyphens=False, break_long_words=cjk)
-    return "\n".join(lines) or label
+    """``label`` broken into lines of at most ``chars`` columns between words, a Chinese
+    character taking two columns (it is about twice as wide as a Latin letter) and
+    breaking anywhere (Chinese has no spaces); runs of spaces are folded into one.
+
+    Examples
+    --------
+    >>> print(_wrap("Neither agree nor disagree", 12))
+    Neither
+    agree nor
+    disagree
+    >>> print(_wrap("既不同意也不反对", 8))
+    既不同意
+    也不反对
+    """
+    if not any(_wide(c) for c in label):
+        lines = textwrap.wrap(label, chars, break_on_hyphens=False, break_long_words=False)
+        return "\n".join(lines) or label
+    # Latin words and single Chinese characters, each with whether a space came before
+    # it, filled greedily; a Latin word is not broken, and closing punctuation stays at
+    # the end of the line before
+    tokens: list[tuple[str, bool]] = []
+    space = False
+    for char in label:
+        if char.isspace():
+            space = bool(tokens)
+        elif tokens and not space and (
+                char in _NO_LINE_START
+                or not _wide(char) and not _wide(tokens[-1][0][-1])):
+            tokens[-1] = (tokens[-1][0] + char, tokens[-1][1])
+        else:
+            tokens.append((char, space))
+            space = False
+    lines: list[str] = []
+    line, used = "", 0
+    for token, spaced in tokens:
+        need = _columns(token) + (1 if spaced and line else 0)
+        if line and used + need > chars:
+            lines.append(line)
+            line, used = token, _columns(token)
+        else:
+            line += (" " if spaced and line else "") + token
+            used += need
+    lines.append(line)
+    return "\n".join(lines)
+
+
+#: Punctuation a Chinese line does not start with.
+_NO_LINE_START = frozenset("，。、；：！？）》」』】〉”’…·%")
+
+
+def _first_lines(text: str, most: int) -> str:
+    """The first ``most`` lines of ``text``, the last ended with an ellipsis when lines
+    were left out."""
+    lines = text.split("\n")
+    if len(lines) <= most:
+        return text
+    return "\n".join(lines[:most - 1] + [lines[most - 1] + "…"])
+
+
+def _columns(text: str) -> int:
+    """Columns ``text`` takes: two for each wide (Chinese) character, one for others."""
+    return sum(2 if _wide(c) else 1 for c in text)
 
 
 def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, float]:
@@ -382,7 +462,7 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
     (['no', 'yes'], 2, 9.0)
     """
     n = len(labels)
-    longest = max((len(t) for t in labels), default=1)
+    longest = max((_columns(t) for t in labels), default=1)
     fallback: tuple[list[str], int, float] = ([], 1, _LEGEND_SIZES[-1])
     for size in _LEGEND_SIZES:
         font = Font(size)
@@ -403,34 +483,45 @@ def legend_layout(labels: list[str], width: float) -> tuple[list[str], int, floa
     return fallback[0] or list(labels), fallback[1], fallback[2]
 
 
-def row_major(items: list, ncol: int) -> list:
-    """Reorder ``items`` so that a legend that fills columns first shows them row by row.
-
-    Examples
-    --------
-    >>> row_major([1, 2, 3, 4, 5, 6, 7], 4)
-    [1, 5, 2, 6, 3, 7, 4]
-    """
-    return [x for j in range(ncol) for x in items[j::ncol]]
-
-
 def _shorten(text: str, font: Font, room: float) -> str:
-    """``text`` cut after a word and ended with an ellipsis so that it fits ``room`` points
-    (as it is when it fits; its spacing kept).
+    """``text`` cut and ended with an ellipsis so that it fits ``room`` points (as it is
+    when it fits; its spacing kept): after a word, or after any Chinese character (Chinese
+    has no spaces), unless that would keep less than two thirds of what fits when cut
+    after any character (a long word, a text with no spaces).
 
     Examples
     --------
     >>> _shorten("H1  Attention to the business of AI", Font(11), 120)
     'H1  Attention to…'
+    >>> _shorten("Supercalifragilisticexpialidocious", Font(11), 60)
+    'Supercal…'
     """
     if text_width(text, font) <= room:
         return text
-    cuts = [k for k, char in enumerate(text) if char == " " and k and text[k - 1] != " "]
-    for cut in reversed(cuts):
-        shorter = text[:cut] + "…"
-        if text_width(shorter, font) <= room:
-            return shorter
-    return text[:1] + "…"
+    cuts = [k for k in range(1, len(text))
+            if (text[k] == " " and text[k - 1] != " ") or _wide(text[k - 1])]
+    fit = _longest_fit(text, cuts, font, room) or 0
+    anywhere = _longest_fit(text, list(range(1, len(text))), font, room) or 1
+    return text[:fit if 3 * fit >= 2 * anywhere else anywhere] + "…"
+
+
+def _longest_fit(text: str, cuts: list[int], font: Font, room: float) -> int | None:
+    """The largest of the ascending ``cuts`` at which ``text`` cut and ended with an
+    ellipsis fits ``room`` points, None when none does (found by bisection: a longer
+    start of a text is no narrower)."""
+    lo, hi, best = 0, len(cuts) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if text_width(text[:cuts[mid]] + "…", font) <= room:
+            best, lo = cuts[mid], mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _wide(char: str) -> bool:
+    """Whether ``char`` is a wide (East Asian) character, about two Latin letters wide."""
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def likert_chart(data: ReportData, construct_id: str) -> Chart:
@@ -454,22 +545,21 @@ def likert_chart(data: ReportData, construct_id: str) -> Chart:
     rows_per_item = len(groups) + 1
     n_rows = len(construct.items) * rows_per_item
     # long group names are wrapped (at most three lines), and their rows made taller
-    names = {g: _wrap(data.group_label(data.by, g) if words else g, _GROUP_CHARS)
-             for g in groups}
-    lines = min(max((t.count("\n") + 1 for t in names.values()), default=1), 3)
-    names = {g: "\n".join(t.split("\n")[:3]) for g, t in names.items()}
+    names = {g: _first_lines(_wrap(data.group_label(data.by, g) if words else g,
+                                   _GROUP_CHARS), 3) for g in groups}
+    lines = max((t.count("\n") + 1 for t in names.values()), default=1)
     row_height = 0.32 * (1 + 0.45 * (lines - 1))
     width, height = 10 * 72, (row_height * n_rows + 1.5) * 72
     canvas = Canvas(width, height)
 
     # what each row shows: a heading, or a group's bar (the shares left and right of zero)
     heading_font = Font(10, weight="bold" if lang == "en" else "normal")  # CJK: one face
-    wrap = 95 if lang == "en" else 50
     rows: list[tuple[str, object]] = []
     for item in construct.items:
         head = f"{item.id}{' (R)' if item.reverse else ''}"
         if words:
-            head += "  " + textwrap.shorten(data.text(item.text), wrap, placeholder="…")
+            # on one line, cut to the width of the figure below
+            head += "  " + " ".join(data.text(item.text).split())
         rows.append(("head", head))
         for g in groups:
             cell = shares[(shares["item"] == item.id) & (shares["group"] == g)]
@@ -489,22 +579,26 @@ def likert_chart(data: ReportData, construct_id: str) -> Chart:
     _, legend_height = _legend_size(legend_labels, ncol, legend_font)
 
     # the layout: group names left of the axes; the shares' labels may reach past the
-    # bars, so the axes are made narrow enough for the longest to fit
+    # bars on either side, so the axes are moved right of the names and made narrow
+    # enough for the longest to fit
     group_labels = [r[1][0] for r in rows if r[0] == "group"]  # type: ignore[index]
     left = _PAD + max([text_width(t, _GROUP_FONT) for t in group_labels] + [0.0]) + _TICK_PAD
     tick_labels = ["100%", "50%", "0", "50%", "100%"]
-    room = width - _PAD - left - text_width("100%", _TICK_FONT) / 2
+    lefts, rights = [], []  # (reach from zero as a share of half the axes, label width)
     for kind, content in rows:
         if kind == "group" and content[1] is not None:  # type: ignore[index]
             _, below, neutral = content[1]  # type: ignore[index]
             above = 1 - below - neutral
-            reach = (above + neutral / 2 + 0.01 + 1) / 2  # share of the axes' width
-            text = text_width(f"{above:.0%}", _SHARE_FONT)
-            room = min(room, (width - _PAD - left - text) / reach)
+            lefts.append((below + neutral / 2 + 0.01, text_width(f"{below:.0%}", _SHARE_FONT)))
+            rights.append((above + neutral / 2 + 0.01,
+                           text_width(f"{above:.0%}", _SHARE_FONT)))
+    gap, half = _bar_axes(width - _PAD - left, text_width("100%", _TICK_FONT) / 2, lefts,
+                          rights)
     top = _PAD
     bottom = (height - _PAD - legend_height - 4.0 - line_height("0", _TICK_FONT)
               - _TICK_PAD - _TICK)
-    axes = _Axes(left, top, left + room, bottom, (-1.0, 1.0), (-0.6, n_rows - 0.4))
+    axes = _Axes(left + gap, top, left + gap + 2 * half, bottom, (-1.0, 1.0),
+                 (-0.6, n_rows - 0.4))
 
     ticks = [-1.0, -0.5, 0.0, 0.5, 1.0]
     _x_grid(canvas, axes, ticks, "#E5E5E5")
@@ -556,6 +650,28 @@ def likert_chart(data: ReportData, construct_id: str) -> Chart:
                  ncol, legend_font, height - _PAD)
     name = data.text(construct.name) if words else construct.id
     return Chart(canvas, f"{name}: answers by group")
+
+
+def _bar_axes(room: float, tick: float, lefts: list[tuple[float, float]],
+              rights: list[tuple[float, float]]) -> tuple[float, float]:
+    """(gap, half): where the answer chart's axes start (``gap`` points right of where
+    they may) and half their width, the widest that fit ``room`` points with the labels
+    of the shares beside the bars. ``lefts`` and ``rights`` give each label's bar end (as
+    a share of half the axes from zero) and width; ``tick`` is half the width of the
+    last tick label, centred on the axes' right end.
+
+    The room taken grows with ``half`` (the labels on the right move out at least as
+    fast as those on the left move in), so the widest fit is found by bisection.
+    """
+    def gap_and_end(half: float) -> tuple[float, float]:
+        gap = max([0.0] + [w - (1 - r) * half for r, w in lefts])
+        return gap, gap + max([2 * half + tick] + [(1 + r) * half + w for r, w in rights])
+
+    lo, hi = 0.0, room / 2
+    for _ in range(50):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if gap_and_end(mid)[1] <= room else (lo, mid)
+    return gap_and_end(lo)[0], lo
 
 
 def make_figures(data: ReportData, *, processes: int | None = None) -> Figures:
