@@ -559,8 +559,10 @@ def _parse_yaml(text: str, file: str) -> Any:
 
 # ---- validation ------------------------------------------------------------------------
 
-#: Characters no form or spreadsheet can show (C0 controls but tab, LF, CR; and DEL).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters no form or spreadsheet can show (C0 controls but tab, LF, CR; and DEL),
+#: and those no UTF-8 file or XML document can hold (lone surrogates, which a YAML
+#: ``"\ud800"`` escape makes; the noncharacters U+FFFE and U+FFFF).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Builder:
@@ -607,8 +609,10 @@ class _Builder:
     def printable(self, value: str, path: str) -> None:
         bad = _CONTROL.search(value)
         if bad:
-            self.fail(path, f"holds the control character U+{ord(bad.group()):04X}, which "
-                            "forms and spreadsheets cannot show; remove it")
+            code = ord(bad.group())
+            kind = "control character" if code < 0x80 else "character"
+            self.fail(path, f"holds the {kind} U+{code:04X}, which forms and spreadsheets "
+                            "cannot show; remove it")
 
     def ident(self, value: Any, path: str) -> str:
         s = self.string(value, path)

@@ -29,6 +29,7 @@ __all__ = [
     "is_formula_text",
     "neutralise",
     "neutralise_frame",
+    "workbook_text",
     "workbook_bytes",
 ]
 
@@ -71,6 +72,23 @@ def neutralise(value: Any) -> Any:
     if is_formula_text(value):
         return "'" + value
     return value
+
+
+#: Characters a workbook cannot hold (C0 controls but tab, LF and CR), as openpyxl has it.
+ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def workbook_text(value: str) -> str:
+    """Text as a workbook cell holds it: neutralised (:func:`neutralise`), and each
+    control character a workbook cannot hold (respondents' text may have them, pasted
+    from elsewhere) shown as U+FFFD instead of stopping the file being written.
+
+    Examples
+    --------
+    >>> workbook_text("=1+1"), workbook_text("CN-\x0203") == "CN-\ufffd03"
+    ("'=1+1", True)
+    """
+    return ILLEGAL_XLSX.sub("\ufffd", neutralise(value))
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

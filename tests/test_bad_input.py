@@ -805,6 +805,13 @@ def test_cell_too_long_for_excel(tmp_path, tiny_yaml):
         ("Strongly disagree, Disagree", '"Strongly\\x7f disagree", Disagree',
          "bad.yaml: scales.agree5.labels.en[0]: holds the control character U+007F, which "
          "forms and spreadsheets cannot show; remove it"),
+        # a YAML escape makes a lone surrogate, which no UTF-8 file can hold
+        ("{en: A one, zh: 甲一}", '{en: "A\\ud800one", zh: 甲一}',
+         "bad.yaml: constructs[0].items[0].text.en: holds the character U+D800, which "
+         "forms and spreadsheets cannot show; remove it"),
+        ("{en: A one, zh: 甲一}", '{en: "A\\uffffone", zh: 甲一}',
+         "bad.yaml: constructs[0].items[0].text.en: holds the character U+FFFF, which "
+         "forms and spreadsheets cannot show; remove it"),
     ],
 )
 def test_instrument_text_with_control_characters(tmp_path, tiny_yaml, old, new, expected):

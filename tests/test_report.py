@@ -635,3 +635,30 @@ def test_tiny_p_values_are_not_shown_as_zero_in_the_workbook():
     assert ws["B2"].number_format == ws["B3"].number_format == P_FORMAT
     # below .0001 the cell reads "< .0001"; above it, four decimals
     assert P_FORMAT == '[<0.0001]"< .0001";0.0000'
+
+
+def test_respondents_control_characters_do_not_stop_the_report(small_instrument):
+    """Lab codes and ids are respondents' text: pasted from elsewhere they can hold control
+    characters, which no workbook or SVG can. Grouped by lab, the report is written; the
+    workbook shows each such character as U+FFFD, the page escapes the markup, and every
+    figure is well-formed XML."""
+    import xml.etree.ElementTree as ET
+
+    from openpyxl import load_workbook
+
+    rs = _responses(small_instrument)
+    frame = rs.data.copy()
+    first = frame["lab"] == frame["lab"].iloc[0]
+    frame.loc[first, "lab"] = "CN-\x01<b>&\x0b01"
+    frame["respondent_id"] = frame["respondent_id"].astype(str) + "\x02"
+    files = build_report(ResponseSet(frame, small_instrument, rs.log), by="lab",
+                         include_group_answers=True)
+    book = load_workbook(io.BytesIO(files["report.xlsx"]))
+    scores = [[c.value for c in row] for row in book["scores"].iter_rows(min_row=2)]
+    assert all(row[0].endswith("\ufffd") for row in scores)
+    assert "CN-\ufffd<b>&\ufffd01" in {v for row in scores for v in row}
+    page = files["report.html"].decode()
+    assert "<b>&" not in page and "CN-\x01&lt;b&gt;&amp;" in page
+    for name, content in files.items():
+        if name.endswith(".svg"):
+            ET.fromstring(content)

@@ -65,11 +65,12 @@ def number_format(table: str, column: str) -> str | None:
 
 
 def _cell(value: object) -> object:
-    """A pandas value as an openpyxl cell value (missing -> empty, text neutralised)."""
+    """A pandas value as an openpyxl cell value (missing -> empty, text neutralised and
+    without the control characters a workbook cannot hold: :func:`workbook_text`)."""
     import numpy as np
     import pandas as pd
 
-    from survey.outputs import neutralise
+    from survey.outputs import workbook_text
 
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -79,7 +80,7 @@ def _cell(value: object) -> object:
         return None
     if isinstance(value, bool | int | float):
         return value
-    return neutralise(str(value))
+    return workbook_text(str(value))
 
 
 def _sheet(wb, name: str, frame: pd.DataFrame) -> None:
@@ -126,7 +127,7 @@ def _sheet(wb, name: str, frame: pd.DataFrame) -> None:
 def _about(wb, data: ReportData) -> None:
     from openpyxl.styles import Alignment, Font
 
-    from survey.outputs import neutralise
+    from survey.outputs import workbook_text
 
     inst = data.instrument
     log = data.responses.log
@@ -157,12 +158,12 @@ def _about(wb, data: ReportData) -> None:
     if data.stamp:
         rows.append((label("generated", lang), data.stamp))
     for key, value in rows:
-        ws.append([neutralise(key), _cell(value)])
+        ws.append([workbook_text(key), _cell(value)])
     ws.append([])
     ws.append([label("methods", lang)])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
     for paragraph in methods_paragraphs(data):
-        ws.append([neutralise(paragraph)])
+        ws.append([workbook_text(paragraph)])
         ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=2)
         cell = ws.cell(ws.max_row, 1)
         cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -152,8 +152,6 @@ def write_frame(frame: pd.DataFrame, suffix: str, *, sheet: str = "responses",
     raise ExportError(f"cannot write a plain table as {suffix}; use .csv or .xlsx")
 
 
-#: Characters a workbook cannot hold (C0 controls but tab, LF and CR), as openpyxl has it.
-_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 #: The most characters an Excel cell holds.
 XLSX_CELL_LIMIT = 32767
 
@@ -176,7 +174,9 @@ def _xlsx_text(value: object, file: str | None, row: int, column: str) -> object
             row=row,
             column=column,
         )
-    return _ILLEGAL_XLSX.sub("\ufffd", value)
+    from survey.outputs import ILLEGAL_XLSX
+
+    return ILLEGAL_XLSX.sub("\ufffd", value)
 
 
 def _csv_fast(frame: pd.DataFrame, columns: list[str], verbatim: bool) -> bytes:
