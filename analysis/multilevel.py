@@ -178,7 +178,8 @@ def fit_random_intercept(y: ArrayLike, x: ArrayLike, lab: ArrayLike) -> RandomIn
     Raises
     ------
     SurveyError
-        Fewer than 2 labs, no residual degrees of freedom, or a rank-deficient design.
+        Fewer than 2 labs, no residual degrees of freedom, a rank-deficient design, or
+        scores that do not vary once the fixed effects are taken out.
 
     Examples
     --------
@@ -241,6 +242,11 @@ def fit_random_intercept(y: ArrayLike, x: ArrayLike, lab: ArrayLike) -> RandomIn
         lam, best = 0.0, at_zero
     a, beta, rss = parts(lam)
     sigma2 = rss / (n - p)
+    # the fixed effects leave nothing to model (every respondent of a group gave the same
+    # score): the variances are 0 up to rounding and any standard error would be too
+    if (1.0 + lam) * sigma2 <= 1e-12 * max(float(np.var(y)), 1e-300):
+        raise SurveyError("the scores do not vary within the groups compared, so the "
+                          "mixed model has nothing to estimate its variances from")
     # V = sigma2 (I + lam Z Z') and a = X' (I + lam Z Z')^-1 X, so Cov(beta) = sigma2 a^-1.
     # -best is then the maximised restricted log-likelihood, as nlme's logLik.
     cov = sigma2 * np.linalg.inv(a)

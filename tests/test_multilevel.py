@@ -415,3 +415,18 @@ def test_remaining_nested_columns_against_nlme_and_by_hand(inst, data):
                                                                     rel=1e-9)
         assert summary.loc[construct, "max_rwg_j"] == pytest.approx(part["rwg_j"].max(),
                                                                     rel=1e-9)
+
+
+def test_scores_that_do_not_vary_within_the_groups_are_refused():
+    """Every respondent of a group gives the same score: the residual and lab variances
+    are 0 and a t-test's standard error with them; the model says so instead of a
+    standardised difference of about 1e40 (and 'supported'). A little variation is
+    fitted (here the labs explain none of it: tau2 0, sigma2 the within-pair 0.1^2 * 6/5
+    on 10 residual df, 12 * 0.01 / 10)."""
+    x = np.column_stack([np.ones(12), np.repeat([1.0, 0.0], 6)])
+    labs = list("aabbccddeeff")
+    flat = np.repeat([5.0, 1.0], 6)
+    with pytest.raises(SurveyError, match="do not vary within the groups"):
+        fit_random_intercept(flat, x, labs)
+    fit = fit_random_intercept(flat + np.tile([0.1, -0.1], 6), x, labs)
+    assert fit.tau2 == 0.0 and fit.sigma2 == pytest.approx(12 * 0.01 / 10, rel=1e-12)
