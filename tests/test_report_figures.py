@@ -383,14 +383,29 @@ hypotheses:
 
 def test_forest_plot_of_groups_without_variance():
     """Every respondent of group a answers 3 and of group b 1: Hedges' g is undefined
-    (no variance) while the lab-aware model still gives a verdict and a standardised
-    difference of no meaning (about 1e40 here). The row shows that verdict instead of
-    claiming the hypothesis untestable, and the axis stays readable: at most ±11 SD
-    (the cap of 10, with the 10 % room), short tick labels, nothing drawn past it."""
+    (no variance) and the lab-aware model refuses to estimate variances of 0, so the
+    hypothesis is not testable, with the model's reason, and the row says so."""
     data = _flat_data()
     row = data.tables["hypotheses"].iloc[0]
-    assert np.isnan(row["hedges_g"]) and row["test"] == "mixed"
-    assert row["verdict"] == "supported"
+    assert np.isnan(row["hedges_g"]) and row["verdict"] == "not testable"
+    assert row["note"] == ("the scores do not vary within the groups compared, so the "
+                           "mixed model has nothing to estimate its variances from")
+    chart = figures.forest_plot(data)
+    texts = [t for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)
+             for t in s.lines]
+    assert "not testable" in texts
+
+
+def test_forest_plot_axis_stays_readable_past_ten_sd():
+    """A tested hypothesis without a g whose lab-aware standardised difference is absurdly
+    large (1e40): the row shows its verdict instead of claiming it untestable, and the
+    axis stays readable: at most ±11 SD (the cap of 10, with the 10 % room), short tick
+    labels, nothing drawn past it."""
+    data = _flat_data()
+    hyp = data.tables["hypotheses"].copy()
+    hyp.loc[0, ["verdict", "test", "std_diff", "std_ci_low", "std_ci_high"]] = [
+        "supported", "mixed", 1e40, 1e40 - 1e38, 1e40 + 1e38]
+    data = dataclasses.replace(data, tables={**data.tables, "hypotheses": hyp})
     chart = figures.forest_plot(data)
     texts = [t for s in chart.canvas.shapes if isinstance(s, canvas_module._Text)
              for t in s.lines]
