@@ -17,7 +17,7 @@ millisecond to load:
 
 Each gives scipy's numbers to the last bit (``tests/test_solvers.py`` compares them on
 seeded problems), and :func:`brentq` and :func:`nquad` call scipy's own functions where
-the extensions are not laid out as expected.
+the extensions are not laid out as expected, or take other arguments than these do.
 """
 
 from __future__ import annotations
@@ -109,7 +109,12 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float = 2e-
             raise ValueError(f"The function value at x={x} is NaN; solver cannot continue.")
         return value
 
-    return zeros._brentq(checked, a, b, xtol, rtol, maxiter, (), False, True)
+    try:
+        return zeros._brentq(checked, a, b, xtol, rtol, maxiter, (), False, True)
+    except TypeError:  # a scipy whose compiled function takes other arguments
+        from scipy.optimize import brentq as scipy_brentq
+
+        return float(scipy_brentq(f, a, b, xtol=xtol, rtol=rtol, maxiter=maxiter))
 
 
 def minimize_bounded(f: Callable[[float], float], lo: float, hi: float, *,
@@ -232,7 +237,12 @@ def nquad(function: Any, ranges: Sequence[tuple[float, float]], *, epsabs: float
             lambda *inner_args: integrate_at(depth + 1, *inner_args))
         return _quad(quadpack, inner, float(low), float(high), args, epsabs, epsrel, limit)
 
-    return integrate_at(0)
+    try:
+        return integrate_at(0)
+    except TypeError:  # a scipy whose compiled functions take other arguments
+        from scipy import integrate
+
+        return float(integrate.nquad(function, ranges=list(ranges), opts=opts)[0])
 
 
 def _quad(quadpack: Any, func: Any, a: float, b: float, args: tuple, epsabs: float,

@@ -173,6 +173,26 @@ def test_without_the_extensions_scipys_functions_are_used(monkeypatch):
         g[0], ranges=g[1], opts={"epsabs": 1e-11, "epsrel": 1e-12})[0]
 
 
+def test_extensions_taking_other_arguments_fall_back_to_scipy(monkeypatch):
+    """A scipy whose compiled functions take other arguments: scipy's own functions are
+    called, with the same numbers."""
+    class Changed:
+        def _brentq(self, *args):
+            raise TypeError("_brentq() takes 10 arguments")
+
+        def _qagse(self, *args):
+            raise TypeError("_qagse() takes 9 arguments")
+
+        _qagie = _qagse
+
+    monkeypatch.setattr(solvers, "load_extension", lambda package, name: Changed())
+    f, a, b = _roots(1)[0]
+    assert solvers.brentq(f, a, b) == optimize.brentq(f, a, b)
+    for g, ranges in _integrands(1)[:3]:
+        assert solvers.nquad(g, ranges, epsabs=1e-11, epsrel=1e-12) == integrate.nquad(
+            g, ranges=ranges, opts={"epsabs": 1e-11, "epsrel": 1e-12})[0]
+
+
 @pytest.mark.slow
 def test_report_and_compare_load_neither_package(tmp_path):
     """A report with figures (its workers too) and a comparison by a three-group
