@@ -243,8 +243,12 @@ def fit_random_intercept(y: ArrayLike, x: ArrayLike, lab: ArrayLike) -> RandomIn
     a, beta, rss = parts(lam)
     sigma2 = rss / (n - p)
     # the fixed effects leave nothing to model (every respondent of a group gave the same
-    # score): the variances are 0 up to rounding and any standard error would be too
-    if (1.0 + lam) * sigma2 <= 1e-12 * max(float(np.var(y)), 1e-300):
+    # score): the variances are 0 up to rounding and any standard error would be too. The
+    # residual sum of squares is yty less the fitted part, so its rounding is relative to
+    # yty: where every score is the same, var(y) is 0 (or itself rounding) and cannot
+    # tell rounding from variation, while rss against yty can
+    if ((1.0 + lam) * sigma2 <= 1e-12 * max(float(np.var(y)), 1e-300)
+            or rss <= max(1e-12 * yty, 1e-300)):
         raise SurveyError("the scores do not vary within the groups compared, so the "
                           "mixed model has nothing to estimate its variances from")
     # V = sigma2 (I + lam Z Z') and a = X' (I + lam Z Z')^-1 X, so Cov(beta) = sigma2 a^-1.

@@ -430,3 +430,34 @@ def test_scores_that_do_not_vary_within_the_groups_are_refused():
         fit_random_intercept(flat, x, labs)
     fit = fit_random_intercept(flat + np.tile([0.1, -0.1], 6), x, labs)
     assert fit.tau2 == 0.0 and fit.sigma2 == pytest.approx(12 * 0.01 / 10, rel=1e-12)
+
+
+@pytest.mark.parametrize("value", [5.0, 1 / 3, 2.0, 0.0, 22.0])
+def test_scores_that_do_not_vary_at_all_are_refused(value):
+    """Every respondent of both groups gives the same score (a ceiling: all answer 5):
+    there is no variance to estimate and the difference is 0. var(y) is then exactly 0,
+    so a threshold relative to it alone let rounding through: the fixed effect came out
+    as about 1e-16 on a standard error of about 1e-151, t of about 1e135 and a verdict
+    of 'supported' or 'contrary' by the sign of the rounding."""
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        n = int(rng.integers(10, 60))
+        labs = rng.integers(0, 5, n).astype(str)
+        group = (np.arange(n) % 2).astype(float)
+        x = np.column_stack([np.ones(n), group])
+        with pytest.raises(SurveyError, match="do not vary within the groups"):
+            fit_random_intercept(np.full(n, value), x, labs)
+
+
+def test_scores_alike_but_one_are_fitted():
+    """Twelve respondents answering alike but one, who is a quarter point higher (a
+    four-item mean): variation a survey really has is fitted, not refused. By hand, with
+    the lab variance at 0 (at the boundary, REML = OLS): SSW = 0.25^2 * 5/6 in the first
+    group, sigma2 = SSW / (12 - 2)."""
+    x = np.column_stack([np.ones(12), np.repeat([1.0, 0.0], 6)])
+    labs = list("abcdefghijkl")  # one respondent per lab: tau2 and sigma2 not separable
+    y = np.repeat([4.0, 2.0], 6)
+    y[0] = 4.25
+    fit = fit_random_intercept(y, x, labs)
+    assert fit.tau2 + fit.sigma2 == pytest.approx(0.25 ** 2 * 5 / 6 / 10, rel=1e-6)
+    assert fit.beta[1] == pytest.approx(2.0 + 0.25 / 6, rel=1e-12)
