@@ -68,6 +68,12 @@ def load_extension(package: str, name: str) -> Any:
             raise ImportError(f"{path} is not an extension module")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
+        # CPython enters a single-phase extension in sys.modules as it loads it; left
+        # there without its package, a later import of the package would take it from
+        # there and never set it as the package's attribute (scipy.optimize._zeros
+        # would be an AttributeError). Removed, the package's import loads it as usual
+        if sys.modules.get(full) is module:
+            del sys.modules[full]
     except Exception:  # noqa: BLE001 - any other layout: the package does it
         _LOADED[full] = False
         return None
