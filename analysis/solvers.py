@@ -131,18 +131,22 @@ def minimize_bounded(f: Callable[[float], float], lo: float, hi: float, *,
 
     The steps are scipy's (``_minimize_scalar_bounded``), in the same order and on the
     same numbers; scipy's ``np.abs`` and ``np.sign`` of a float are ``abs`` and
-    ``copysign`` here, which give the same values.
+    ``copysign`` here, which give the same values. ``f`` is given each point as a
+    :class:`numpy.float64`, as scipy gives it: a Python float would make ``x ** 2`` past
+    1e154 an OverflowError and ``1 / x`` at 0 a ZeroDivisionError where scipy's ``f``
+    returns inf.
 
     Examples
     --------
     >>> x, fx = minimize_bounded(lambda x: (x - 1.5) ** 2, 0.0, 4.0)
-    >>> round(x, 6), round(fx, 12)
-    (1.5, 0.0)
+    >>> print(round(x, 6), round(fx, 12))
+    1.5 0.0
     """
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError("Optimization bounds must be finite scalars.")
     if lo > hi:
         raise ValueError("The lower bound exceeds the upper bound.")
+    from numpy import float64
 
     def sign(v: float) -> float:  # np.sign: 0 at 0
         return 0.0 if v == 0 else math.copysign(1.0, v)
@@ -154,7 +158,7 @@ def minimize_bounded(f: Callable[[float], float], lo: float, hi: float, *,
     nfc, xf = fulc, fulc
     rat = e = 0.0
     x = xf
-    fx = f(x)
+    fx = f(float64(x))
     num = 1
     fu = math.inf
     ffulc = fnfc = fx
@@ -185,7 +189,7 @@ def minimize_bounded(f: Callable[[float], float], lo: float, hi: float, *,
             e = (a - xf) if xf >= xm else (b - xf)
             rat = golden_mean * e
         x = xf + (sign(rat) + (rat == 0)) * max(abs(rat), tol1)
-        fu = f(x)
+        fu = f(float64(x))
         num += 1
         if fu <= fx:
             if x >= xf:

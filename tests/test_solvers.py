@@ -117,6 +117,24 @@ def test_minimize_bounded_is_scipys(seed, options):
         assert (x, fun) == (res.x, res.fun), (f, lo, hi)
 
 
+def test_minimize_bounded_gives_f_what_scipy_gives_it():
+    """scipy calls f with numpy floats, on which ``x ** 2`` overflows to inf with a
+    warning rather than raising OverflowError as a Python float's does: the points, their
+    types and the result are scipy's, here on an interval whose points overflow."""
+    def f(x, seen):
+        seen.append((type(x), x))
+        return (x - 1e300) ** 2 / 1e300
+
+    theirs, ours = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = optimize.minimize_scalar(f, bounds=(-1e307, 1e307), method="bounded",
+                                       args=(theirs,))
+        x, fun = solvers.minimize_bounded(lambda x: f(x, ours), -1e307, 1e307)
+    assert ours == theirs and len(ours) > 30
+    assert (x, fun) == (res.x, res.fun) and fun == math.inf
+
+
 def test_minimize_bounded_refuses_as_scipy():
     with pytest.raises(ValueError, match="finite"):
         solvers.minimize_bounded(lambda x: x, 0.0, math.inf)
