@@ -81,6 +81,35 @@ def load_extension(package: str, name: str) -> Any:
     return module
 
 
+#: Whether each extension loaded takes the arguments these calls give it (a scipy whose
+#: compiled functions take others is left to its own functions).
+_FITS: dict[Any, bool] = {}
+
+
+def _fits(module: Any) -> Any:
+    """``module`` if its compiled functions take the arguments :func:`brentq` and
+    :func:`_quad` give them, else None (and scipy's functions are called instead).
+
+    Each is tried once on a trivial function, rather than a TypeError of the real call
+    being taken for another scipy: that would also catch a TypeError raised by the
+    caller's function, and run it all again under scipy.
+    """
+    if module is None:
+        return None
+    if module not in _FITS:
+        try:
+            if hasattr(module, "_brentq"):
+                module._brentq(float, -1.0, 1.0, 2e-12, 8.881784197001252e-16, 100, (),
+                               False, True)
+            else:
+                module._qagse(math.exp, 0.0, 1.0, (), 0, 1.49e-8, 1.49e-8, 50)
+                module._qagie(math.exp, 0.0, -1, (), 0, 1.49e-8, 1.49e-8, 50)
+            _FITS[module] = True
+        except TypeError:
+            _FITS[module] = False
+    return module if _FITS[module] else None
+
+
 def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float = 2e-12,
            rtol: float = 8.881784197001252e-16, maxiter: int = 100) -> float:
     """A root of ``f`` between ``a`` and ``b`` (where ``f`` changes sign), as
@@ -99,7 +128,7 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float = 2e-
     >>> brentq(lambda x: x * x - 2, 0.0, 2.0, xtol=1e-12)
     1.4142135623731364
     """
-    zeros = load_extension("optimize", "_zeros")
+    zeros = _fits(load_extension("optimize", "_zeros"))
     if zeros is None:
         from scipy.optimize import brentq as scipy_brentq
 
@@ -115,12 +144,7 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float = 2e-
             raise ValueError(f"The function value at x={x} is NaN; solver cannot continue.")
         return value
 
-    try:
-        return zeros._brentq(checked, a, b, xtol, rtol, maxiter, (), False, True)
-    except TypeError:  # a scipy whose compiled function takes other arguments
-        from scipy.optimize import brentq as scipy_brentq
-
-        return float(scipy_brentq(f, a, b, xtol=xtol, rtol=rtol, maxiter=maxiter))
+    return zeros._brentq(checked, a, b, xtol, rtol, maxiter, (), False, True)
 
 
 def minimize_bounded(f: Callable[[float], float], lo: float, hi: float, *,
@@ -233,7 +257,7 @@ def nquad(function: Any, ranges: Sequence[tuple[float, float]], *, epsabs: float
     >>> round(nquad(lambda x, y: x * y, [(0, 1), (0, 2)], epsabs=1e-12, epsrel=1e-12), 12)
     1.0
     """
-    quadpack = load_extension("integrate", "_quadpack")
+    quadpack = _fits(load_extension("integrate", "_quadpack"))
     opts = {"epsabs": epsabs, "epsrel": epsrel, "limit": limit}
     if quadpack is None:
         from scipy import integrate
@@ -247,12 +271,7 @@ def nquad(function: Any, ranges: Sequence[tuple[float, float]], *, epsabs: float
             lambda *inner_args: integrate_at(depth + 1, *inner_args))
         return _quad(quadpack, inner, float(low), float(high), args, epsabs, epsrel, limit)
 
-    try:
-        return integrate_at(0)
-    except TypeError:  # a scipy whose compiled functions take other arguments
-        from scipy import integrate
-
-        return float(integrate.nquad(function, ranges=list(ranges), opts=opts)[0])
+    return integrate_at(0)
 
 
 def _quad(quadpack: Any, func: Any, a: float, b: float, args: tuple, epsabs: float,

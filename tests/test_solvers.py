@@ -211,6 +211,28 @@ def test_extensions_taking_other_arguments_fall_back_to_scipy(monkeypatch):
             g, ranges=ranges, opts={"epsabs": 1e-11, "epsrel": 1e-12})[0]
 
 
+def test_a_type_error_of_the_function_is_its_own():
+    """A TypeError raised by the function solved or integrated reaches the caller from
+    the call that raised it. It was taken for a compiled function of another scipy
+    taking other arguments, and everything was run again by scipy's own functions (the
+    function called anew, scipy.optimize or scipy.integrate loaded)."""
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        if len(calls) == 3:
+            raise TypeError("not a number")
+        return x - 0.3
+
+    with pytest.raises(TypeError, match="not a number"):
+        solvers.brentq(f, 0.0, 1.0)
+    assert len(calls) == 3
+    calls.clear()
+    with pytest.raises(TypeError, match="not a number"):
+        solvers.nquad(f, [(0.0, 1.0)], epsabs=1e-11, epsrel=1e-12)
+    assert len(calls) == 3
+
+
 @pytest.mark.slow
 def test_report_and_compare_load_neither_package(tmp_path):
     """A report with figures (its workers too) and a comparison by a three-group
