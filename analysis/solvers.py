@@ -249,8 +249,9 @@ def nquad(function: Any, ranges: Sequence[tuple[float, float]], *, epsabs: float
     QUADPACK's ``qagse`` (finite range) or ``qagie`` (infinite), the outermost first.
 
     ``function`` is a Python function or a :class:`scipy.LowLevelCallable` of the
-    variables. Where QUADPACK reports a difficulty, scipy warns; so does this, with the
-    same warning class when scipy.integrate is loaded, else a :class:`RuntimeWarning`.
+    variables. Where QUADPACK reports a difficulty, scipy warns; so does this, with
+    scipy's warning class when scipy.integrate is loaded, else :class:`IntegrationWarning`
+    (both :class:`UserWarning`); invalid input is refused with scipy's reason.
 
     Examples
     --------
@@ -295,13 +296,19 @@ def _quad(quadpack: Any, func: Any, a: float, b: float, args: tuple, epsabs: flo
     if flip:
         value = -value
     if ier != 0:
-        _warn(ier, limit)
+        _warn(ier, limit, epsabs, epsrel)
     return value
 
 
-def _warn(ier: int, limit: int) -> None:
+class IntegrationWarning(UserWarning):
+    """QUADPACK's result falls short of the tolerance asked: scipy.integrate's warning
+    class, where that package is not loaded (a :class:`UserWarning`, as scipy's)."""
+
+
+def _warn(ier: int, limit: int, epsabs: float, epsrel: float) -> None:
     """What scipy's ``quad`` does for QUADPACK's error code ``ier``: a warning for a
-    result it returns anyway (1-5, 7), else an error."""
+    result it returns anyway (1-5, 7), else an error (for invalid input, ``ier`` 6, with
+    scipy's reason)."""
     import sys
     import warnings
 
@@ -320,9 +327,15 @@ def _warn(ier: int, limit: int) -> None:
         6: "The input is invalid.",
     }
     message = messages.get(ier, "Unknown error.")
+    if ier == 6 and epsabs <= 0:
+        if epsrel < max(50 * sys.float_info.epsilon, 5e-29):
+            message = ("If 'epsabs'<=0, 'epsrel' must be greater than both 5e-29 and "
+                       "50*(machine epsilon).")
+    elif ier == 6:
+        message = "Invalid 'limit' argument. There must be at least one subinterval"
     if ier not in (1, 2, 3, 4, 5, 7):
         raise ValueError(message)
-    category: type[Warning] = RuntimeWarning
+    category: type[Warning] = IntegrationWarning
     if "scipy.integrate" in sys.modules:
         category = sys.modules["scipy.integrate"].IntegrationWarning
     warnings.warn(message, category, stacklevel=4)

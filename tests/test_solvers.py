@@ -182,6 +182,25 @@ def test_nquad_warns_where_scipy_warns():
     assert got == want
 
 
+def test_nquad_refuses_invalid_input_with_scipys_reason(monkeypatch):
+    """QUADPACK's 'invalid input' (ier 6) is explained as scipy explains it, and where
+    scipy.integrate is not loaded a difficulty warns with a UserWarning named as scipy's
+    (it was 'The input is invalid.' and a RuntimeWarning)."""
+    for options in ({"epsabs": 1e-8, "epsrel": 1e-8, "limit": 0},
+                    {"epsabs": 0.0, "epsrel": 1e-30},
+                    {"epsabs": -1.0, "epsrel": 1e-30}):
+        with pytest.raises(ValueError) as theirs:
+            integrate.nquad(math.exp, ranges=[(0.0, 1.0)], opts=options)
+        with pytest.raises(ValueError) as ours:
+            solvers.nquad(math.exp, [(0.0, 1.0)], **options)
+        assert str(ours.value) == str(theirs.value) != "The input is invalid."
+    monkeypatch.delitem(sys.modules, "scipy.integrate")
+    with pytest.warns(UserWarning) as record:
+        solvers.nquad(lambda x: 1 / x, [(0.0, 1.0)], epsabs=1.49e-8, epsrel=1.49e-8)
+    assert [type(w.message).__name__ for w in record] == ["IntegrationWarning"]
+    assert str(record[0].message) == "The maximum number of subdivisions (50) has been achieved."
+
+
 def test_without_the_extensions_scipys_functions_are_used(monkeypatch):
     monkeypatch.setattr(solvers, "load_extension", lambda package, name: None)
     f, a, b = _roots(0)[0]
