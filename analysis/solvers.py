@@ -105,7 +105,7 @@ def _fits(module: Any) -> Any:
                 module._qagse(math.exp, 0.0, 1.0, (), 0, 1.49e-8, 1.49e-8, 50)
                 module._qagie(math.exp, 0.0, -1, (), 0, 1.49e-8, 1.49e-8, 50)
             _FITS[module] = True
-        except TypeError:
+        except Exception:  # noqa: BLE001 - _zeros says RuntimeError, _quadpack TypeError
             _FITS[module] = False
     return module if _FITS[module] else None
 
