@@ -23,6 +23,7 @@ the extensions are not laid out as expected, or take other arguments than these 
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -133,6 +134,7 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float = 2e-
         from scipy.optimize import brentq as scipy_brentq
 
         return float(scipy_brentq(f, a, b, xtol=xtol, rtol=rtol, maxiter=maxiter))
+    maxiter = operator.index(maxiter)
     if xtol <= 0:
         raise ValueError(f"xtol too small ({xtol:g} <= 0)")
     if rtol < 8.881784197001252e-16:

@@ -78,6 +78,13 @@ def test_brentq_refuses_as_scipy():
         solvers.brentq(lambda x: x, -1.0, 1.0, xtol=0)
     with pytest.raises(ValueError, match="rtol"):
         solvers.brentq(lambda x: x, -1.0, 1.0, rtol=1e-20)
+    # a maxiter that is not a whole number: scipy's TypeError (it was a RuntimeError
+    # 'Unable to parse arguments' from the compiled function)
+    with pytest.raises(TypeError) as theirs:
+        optimize.brentq(lambda x: x, -1.0, 1.0, maxiter=5.0)
+    with pytest.raises(TypeError) as ours:
+        solvers.brentq(lambda x: x, -1.0, 1.0, maxiter=5.0)
+    assert str(ours.value) == str(theirs.value)
 
 
 def _minima(seed: int):
