@@ -658,7 +658,10 @@ def test_respondents_control_characters_do_not_stop_the_report(small_instrument)
     assert all(row[0].endswith("\ufffd") for row in scores)
     assert "CN-\ufffd<b>&\ufffd01" in {v for row in scores for v in row}
     page = files["report.html"].decode()
-    assert "<b>&" not in page and "CN-\x01&lt;b&gt;&amp;" in page
+    # escaped, and each control shown as U+FFFD as in the workbook and figures (it was
+    # written as is: a parse error of the page for every occurrence)
+    assert "<b>&" not in page and "CN-\ufffd&lt;b&gt;&amp;\ufffd01" in page
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
     for name, content in files.items():
         if name.endswith(".svg"):
             ET.fromstring(content)
