@@ -29,6 +29,7 @@ __all__ = [
     "is_formula_text",
     "neutralise",
     "neutralise_frame",
+    "showable",
     "workbook_text",
     "workbook_bytes",
 ]
@@ -76,6 +77,22 @@ def neutralise(value: Any) -> Any:
 
 #: Characters a workbook cannot hold (C0 controls but tab, LF and CR), as openpyxl has it.
 ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+#: Characters an HTML page or SVG (XML 1.0) may not hold, or no font draws: C0 controls
+#: but tab, LF and CR; DEL and the C1 controls; lone surrogates (no UTF-8 file can hold
+#: one); U+FFFE and U+FFFF.
+UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def showable(text: str) -> str:
+    """``text`` with each character of :data:`UNSHOWABLE` shown as U+FFFD: respondents'
+    text (a lab code pasted from elsewhere) as the report's page and figures write it.
+
+    Examples
+    --------
+    >>> showable("CN-\x0103\ud800") == "CN-\ufffd03\ufffd"
+    True
+    """
+    return UNSHOWABLE.sub("\ufffd", text)
 
 
 def workbook_text(value: str) -> str:

@@ -38,12 +38,13 @@ import functools
 import io
 import math
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
+
+from survey.outputs import showable
 
 __all__ = ["CJK_FONTS", "MEASURE_DPI", "Canvas", "Font", "cjk_font", "line_height",
            "text_width"]
@@ -81,12 +82,6 @@ _ASCENT = 1901 / 2048
 _DESCENT = 483 / 2048
 #: Markers are drawn at this many times the resolution and scaled down.
 _SUPERSAMPLE = 4
-#: Characters an SVG (XML 1.0) may not hold (C0 controls but tab and line ends, lone
-#: surrogates, U+FFFE and U+FFFF) and C1 controls, which no font draws: each is shown as
-#: U+FFFD. Labels can be respondents' text (a lab code the report is grouped by).
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
 @dataclass(frozen=True)
 class Font:
     """A font size in points, a weight (``normal``, ``bold``) and a style (``normal``,
@@ -108,16 +103,17 @@ def _is_cjk(char: str) -> bool:
 
 def _clean(text: str) -> str:
     """``text`` as the canvas draws it: line ends (``\\r\\n``, ``\\r``) as ``\\n``, tabs as
-    spaces and any character of :data:`_UNSHOWABLE` as U+FFFD, so that the SVG is
-    well-formed XML and the PNG shows the same text.
+    spaces and any character an SVG may not hold or no font draws as U+FFFD
+    (:func:`survey.outputs.showable`), so that the SVG is well-formed XML and the PNG
+    shows the same text. Labels can be respondents' text (a lab code the report is
+    grouped by).
 
     Examples
     --------
     >>> _clean("a\\tb\\r\\nc\\x01\\ufffe") == "a b\\nc\\ufffd\\ufffd"
     True
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-    return _UNSHOWABLE.sub("\ufffd", text)
+    return showable(text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
 
 
 def cjk_font() -> str | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import functools
 import math
-import re
 from typing import TYPE_CHECKING, Any
 
 from analysis.report.format import fmt_ci, fmt_coef, fmt_int, fmt_num, fmt_p
@@ -30,6 +29,7 @@ from analysis.report.text import (
     sensitivity_note,
     software_versions,
 )
+from survey.outputs import showable
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -38,10 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from analysis.report.tables import ReportData
 
 __all__ = ["render_html"]
-
-#: Characters an HTML page may not hold (C0 controls but tab, LF, CR; DEL and the C1
-#: controls; lone surrogates; U+FFFE, U+FFFF): those the figures' canvas draws as U+FFFD.
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 #: Tables printed on a landscape page of their own (CSS named page ``wide``): item
 #: tables of scales with more points, style tables of more groups, than fit A4 portrait.
@@ -527,4 +523,4 @@ def render_html(data: ReportData, figures: Figures) -> bytes:
     # respondents' text (lab codes, group answers) may hold characters no HTML page may:
     # controls are parse errors, a lone surrogate cannot be written as UTF-8. Shown as
     # U+FFFD, as the figures and the workbook show them (the template has none)
-    return _UNSHOWABLE.sub("\ufffd", page).encode("utf-8")
+    return showable(page).encode("utf-8")
