@@ -11,7 +11,6 @@ the analyses that use them.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats
+from watch_imports import run_watching
 
 from analysis import distributions
 
@@ -283,39 +283,12 @@ def test_studentized_range_without_scipy_stats():
 
 # ---- the commands ---------------------------------------------------------------------------
 
-#: Runs survey commands in one process, recording into LOG every process (the forked
-#: workers too) that imports scipy.stats, with where from, and prints whether this one
-#: has it.
-RUNNER = textwrap.dedent("""
-    import os, sys, traceback
-    LOG = sys.argv[1]
-
-    class Recorder:
-        def find_spec(self, name, path=None, target=None):
-            if name == "scipy.stats":
-                frames = traceback.format_stack(limit=12)
-                with open(LOG, "a") as fh:
-                    fh.write(f"process {os.getpid()} imports scipy.stats:\\n"
-                             + "".join(frames))
-            return None
-
-    sys.meta_path.insert(0, Recorder())
-    from survey.cli import cli
-    for command in sys.argv[2:]:
-        cli.main(args=command.split("\\x1f"), prog_name="survey", standalone_mode=False)
-    print("scipy.stats" in sys.modules)
-    sys.stdout.flush()
-    os._exit(0)
-""")
-
-
 @pytest.mark.slow
 def test_commands_never_import_scipy_stats(tmp_path):
     """survey report (the comparability worker forked beside it included), survey
     compare by a three-group question (Games-Howell: the studentized range) and survey
     plan (the noncentral t, and its tail integrated where it fails) run without
     scipy.stats."""
-    log = tmp_path / "imports.log"
     commands = [
         ["report", str(SAMPLE), "-o", str(tmp_path / "report"), "--no-figures", "-q"],
         ["compare", str(SAMPLE), "--by", "lab_type", "-o", str(tmp_path / "compare")],
@@ -324,13 +297,8 @@ def test_commands_never_import_scipy_stats(tmp_path):
         ["plan", "--labs", "2", "--per-lab", "2", "--icc", "0.2", "--power", "0.99",
          "--alpha", "0.001"],
     ]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    run = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(log), *("\x1f".join(c) for c in commands)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert not log.exists(), log.read_text()
-    assert run.stdout.strip().splitlines()[-1] == "False"
+    run = run_watching(tmp_path, commands, ["scipy.stats"])
+    assert run.imported == "" and run.loaded == []
     assert (tmp_path / "report" / "report.html").is_file()
     pairwise = (tmp_path / "compare" / "pairwise.csv").read_text()
     assert "games_howell" in pairwise

@@ -27,6 +27,8 @@ import sys
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SAMPLE_DATA
+from watch_imports import run_watching
 
 from analysis.report import figures as figures_module
 from analysis.report import render_report
@@ -255,24 +257,14 @@ def test_adjusted_p_values_are_pingouins(method):
 
 
 def test_report_imports_no_pingouin_nor_matplotlib(tmp_path):
-    """Neither is loaded by a report, with its figures drawn (in this process: one core)."""
-    (tmp_path / "small.yaml").write_text(SMALL_YAML, encoding="utf-8")
-    code = ("import sys\n"
-            "from analysis.report import build_report\n"
-            "from survey.instrument import load\n"
-            "from survey.responses.model import ImportLog, ResponseSet\n"
-            "from survey.simulate import simulate\n"
-            "inst = load(sys.argv[1])\n"
-            "frame = simulate(inst, seed=1, labs=4, respondents_per_lab=(10, 10))\n"
-            "import analysis.report.workers as w\n"
-            "w.cores = lambda: 1\n"
-            "files = build_report(ResponseSet(frame, inst, ImportLog('x.csv', 'template', "
-            "rows_read=len(frame))))\n"
-            "assert any(name.startswith('figures/') for name in files)\n"
-            "print('pingouin' in sys.modules, 'matplotlib' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "small.yaml")],
-                          capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "False False"
+    """Neither is loaded by a report with its figures drawn, in the main process or its
+    workers."""
+    out = tmp_path / "report"
+    sample = SAMPLE_DATA / "lab_culture_responses.xlsx"
+    run = run_watching(tmp_path, [["report", str(sample), "-o", str(out), "-q"]],
+                       ["pingouin", "matplotlib"])
+    assert run.imported == "" and run.loaded == []
+    assert (out / "figures" / "hypotheses_forest.png").is_file()
 
 
 @pytest.mark.parametrize(("given", "expected"), [

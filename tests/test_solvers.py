@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 from scipy import integrate, optimize
 from scipy.special import chndtr
+from watch_imports import run_watching
 
 from analysis import solvers
 
@@ -267,41 +268,18 @@ def test_report_and_compare_load_neither_package(tmp_path):
     """A report with figures (its workers too) and a comparison by a three-group
     question (Games-Howell: the studentized range, integrated) load neither
     scipy.optimize nor scipy.integrate."""
-    script = textwrap.dedent("""
-        import os, sys, traceback
-        LOG = sys.argv[1]
-
-        class Recorder:
-            def find_spec(self, name, path=None, target=None):
-                if name in ("scipy.optimize", "scipy.integrate"):
-                    with open(LOG, "a") as fh:
-                        fh.write(f"process {os.getpid()} imports {name}:\\n"
-                                 + "".join(traceback.format_stack(limit=12)))
-                return None
-
-        sys.meta_path.insert(0, Recorder())
-        from survey.cli import cli
-        for command in sys.argv[2:]:
-            cli.main(args=command.split("\\x1f"), prog_name="survey", standalone_mode=False)
-        print(sorted(m for m in sys.modules if m.startswith(("scipy.optimize",
-                                                              "scipy.integrate"))))
-        from analysis import solvers
-        print(sorted(name for name, module in solvers._LOADED.items() if module))
-        sys.stdout.flush()
-        os._exit(0)
-    """)
-    log = tmp_path / "imports.log"
     commands = [["report", str(SAMPLE), "-o", str(tmp_path / "report"), "-q"],
                 ["compare", str(SAMPLE), "--by", "lab_type", "-o", str(tmp_path / "compare")]]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    run = subprocess.run(
-        [sys.executable, "-c", script, str(log), *("\x1f".join(c) for c in commands)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert not log.exists(), log.read_text()
+    after = """
+        from analysis import solvers
+        print(sorted(name for name, module in solvers._LOADED.items() if module))
+    """
+    run = run_watching(tmp_path, commands, ["scipy.optimize", "scipy.integrate"],
+                       after=after)
+    assert run.imported == ""
     # only the two compiled modules, loaded on their own (and not left in sys.modules)
-    assert run.stdout.strip().splitlines()[-2:] == [
-        "[]", "['scipy.integrate._quadpack', 'scipy.optimize._zeros']"]
+    assert run.loaded == []
+    assert run.after == ["['scipy.integrate._quadpack', 'scipy.optimize._zeros']"]
     assert "games_howell" in (tmp_path / "compare" / "pairwise.csv").read_text()
 
 
