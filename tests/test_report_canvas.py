@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from test_report_figures import two_groups
 
 from analysis.report import canvas as canvas_module
 from analysis.report import figures
 from analysis.report.canvas import Canvas, Font
 from analysis.report.tables import prepare_report
-from survey.instrument import loads
 from survey.responses.model import ImportLog, ResponseSet
 from survey.simulate import simulate
 
@@ -85,21 +85,7 @@ def test_png_draws_replacement_where_svg_has_it():
 
 
 def test_respondents_lab_codes_on_an_answer_chart():
-    inst = loads("""
-id: codes
-version: "1"
-languages: [en]
-title: {en: Codes}
-scales:
-  s: {points: [1, 2, 3], labels: {en: [Disagree, Neutral, Agree]}}
-groups:
-  - {id: region, required: true, text: {en: Region},
-     choices: [{code: a, label: {en: A}}, {code: b, label: {en: B}}]}
-  - {id: lab, type: text, required: true, identifying: true, text: {en: Lab}}
-constructs:
-  - {id: c, name: {en: Calm}, definition: {en: D}, scale: s,
-     items: [{id: i1, text: {en: One}}]}
-""", file="codes.yaml")
+    inst = two_groups(1, hypothesis=False)
     frame = simulate(inst, seed=3, labs=2, respondents_per_lab=(6, 6))
     first = frame["lab"].iloc[0]
     frame["lab"] = frame["lab"].replace({first: 'L<1>&"\x01\x1b\ufffe'})

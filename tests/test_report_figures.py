@@ -353,25 +353,30 @@ def test_forest_plot_without_chinese_font_speaks_english(monkeypatch):
             assert top >= margin and bottom <= png.size[1] - margin, line
 
 
-def _flat_data():
-    """Every respondent of group a answers 3 (agree) and of group b 1 (disagree)."""
-    inst = loads("""
-id: flat
+def two_groups(items: int = 2, *, hypothesis: bool = True):
+    """A small instrument: groups a and b of ``region``, a lab code, one construct ``c``
+    of ``items`` items on a 3-point scale, and (with ``hypothesis``) H1: a > b."""
+    listed = ", ".join(f"{{id: i{k}, text: {{en: Item {k}}}}}" for k in range(1, items + 1))
+    more = "hypotheses:\n  - {id: H1, construct: c, by: region, predicts: a > b, source: s}\n"
+    return loads(f"""
+id: two
 version: "1"
 languages: [en]
-title: {en: Flat}
+title: {{en: Two groups}}
 scales:
-  s: {points: [1, 2, 3], labels: {en: [Disagree, Neutral, Agree]}}
+  s: {{points: [1, 2, 3], labels: {{en: [Disagree, Neutral, Agree]}}}}
 groups:
-  - {id: region, required: true, text: {en: Region},
-     choices: [{code: a, label: {en: A}}, {code: b, label: {en: B}}]}
-  - {id: lab, type: text, required: true, identifying: true, text: {en: Lab}}
+  - {{id: region, required: true, text: {{en: Region}},
+     choices: [{{code: a, label: {{en: A}}}}, {{code: b, label: {{en: B}}}}]}}
+  - {{id: lab, type: text, required: true, identifying: true, text: {{en: Lab}}}}
 constructs:
-  - {id: c, name: {en: Calm}, definition: {en: D}, scale: s,
-     items: [{id: i1, text: {en: One}}, {id: i2, text: {en: Two}}]}
-hypotheses:
-  - {id: H1, construct: c, by: region, predicts: a > b, source: s}
-""", file="flat.yaml")
+  - {{id: c, name: {{en: Calm}}, definition: {{en: D}}, scale: s, items: [{listed}]}}
+{more if hypothesis else ""}""", file="two.yaml")
+
+
+def _flat_data():
+    """Every respondent of group a answers 3 (agree) and of group b 1 (disagree)."""
+    inst = two_groups()
     frame = simulate(inst, seed=4, labs=4, respondents_per_lab=(6, 6))
     for item in ("i1", "i2"):
         frame.loc[frame["region"] == "a", item] = 3
