@@ -12,7 +12,7 @@ the analysis (scores, comparisons, reliability, items, hypotheses), the comparab
 checks and the measurement model (computed by a worker beside the comparisons when there
 is a core to spare: the time waiting for it counts as comparability), the figures
 (starting the workers and waiting for them: the time the figures add), the HTML page,
-the workbook (without figures, written by a worker beside the page: the time it adds),
+the workbook (written by a worker beside the page: the time waiting for it adds),
 and the rest (tables written, files saved). The phases are the
 report's own functions, wrapped by name, so the figures are as a user gets them. Run
 with the Python ``survey`` is installed in, from the repository root::

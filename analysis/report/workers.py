@@ -1,9 +1,9 @@
 """Forked worker processes for the parts of a report that do not depend on each other.
 
 The figures (:func:`analysis.report.figures.start_figures`), the comparability checks
-and measurement model (beside the group comparisons and reliability) and, when no
-figures are drawn, the workbook (:func:`start_workbook`) are made by worker processes forked from
-the one computing the report, while it goes on with the rest: the workers inherit the
+and measurement model (beside the group comparisons and reliability) and the workbook
+(:func:`start_workbook`, beside the page) are made by worker processes forked from the
+one computing the report, while it goes on with the rest: the workers inherit the
 report data and the loaded modules, so nothing is pickled on the way there or imported
 again, and only their results (bytes, tables) come back. Where processes are not forked
 (Windows, macOS: spawning would import everything again) or there is one core, the
