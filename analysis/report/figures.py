@@ -26,7 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from analysis.report.canvas import Canvas, Font, cjk_font, line_height, text_width
+from analysis.report.canvas import (
+    MEASURE_DPI,
+    Canvas,
+    Font,
+    cjk_font,
+    line_height,
+    text_width,
+)
 from analysis.report.text import label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,7 +94,7 @@ _GROUP_CHARS = 28
 Figures = dict[str, tuple[bytes, bytes]]
 
 #: Resolution of the PNG files in ``figures/``.
-PNG_DPI = 150
+PNG_DPI = MEASURE_DPI  # the canvas measures text at this resolution, to fit to the pixel
 #: zlib level of the PNG files: 3 takes two thirds of the time of Pillow's default (6)
 #: for files 2 % larger.
 _PNG_COMPRESSION = 3
