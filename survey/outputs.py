@@ -89,7 +89,7 @@ def showable(text: str) -> str:
 
     Examples
     --------
-    >>> showable("CN-\x0103\ud800") == "CN-\ufffd03\ufffd"
+    >>> showable("CN-\\x0103\\ud800") == "CN-\\ufffd03\\ufffd"
     True
     """
     return UNSHOWABLE.sub("\ufffd", text)
@@ -102,7 +102,7 @@ def workbook_text(value: str) -> str:
 
     Examples
     --------
-    >>> workbook_text("=1+1"), workbook_text("CN-\x0203") == "CN-\ufffd03"
+    >>> workbook_text("=1+1"), workbook_text("CN-\\x0203") == "CN-\\ufffd03"
     ("'=1+1", True)
     """
     return ILLEGAL_XLSX.sub("\ufffd", neutralise(value))

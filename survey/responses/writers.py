@@ -16,7 +16,7 @@ spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``, and not
 such as ``-12``) are written to ``.csv`` with a leading ``'`` unless ``verbatim`` is asked
 (for analysis software, which never runs formulas). ``.xlsx`` cells hold such text as text
 cells, which no spreadsheet runs, so they need no prefix and keep the text as it was. A
-cell holding a line break (``\r`` included) is quoted in ``.csv``. Output is the same
+cell holding a line break (``\\r`` included) is quoted in ``.csv``. Output is the same
 bytes on every run (the timestamps SPSS and Stata files carry are fixed).
 """
 
